@@ -1,0 +1,78 @@
+/* ARMv7-M system registers used by the firmware, named after CMSIS (core_cm3.h / core_cm4.h).
+ * Only what this firmware touches; logic never uses raw addresses. */
+#ifndef ARMV7M_H
+#define ARMV7M_H
+
+#include <stdint.h>
+
+#define REG32(addr) (*(volatile uint32_t *)(addr))
+
+/* System Control Block */
+#define SCB_CPUID  REG32(0xE000ED00u)
+#define SCB_ICSR   REG32(0xE000ED04u)
+#define SCB_VTOR   REG32(0xE000ED08u)
+#define SCB_AIRCR  REG32(0xE000ED0Cu)
+#define SCB_CCR    REG32(0xE000ED14u)
+#define SCB_SHCSR  REG32(0xE000ED24u)
+#define SCB_CFSR   REG32(0xE000ED28u)
+#define SCB_HFSR   REG32(0xE000ED2Cu)
+#define SCB_MMFAR  REG32(0xE000ED34u)
+#define SCB_BFAR   REG32(0xE000ED38u)
+#define SCB_CPACR  REG32(0xE000ED88u)
+
+#define SCB_CCR_UNALIGN_TRP_Msk     (1u << 3)
+#define SCB_CCR_DIV_0_TRP_Msk       (1u << 4)
+#define SCB_CCR_STKALIGN_Msk        (1u << 9)
+
+#define SCB_SHCSR_MEMFAULTENA_Msk   (1u << 16)
+#define SCB_SHCSR_BUSFAULTENA_Msk   (1u << 17)
+#define SCB_SHCSR_USGFAULTENA_Msk   (1u << 18)
+
+#define SCB_AIRCR_VECTKEY           (0x05FAu << 16)
+#define SCB_AIRCR_SYSRESETREQ_Msk   (1u << 2)
+
+/* CFSR = UFSR[31:16] | BFSR[15:8] | MMFSR[7:0] */
+#define SCB_CFSR_MMARVALID_Msk      (1u << 7)
+#define SCB_CFSR_MSTKERR_Msk        (1u << 4)
+#define SCB_CFSR_BFARVALID_Msk      (1u << 15)
+#define SCB_CFSR_STKERR_Msk         (1u << 12)
+
+/* CPACR: full access to CP10 and CP11 (the FPU) */
+#define SCB_CPACR_CP10_CP11_FULL    (0xFu << 20)
+
+/* SysTick */
+#define SYSTICK_CTRL  REG32(0xE000E010u)
+#define SYSTICK_LOAD  REG32(0xE000E014u)
+#define SYSTICK_VAL   REG32(0xE000E018u)
+
+#define SYSTICK_CTRL_ENABLE_Msk     (1u << 0)
+#define SYSTICK_CTRL_TICKINT_Msk    (1u << 1)
+#define SYSTICK_CTRL_CLKSOURCE_Msk  (1u << 2)   /* 1: processor clock */
+#define SYSTICK_LOAD_MAX            0x00FFFFFFu
+
+/* Debug: DEMCR enables the DWT; DWT_CYCCNT counts cycles where it is implemented */
+#define COREDEBUG_DEMCR  REG32(0xE000EDFCu)
+#define COREDEBUG_DEMCR_TRCENA_Msk  (1u << 24)
+#define DWT_CTRL         REG32(0xE0001000u)
+#define DWT_CYCCNT       REG32(0xE0001004u)
+#define DWT_CTRL_CYCCNTENA_Msk      (1u << 0)
+
+/* Exception numbers (IPSR) */
+enum {
+    EXC_HARDFAULT = 3,
+    EXC_MEMMANAGE = 4,
+    EXC_BUSFAULT = 5,
+    EXC_USAGEFAULT = 6,
+};
+
+static inline void dsb(void) { __asm__ volatile("dsb" ::: "memory"); }
+static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
+
+static inline uint32_t read_ipsr(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrs %0, ipsr" : "=r"(v));
+    return v;
+}
+
+#endif

@@ -1,0 +1,39 @@
+/* The job list: a text file the host writes and the firmware reads over semihosting, one job
+ * per line. PROTOCOL.md describes the format. Read line by line, so its length is not bounded
+ * by the board's RAM. */
+#ifndef JOBLIST_H
+#define JOBLIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define JOB_MAX_ARGS 4
+#define JOB_LINE_BYTES 256
+
+typedef struct {
+    char line[JOB_LINE_BYTES]; /* the tokens below point into this copy of the line */
+    const char *id;
+    const char *kind;          /* "diag" */
+    const char *target;        /* the diagnostic's name */
+    int32_t args[JOB_MAX_ARGS];
+    unsigned arg_count;
+} job;
+
+typedef struct {
+    int handle;
+    char chunk[64];
+    size_t chunk_len;
+    size_t chunk_pos;
+    unsigned line_number;
+} joblist_reader;
+
+/* Open the job list. Returns 0, or -1 if the host file cannot be opened. */
+int joblist_open(joblist_reader *reader, const char *path);
+
+/* Read the next job. Returns 1 with *out filled, 0 at the end of the list, or -1 with *error
+ * naming what is wrong with the current line (reader->line_number). */
+int joblist_next(joblist_reader *reader, job *out, const char **error);
+
+void joblist_close(joblist_reader *reader);
+
+#endif

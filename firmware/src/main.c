@@ -1,0 +1,128 @@
+/* The reference firmware's job runner: report the boot, read the job list named on the
+ * semihosting command line, run each job, report each outcome, exit with a status.
+ * PROTOCOL.md describes every record printed here. */
+#include <stdint.h>
+#include <string.h>
+
+#include "armv7m.h"
+#include "board_config.h" /* generated per board by the build: BOARD_NAME, BOARD_CLOCK_HZ */
+#include "diag.h"
+#include "faults.h"
+#include "firmware.h"
+#include "joblist.h"
+#include "records.h"
+#include "semihost.h"
+#include "timing.h"
+
+extern uint8_t __module_arena_start[], __module_arena_end[];
+
+#define CMDLINE_BYTES 192
+
+static joblist_reader reader;
+static job current;
+
+static void report_boot(timer_source timer)
+{
+    rec_begin("boot");
+    rec_u32("proto", RECORD_PROTOCOL_VERSION);
+    rec_word("fw", FIRMWARE_VERSION);
+    rec_word("board", BOARD_NAME);
+    rec_hex("cpuid", SCB_CPUID);
+#if defined(__ARM_FP)
+    rec_u32("fpu", 1);
+#else
+    rec_u32("fpu", 0);
+#endif
+    rec_word("timer", timing_source_name(timer));
+    rec_u32("clock", BOARD_CLOCK_HZ);
+    rec_hex("arena", (uint32_t)__module_arena_start);
+    rec_u32("arena_bytes", (uint32_t)(__module_arena_end - __module_arena_start));
+    rec_end();
+}
+
+__attribute__((noreturn)) static void finish(enum firmware_exit_status status)
+{
+    rec_begin("exit");
+    rec_u32("status", (uint32_t)status);
+    rec_end();
+    sh_exit((uint32_t)status);
+}
+
+__attribute__((noreturn)) static void joblist_failed(const char *what, unsigned line)
+{
+    rec_begin("error");
+    rec_word("in", "joblist");
+    rec_u32("line", line);
+    rec_str("msg", what, strlen(what));
+    rec_end();
+    finish(FW_EXIT_BAD_JOBLIST);
+}
+
+/* The job list path: everything after the first word (argv[0]) of the command line. */
+static const char *joblist_path(char *cmdline)
+{
+    char *p = strchr(cmdline, ' ');
+    if (p == 0) {
+        return 0;
+    }
+    while (*p == ' ') {
+        p++;
+    }
+    return *p != '\0' ? p : 0;
+}
+
+static void report_end(const job *j, const char *status, int32_t result, uint64_t ticks)
+{
+    rec_begin("end");
+    rec_word("id", j->id);
+    rec_word("status", status);
+    if (strcmp(status, "ok") == 0) {
+        rec_i32("ret", result);
+        rec_u64("run", ticks);
+    }
+    rec_end();
+}
+
+static void run_job(const job *j)
+{
+    rec_begin("job");
+    rec_word("id", j->id);
+    rec_word("kind", j->kind);
+    rec_word("target", j->target);
+    rec_end();
+
+    int32_t result = 0;
+    faults_set_job(j->id);
+    uint64_t start = timing_now();
+    int known = strcmp(j->kind, "diag") == 0 && diag_run(j->target, j->args, &result) == 0;
+    uint64_t elapsed = timing_now() - start;
+    faults_set_job(0);
+    report_end(j, known ? "ok" : "unknown", result, elapsed);
+}
+
+int main(void)
+{
+    faults_apply_policy();
+    timer_source timer = timing_init();
+    __asm__ volatile("cpsie i" ::: "memory");
+    report_boot(timer);
+
+    static char cmdline[CMDLINE_BYTES];
+    const char *path = sh_get_cmdline(cmdline, sizeof cmdline) == 0 ? joblist_path(cmdline) : 0;
+    if (path == 0) {
+        joblist_failed("no job list path on the semihosting command line", 0);
+    }
+    if (joblist_open(&reader, path) < 0) {
+        joblist_failed("cannot open the job list", 0);
+    }
+    const char *error = 0;
+    int got;
+    while ((got = joblist_next(&reader, &current, &error)) == 1) {
+        run_job(&current);
+    }
+    if (got < 0) {
+        joblist_failed(error, reader.line_number);
+    }
+    joblist_close(&reader);
+    finish(FW_EXIT_COMPLETED);
+}

@@ -1,0 +1,248 @@
+"""Boards are data: one TOML file per board in boards/, loaded into frozen, validated dataclasses.
+
+A bad board file is a BoardError whose message names the file and the key. See README.md,
+"Adding a board", for the keys.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim import BOARDS_DIR
+from sim.errors import BoardError
+
+CORES = ("cortex-m3", "cortex-m4", "cortex-m7")
+FPUS = ("none", "fpv4-sp-d16", "fpv5-sp-d16", "fpv5-d16")
+FLOAT_ABIS = ("soft", "softfp", "hard")
+ACCESS_MODES = ("rx", "rw", "rwx")
+
+
+@dataclass(frozen=True)
+class Cpu:
+    core: str
+    fpu: str
+    float_abi: str
+    clock_hz: int
+
+    @property
+    def has_fpu(self) -> bool:
+        return self.fpu != "none"
+
+    def gcc_flags(self) -> list[str]:
+        """Target flags for arm-none-eabi-gcc."""
+        flags = [f"-mcpu={self.core}", "-mthumb", f"-mfloat-abi={self.float_abi}"]
+        if self.has_fpu:
+            flags.append(f"-mfpu={self.fpu}")
+        return flags
+
+
+@dataclass(frozen=True)
+class MemoryRegion:
+    name: str
+    origin: int
+    length: int
+    access: str
+
+    @property
+    def end(self) -> int:
+        return self.origin + self.length
+
+
+@dataclass(frozen=True)
+class Board:
+    name: str
+    description: str
+    mcu: str
+    cpu: Cpu
+    memory: tuple[MemoryRegion, ...]
+    firmware_ram: str
+    stack_bytes: int
+    module_arena_bytes: int
+    qemu_machine: str
+    qemu_differences: str
+    path: Path
+    linker_script: Path
+
+    def region(self, name: str) -> MemoryRegion:
+        for region in self.memory:
+            if region.name == name:
+                return region
+        raise KeyError(name)
+
+
+class _Table:
+    """Reads one TOML table, remembering which keys were used so unknown ones are errors."""
+
+    def __init__(self, path: Path, data: Any, prefix: str = "") -> None:
+        self.path = path
+        self.prefix = prefix
+        if not isinstance(data, dict):
+            raise BoardError(f"{path}: key '{prefix.rstrip('.') or '<top>'}': expected a table")
+        self.data = data
+        self.used: set[str] = set()
+
+    def fail(self, key: str, problem: str) -> BoardError:
+        return BoardError(f"{self.path}: key '{self.prefix}{key}': {problem}")
+
+    def get(self, key: str, kind: type, choices: tuple[str, ...] | None = None) -> Any:
+        self.used.add(key)
+        if key not in self.data:
+            raise self.fail(key, "missing")
+        value = self.data[key]
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            raise self.fail(key, f"expected an integer, got {value!r}")
+        if kind is not int and not isinstance(value, kind):
+            raise self.fail(key, f"expected {kind.__name__}, got {value!r}")
+        if choices is not None and value not in choices:
+            raise self.fail(key, f"expected one of {', '.join(choices)}; got {value!r}")
+        return value
+
+    def table(self, key: str) -> "_Table":
+        self.used.add(key)
+        if key not in self.data:
+            raise self.fail(key, "missing table")
+        return _Table(self.path, self.data[key], f"{self.prefix}{key}.")
+
+    def check_unknown(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise self.fail(unknown[0], "unknown key")
+
+
+def _positive(table: _Table, key: str) -> int:
+    value = table.get(key, int)
+    if value <= 0:
+        raise table.fail(key, f"must be positive, got {value}")
+    return value
+
+
+def _load_cpu(table: _Table) -> Cpu:
+    cpu = Cpu(
+        core=table.get("core", str, CORES),
+        fpu=table.get("fpu", str, FPUS),
+        float_abi=table.get("float_abi", str, FLOAT_ABIS),
+        clock_hz=_positive(table, "clock_hz"),
+    )
+    table.check_unknown()
+    if cpu.float_abi != "soft" and not cpu.has_fpu:
+        raise table.fail("float_abi", f"'{cpu.float_abi}' needs an FPU, but fpu = 'none'")
+    if cpu.core == "cortex-m3" and cpu.has_fpu:
+        raise table.fail("fpu", "a Cortex-M3 has no FPU")
+    return cpu
+
+
+def _load_memory(path: Path, entries: Any) -> tuple[MemoryRegion, ...]:
+    if not isinstance(entries, list) or not entries:
+        raise BoardError(f"{path}: key 'memory': expected one or more [[memory]] tables")
+    regions = []
+    for index, entry in enumerate(entries):
+        table = _Table(path, entry, f"memory[{index}].")
+        region = MemoryRegion(
+            name=table.get("name", str),
+            origin=table.get("origin", int),
+            length=_positive(table, "length"),
+            access=table.get("access", str, ACCESS_MODES),
+        )
+        table.check_unknown()
+        if region.origin < 0 or region.end > 1 << 32:
+            raise table.fail("origin", "region lies outside the 32-bit address space")
+        regions.append(region)
+    names = [r.name for r in regions]
+    duplicate = next((n for n in names if names.count(n) > 1), None)
+    if duplicate:
+        raise BoardError(f"{path}: key 'memory': region '{duplicate}' is defined twice")
+    return tuple(regions)
+
+
+# Sample: "  RAM   (rwx) : ORIGIN = 0x20000000, LENGTH = 0x20000"
+_LD_REGION = re.compile(
+    r"^\s*(?P<name>\w+)\s*\([rwx]+\)\s*:\s*ORIGIN\s*=\s*(?P<origin>0x[0-9A-Fa-f]+|\d+)\s*,"
+    r"\s*LENGTH\s*=\s*(?P<length>0x[0-9A-Fa-f]+|\d+)",
+    re.MULTILINE,
+)
+
+
+def _check_linker_script(path: Path, script: Path, flash: MemoryRegion, ram: MemoryRegion) -> None:
+    """The board's .ld must describe the same FLASH and RAM as its .toml."""
+    if not script.is_file():
+        raise BoardError(f"{path}: key 'linker_script': no such file {script}")
+    text = script.read_text()
+    found = {m["name"]: (int(m["origin"], 0), int(m["length"], 0)) for m in _LD_REGION.finditer(text)}
+    for ld_name, region in (("FLASH", flash), ("RAM", ram)):
+        if found.get(ld_name) != (region.origin, region.length):
+            raise BoardError(
+                f"{script}: MEMORY region {ld_name} is {found.get(ld_name)} (origin, length), "
+                f"but {path.name} says memory '{region.name}' is "
+                f"({region.origin:#x}, {region.length:#x})"
+            )
+    if "INCLUDE sections.ld" not in text:
+        raise BoardError(f"{script}: must 'INCLUDE sections.ld' (the shared SECTIONS)")
+
+
+def _load_firmware_layout(path: Path, table: _Table, memory: tuple[MemoryRegion, ...]):
+    ram_name = table.get("ram", str)
+    stack = _positive(table, "stack_bytes")
+    arena = _positive(table, "module_arena_bytes")
+    table.check_unknown()
+    ram = next((r for r in memory if r.name == ram_name), None)
+    if ram is None:
+        raise table.fail("ram", f"no [[memory]] region named '{ram_name}'")
+    if ram.access != "rwx":
+        raise table.fail("ram", f"region '{ram_name}' must be rwx: modules execute from it")
+    if stack + arena >= ram.length:
+        raise table.fail("module_arena_bytes", f"stack + arena ({stack + arena} bytes) do not fit "
+                         f"in '{ram_name}' ({ram.length} bytes)")
+    return ram_name, stack, arena
+
+
+def load_board(path: Path) -> Board:
+    """Load and validate one board file."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as error:
+        raise BoardError(f"{path}: cannot read: {error.strerror}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise BoardError(f"{path}: not valid TOML: {error}") from error
+    top = _Table(path, data)
+    name = top.get("name", str)
+    if name != path.stem:
+        raise top.fail("name", f"must match the file name '{path.stem}', got {name!r}")
+    description = top.get("description", str)
+    mcu = top.get("mcu", str)
+    script = path.parent / top.get("linker_script", str)
+    cpu = _load_cpu(top.table("cpu"))
+    top.used.add("memory")
+    memory = _load_memory(path, data.get("memory"))
+    ram_name, stack, arena = _load_firmware_layout(path, top.table("firmware"), memory)
+    qemu = top.table("qemu")
+    machine, differences = qemu.get("machine", str), qemu.get("differences", str)
+    qemu.check_unknown()
+    top.check_unknown()
+    flash = next((r for r in memory if r.name == "flash"), None)
+    if flash is None:
+        raise BoardError(f"{path}: key 'memory': no region named 'flash'")
+    board = Board(name, description, mcu, cpu, memory, ram_name, stack, arena, machine,
+                  differences, path, script)
+    _check_linker_script(path, script, flash, board.region(ram_name))
+    return board
+
+
+def board_paths(directory: Path = BOARDS_DIR) -> list[Path]:
+    return sorted(directory.glob("*.toml"))
+
+
+def load_boards(names: list[str] | None = None, directory: Path = BOARDS_DIR) -> list[Board]:
+    """Load the named boards (default: every board in the directory), in name order."""
+    available = {p.stem: p for p in board_paths(directory)}
+    if not available:
+        raise BoardError(f"{directory}: no board files (*.toml)")
+    wanted = names or sorted(available)
+    unknown = [n for n in wanted if n not in available]
+    if unknown:
+        raise BoardError(f"unknown board {unknown[0]!r}: boards in {directory} are "
+                         f"{', '.join(sorted(available))}")
+    return [load_board(available[n]) for n in dict.fromkeys(wanted)]

@@ -1,0 +1,91 @@
+"""Host tools the suite needs, how to tell they are there, and how to install them.
+
+`python -m sim setup` (run by tox before anything else) installs what is missing when it runs
+as root; otherwise it stops with the one command that would install it. Every other command
+only checks, and fails with the same command in its message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from typing import Callable
+
+from sim.errors import ToolMissingError
+
+log = logging.getLogger(__name__)
+
+GCC = "arm-none-eabi-gcc"
+QEMU = "qemu-system-arm"
+
+
+def _on_path(command: str) -> Callable[[], bool]:
+    return lambda: shutil.which(command) is not None
+
+
+def _newlib_present() -> bool:
+    """newlib-nano ships libc_nano.a and nano.specs; gcc prints a bare name when it has neither."""
+    if shutil.which(GCC) is None:
+        return False
+    for name in ("libc_nano.a", "nano.specs"):
+        found = subprocess.run([GCC, f"-print-file-name={name}"], capture_output=True, text=True)
+        if found.returncode != 0 or os.sep not in found.stdout.strip():
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Tool:
+    what: str           # what the user sees in messages
+    package: str        # the Debian package that provides it
+    present: Callable[[], bool]
+
+
+TOOLS = (
+    Tool(QEMU, "qemu-system-arm", _on_path(QEMU)),
+    Tool(GCC, "gcc-arm-none-eabi", _on_path(GCC)),
+    Tool("newlib-nano for arm-none-eabi", "libnewlib-arm-none-eabi", _newlib_present),
+)
+
+
+def missing_tools() -> list[Tool]:
+    return [tool for tool in TOOLS if not tool.present()]
+
+
+def install_command(packages: list[str], as_root: bool) -> str:
+    sudo = "" if as_root else "sudo "
+    return (f"{sudo}apt-get update && {sudo}env DEBIAN_FRONTEND=noninteractive "
+            f"apt-get install -y {' '.join(packages)}")
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def check_tools() -> None:
+    """Raise ToolMissingError naming each missing tool and the command that installs it."""
+    missing = missing_tools()
+    if missing:
+        names = ", ".join(tool.what for tool in missing)
+        command = install_command([tool.package for tool in missing], as_root=_is_root())
+        raise ToolMissingError(f"missing {names}; install with: {command}")
+
+
+def install_missing_tools() -> list[str]:
+    """Install missing tools with apt-get when root. Returns the packages installed."""
+    missing = missing_tools()
+    if not missing:
+        return []
+    packages = [tool.package for tool in missing]
+    if not _is_root() or shutil.which("apt-get") is None:
+        check_tools()
+    log.info("installing %s", " ".join(packages))
+    command = install_command(packages, as_root=True)
+    result = subprocess.run(["sh", "-c", command])
+    if result.returncode != 0:
+        raise ToolMissingError(f"'{command}' failed with status {result.returncode}")
+    check_tools()
+    return packages
