@@ -1,0 +1,156 @@
+"""Command line: python -m sim {run,setup,boards}. Exit codes (CONTRACT.md): 0 every expectation
+met; 1 a run missed its expectation; 2 usage or setup error, with a message naming the fix."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from sim import MODULES_DIR, REPO_ROOT, REPORTS_DIR
+from sim.boards import Board, load_boards
+from sim.build import FirmwareImage, build_firmware
+from sim.diagnostics import diagnostic_jobs
+from sim.elfinfo import ElfInfo
+from sim.errors import SetupError, SimError
+from sim.jobs import Job
+from sim.report import footprint, render_summary, write_summary
+from sim.results import current_commit, results_document, write_results
+from sim.runner import RunSettings, Target, run_matrix
+from sim.toolchain import check_tools, install_missing_tools
+
+log = logging.getLogger("sim")
+
+EXIT_OK, EXIT_MISSED, EXIT_SETUP = 0, 1, 2
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _firmware_option(text: str) -> tuple[str, Path]:
+    board, sep, path = text.partition("=")
+    if not sep or not board or not path:
+        raise argparse.ArgumentTypeError(f"expected BOARD=ELF, got {text!r}")
+    return board, Path(path)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sim", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each step")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run the module x board matrix and write reports")
+    run.add_argument("--board", action="append", help="a board from boards/ (repeatable; "
+                     "default every board)")
+    run.add_argument("--modules", action="append", type=Path, help="a folder of module folders "
+                     "(repeatable; default modules/)")
+    run.add_argument("--only", action="append", help="run only this module (repeatable)")
+    run.add_argument("-j", "--jobs", type=_positive_int, default=os.cpu_count() or 1,
+                     help="QEMU instances at once (default: the core count)")
+    run.add_argument("--out", type=Path, default=REPORTS_DIR, help="report folder (default "
+                     "reports/)")
+    run.add_argument("--firmware", action="append", type=_firmware_option, default=[],
+                     metavar="BOARD=ELF", help="use this prebuilt, unmodified firmware image")
+    run.add_argument("--batch", type=_positive_int, default=50,
+                     help="jobs per QEMU boot; 1 boots a fresh QEMU for every run (default 50)")
+    run.add_argument("--build-dir", type=Path, default=REPO_ROOT / "build",
+                     help="where firmware is built (default build/)")
+    commands.add_parser("setup", help="install the host tools that are missing (needs root)")
+    commands.add_parser("boards", help="list the boards")
+    return parser
+
+
+def _targets(boards: list[Board], prebuilt: list[tuple[str, Path]], build_dir: Path) -> list[Target]:
+    given = dict(prebuilt)
+    unknown = sorted(set(given) - {b.name for b in boards})
+    if unknown:
+        raise SetupError(f"--firmware {unknown[0]}=...: not a selected board")
+    targets = []
+    for board in boards:
+        if board.name in given:
+            elf = given[board.name]
+            if not elf.is_file():
+                raise SetupError(f"--firmware {board.name}={elf}: no such file")
+            image = FirmwareImage(board.name, elf, elf.with_suffix(".map"))
+        else:
+            image = build_firmware(board, build_dir)
+        targets.append(Target(board, image))
+    return targets
+
+
+def _check_module_dirs(dirs: list[Path]) -> None:
+    for directory in dirs:
+        if not directory.is_dir():
+            raise SetupError(f"--modules {directory}: no such folder")
+        found = sorted(p.parent.name for p in directory.glob("*/module.toml"))
+        if found:
+            raise SetupError(f"{directory}: module folders ({', '.join(found)}) need the module "
+                             "loader, which this version of the firmware does not have yet")
+
+
+def _select(jobs: list[Job], only: list[str] | None) -> list[Job]:
+    return [job for job in jobs if not only or job.module in only]
+
+
+def command_run(args: argparse.Namespace) -> int:
+    check_tools()
+    boards = load_boards(args.board)
+    _check_module_dirs(args.modules or [MODULES_DIR])
+    targets = _targets(boards, args.firmware, args.build_dir)
+    jobs_for = {b.name: _select(diagnostic_jobs(b), args.only) for b in boards}
+    if not any(jobs_for.values()):
+        raise SetupError(f"--only {' '.join(args.only)}: matches no module")
+    out_dir: Path = args.out.resolve()
+    if (out_dir / "logs").exists():
+        shutil.rmtree(out_dir / "logs")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    settings = RunSettings(out_dir=out_dir, batch=args.batch, parallel=args.jobs)
+    runs = run_matrix(targets, jobs_for, settings)
+    footprints = {t.board.name: footprint(ElfInfo(t.image.elf).section_sizes(), t.board)
+                  for t in targets}
+    commit = current_commit()
+    write_results(out_dir / "results.json", results_document(runs, footprints))
+    write_summary(out_dir / "summary.md", render_summary(runs, boards, footprints, commit))
+    missed = [run for run in runs if not run.ok]
+    print(f"{len(runs)} runs, {len(runs) - len(missed)} met their expectation, "
+          f"{len(missed)} missed; reports in {out_dir}")
+    for run in missed:
+        print(f"  MISSED {run.board}/{run.module}: {'; '.join(run.mismatches)} [{run.log}]")
+    return EXIT_MISSED if missed else EXIT_OK
+
+
+def command_setup(args: argparse.Namespace) -> int:
+    installed = install_missing_tools()
+    print(f"installed: {' '.join(installed)}" if installed else "all host tools present")
+    return EXIT_OK
+
+
+def command_boards(args: argparse.Namespace) -> int:
+    for board in load_boards():
+        print(f"{board.name:20} {board.description}")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(name)s: %(message)s")
+    handler = {"run": command_run, "setup": command_setup, "boards": command_boards}
+    try:
+        return handler[args.command](args)
+    except SetupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_SETUP
+    except SimError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_SETUP

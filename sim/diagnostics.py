@@ -1,0 +1,46 @@
+"""The firmware's built-in diagnostic jobs and what each must show on a board.
+
+They prove the fault path end to end without any module. The expected fault names follow from
+the ARMv7-M Architecture Reference Manual, not from what the firmware printed:
+- a load from an address with nothing behind it is a precise BusFault (PRECISERR, BFAR valid);
+- a branch with bit 0 clear leaves Thumb state, which v7-M cannot execute: INVSTATE;
+- UDF is permanently undefined: UNDEFINSTR;
+- a VFP instruction on a core without an FPU (or with CPACR off) is a coprocessor fault: NOCP;
+- SDIV by zero with CCR.DIV_0_TRP set: DIVBYZERO.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from sim.boards import Board
+from sim.jobs import Expectation, Job
+
+
+def float_bits(value: float) -> int:
+    """The IEEE-754 single-precision bits of value, as the signed int32 the firmware returns."""
+    return struct.unpack("<i", struct.pack("<f", value))[0]
+
+
+def _float32(value: float) -> float:
+    return struct.unpack("<f", struct.pack("<f", value))[0]
+
+
+def _fault(name: str) -> Expectation:
+    return Expectation(status="fault", fault=name)
+
+
+def diagnostic_jobs(board: Board) -> list[Job]:
+    """Every diagnostic, with the expectation for this board."""
+    fpu_in = _float32(1.5)
+    fpu_expect = (Expectation(return_value=float_bits(_float32(fpu_in + fpu_in)))
+                  if board.cpu.has_fpu else _fault("UsageFault.NOCP"))
+    add_args = (5, 3, -1, 100)
+    return [
+        Job("diag:add", "diag", "add", add_args, Expectation(return_value=sum(add_args))),
+        Job("diag:unmapped_read", "diag", "unmapped_read", (), _fault("BusFault.PRECISERR")),
+        Job("diag:no_thumb", "diag", "no_thumb", (), _fault("UsageFault.INVSTATE")),
+        Job("diag:undefined", "diag", "undefined", (), _fault("UsageFault.UNDEFINSTR")),
+        Job("diag:fpu", "diag", "fpu", (float_bits(fpu_in),), fpu_expect),
+        Job("diag:divide_by_zero", "diag", "divide_by_zero", (7,), _fault("UsageFault.DIVBYZERO")),
+    ]

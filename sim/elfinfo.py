@@ -1,0 +1,87 @@
+"""Reads an ELF with pyelftools to name addresses: function + offset, and file:line from DWARF."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    start: int
+    size: int
+
+
+class ElfInfo:
+    """Symbols, section sizes and line info of one ELF file, read once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @cached_property
+    def functions(self) -> list[Function]:
+        with open(self.path, "rb") as handle:
+            elf = ELFFile(handle)
+            table = elf.get_section_by_name(".symtab")
+            if not isinstance(table, SymbolTableSection):
+                return []
+            found = {(s.name, s["st_value"] & ~1, s["st_size"]) for s in table.iter_symbols()
+                     if s["st_info"]["type"] == "STT_FUNC" and s.name}
+        return sorted((Function(*f) for f in found), key=lambda f: (f.start, f.name))
+
+    def symbol(self, address: int) -> str | None:
+        """'name+0xoff' for the function holding address, or None."""
+        address &= ~1
+        starts = [f.start for f in self.functions]
+        index = bisect.bisect_right(starts, address) - 1
+        if index < 0:
+            return None
+        function = self.functions[index]
+        if address >= function.start + max(function.size, 1):
+            return None
+        offset = address - function.start
+        return f"{function.name}+{offset:#x}" if offset else function.name
+
+    @cached_property
+    def _line_rows(self) -> list[tuple[int, str, int]]:
+        """(address, file, line) for every DWARF line-table row, sorted by address."""
+        rows: list[tuple[int, str, int]] = []
+        with open(self.path, "rb") as handle:
+            elf = ELFFile(handle)
+            if not elf.has_dwarf_info():
+                return rows
+            dwarf = elf.get_dwarf_info()
+            for unit in dwarf.iter_CUs():
+                program = dwarf.line_program_for_CU(unit)
+                if program is None:
+                    continue
+                files = program["file_entry"]
+                base = 1 if program.header.version < 5 else 0
+                for entry in program.get_entries():
+                    state = entry.state
+                    if state is None or state.end_sequence:
+                        continue
+                    name = files[state.file - base].name.decode()
+                    rows.append((state.address, name, state.line))
+        rows.sort()
+        return rows
+
+    def location(self, address: int) -> str | None:
+        """'file.c:line' for address, from the DWARF line table, or None without debug info."""
+        address &= ~1
+        rows = self._line_rows
+        index = bisect.bisect_right(rows, (address, "\uffff", 1 << 30)) - 1
+        if index < 0 or self.symbol(address) is None:
+            return None
+        _, name, line = rows[index]
+        return f"{name}:{line}"
+
+    def section_sizes(self) -> dict[str, int]:
+        with open(self.path, "rb") as handle:
+            return {s.name: s["sh_size"] for s in ELFFile(handle).iter_sections() if s.name}

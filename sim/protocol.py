@@ -1,0 +1,145 @@
+"""Parser for the firmware's record protocol (firmware/src/PROTOCOL.md is the reference).
+
+parse_record() turns one console line into a Record; BootTranscript follows a whole boot's
+console and sorts records into per-job outcomes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sim.errors import ProtocolError
+
+SUPPORTED_PROTOCOL = 1
+
+# Sample: @end id=3 status=ok ret=-5 run=26
+# Sample: @out text="hello\n"
+_RECORD = re.compile(r'@(?P<tag>[a-z]+)(?P<fields>(?: [a-z0-9_]+=(?:"(?:\\.|[^"\\])*"|[^ "=]*))*)')
+_FIELD = re.compile(r' (?P<key>[a-z0-9_]+)=(?:"(?P<quoted>(?:\\.|[^"\\])*)"|(?P<bare>[^ "=]*))')
+# Escapes the firmware writes inside quotes: \" \\ \n \r \t \xHH
+_ESCAPE = re.compile(r'\\(x[0-9a-fA-F]{2}|["\\nrt])')
+_SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def unescape(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        code = match.group(1)
+        return chr(int(code[1:], 16)) if code[0] == "x" else _SIMPLE_ESCAPES[code]
+    return _ESCAPE.sub(replace, text)
+
+
+@dataclass(frozen=True)
+class Record:
+    tag: str
+    fields: dict[str, str]
+    line: str
+
+    def text(self, key: str) -> str:
+        try:
+            return self.fields[key]
+        except KeyError:
+            raise ProtocolError(f"record has no field {key!r}: {self.line}") from None
+
+    def int(self, key: str) -> int:
+        value = self.text(key)
+        try:
+            return int(value, 0)
+        except ValueError:
+            raise ProtocolError(f"field {key}={value!r} is not a number: {self.line}") from None
+
+    def optional_int(self, key: str) -> int | None:
+        return self.int(key) if key in self.fields else None
+
+
+def is_record(line: str) -> bool:
+    return line.startswith("@")
+
+
+def parse_record(line: str) -> Record:
+    """Parse one record line; raise ProtocolError naming the line if it is malformed."""
+    match = _RECORD.fullmatch(line)
+    if match is None:
+        raise ProtocolError(f"malformed record: {line!r}")
+    fields: dict[str, str] = {}
+    for item in _FIELD.finditer(match["fields"]):
+        quoted = item["quoted"]
+        fields[item["key"]] = unescape(quoted) if quoted is not None else item["bare"]
+    return Record(match["tag"], fields, line)
+
+
+@dataclass
+class JobTranscript:
+    """What one boot's console said about one job."""
+    job_id: str
+    started: bool = False
+    end: Record | None = None
+    fault: Record | None = None
+    stdout: str = ""
+
+
+@dataclass
+class BootTranscript:
+    """A whole boot's console, sorted by job. Feed it lines in order."""
+    boot: Record | None = None
+    exit: Record | None = None
+    jobs: dict[str, JobTranscript] = field(default_factory=dict)
+    firmware_fault: Record | None = None   # a fault outside any job
+    errors: list[Record] = field(default_factory=list)
+    stray: list[str] = field(default_factory=list)   # lines that are not records
+    malformed: list[str] = field(default_factory=list)
+    _current: JobTranscript | None = None
+
+    def feed(self, line: str) -> None:
+        if not is_record(line):
+            self.stray.append(line)
+            return
+        try:
+            record = parse_record(line)
+        except ProtocolError:
+            self.malformed.append(line)
+            return
+        handler = getattr(self, f"_on_{record.tag}", None)
+        if handler is None:
+            self.malformed.append(f"{line}  (unknown record tag)")
+            return
+        try:
+            handler(record)
+        except ProtocolError as error:
+            self.malformed.append(f"{line}  ({error})")
+
+    def job(self, job_id: str) -> JobTranscript:
+        return self.jobs.setdefault(job_id, JobTranscript(job_id))
+
+    def _on_boot(self, record: Record) -> None:
+        if record.int("proto") != SUPPORTED_PROTOCOL:
+            raise ProtocolError(f"firmware speaks record protocol {record.text('proto')}, "
+                                f"this suite {SUPPORTED_PROTOCOL}: {record.line}")
+        self.boot = record
+
+    def _on_job(self, record: Record) -> None:
+        self._current = self.job(record.text("id"))
+        self._current.started = True
+
+    def _on_out(self, record: Record) -> None:
+        if self._current is not None:
+            self._current.stdout += record.text("text")
+        else:
+            self.stray.append(record.text("text"))
+
+    def _on_end(self, record: Record) -> None:
+        self.job(record.text("id")).end = record
+        self._current = None
+
+    def _on_fault(self, record: Record) -> None:
+        job_id = record.text("job")
+        if job_id == "-":
+            self.firmware_fault = record
+        else:
+            self.job(job_id).fault = record
+
+    def _on_error(self, record: Record) -> None:
+        self.errors.append(record)
+
+    def _on_exit(self, record: Record) -> None:
+        self.exit = record

@@ -1,0 +1,161 @@
+"""Running the firmware on qemu-system-arm.
+
+qemu_argv() builds the command line as a pure function, so it can be unit-tested and printed
+for a person to rerun by hand (rerun_command). QemuSession spawns it with pexpect, reads the
+semihosting console line by line against a host-side deadline, keeps QEMU's stderr in a file
+(a lockup is reported only there) and tears QEMU down in escalating steps.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import pexpect
+
+from sim.toolchain import QEMU
+
+log = logging.getLogger(__name__)
+
+# Instruction counting makes the guest's clocks a function of the instructions executed, so
+# SysTick readings are the same on every run and every machine. sleep=off: an idle guest
+# advances virtual time instead of waiting in real time.
+ICOUNT = "shift=0,align=off,sleep=off"
+CONSOLE_CHARDEV = "semihosting"
+
+
+def _semihosting_config(args: Sequence[str]) -> str:
+    # QEMU option values escape a comma by doubling it.
+    quoted = [f"arg={arg.replace(',', ',,')}" for arg in args]
+    return ",".join(["enable=on", "target=native", f"chardev={CONSOLE_CHARDEV}", *quoted])
+
+
+def qemu_argv(machine: str, kernel: Path, semihosting_args: Sequence[str],
+              icount: str = ICOUNT) -> list[str]:
+    """The qemu-system-arm command line for one boot.
+
+    The semihosting console goes to stdout through a chardev; without one QEMU writes it to
+    stderr, mixed with its own messages. -no-reboot turns a guest reset into an exit, so the
+    harness sees it instead of the job list starting over.
+    """
+    return [
+        QEMU, "-M", machine, "-nodefaults", "-display", "none", "-no-reboot",
+        "-chardev", f"stdio,id={CONSOLE_CHARDEV}",
+        "-semihosting-config", _semihosting_config(semihosting_args),
+        "-icount", icount,
+        "-kernel", str(kernel),
+    ]
+
+
+def rerun_command(argv: Sequence[str], cwd: Path) -> str:
+    """A shell line a person can paste to repeat a boot by hand."""
+    return f"cd {shlex.quote(str(cwd))} && {shlex.join(argv)}"
+
+
+@dataclass(frozen=True)
+class QemuExit:
+    status: int | None        # QEMU's exit status, if it exited by itself
+    signal: int | None        # the signal that ended it, if any
+    deadline_hit: bool        # the host-side deadline ran out first
+    teardown: str             # "exited" | "terminated" | "killed"
+    stderr: str
+
+
+class QemuSession:
+    """One QEMU process. Use as a context manager; iterate lines(); then read exit."""
+
+    GRACE_S = 2.0   # after the console closes, time for QEMU to exit by itself
+    TERM_S = 2.0    # after SIGTERM, time before SIGKILL
+
+    def __init__(self, argv: Sequence[str], cwd: Path, stderr_path: Path, deadline_s: float):
+        self.argv = list(argv)
+        self.cwd = cwd
+        self.stderr_path = stderr_path
+        self.deadline_s = deadline_s
+        self.deadline_hit = False
+        self.exit: QemuExit | None = None
+        self._child: pexpect.spawn | None = None
+        self._deadline = 0.0
+
+    def __enter__(self) -> "QemuSession":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _redirect_stderr(self) -> None:
+        """Runs in the child before exec: QEMU's own stderr goes to a file, not the console."""
+        fd = os.open(self.stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(fd, 2)
+
+    def start(self) -> None:
+        log.debug("spawn: %s", rerun_command(self.argv, self.cwd))
+        self._deadline = time.monotonic() + self.deadline_s
+        self._child = pexpect.spawn(self.argv[0], self.argv[1:], cwd=str(self.cwd),
+                                    preexec_fn=self._redirect_stderr, encoding="utf-8",
+                                    codec_errors="replace", echo=False)
+
+    def lines(self) -> Iterator[str]:
+        """Console lines (without line endings) until QEMU closes it or the deadline passes."""
+        assert self._child is not None, "start() first"
+        while True:
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                self.deadline_hit = True
+                return
+            index = self._child.expect(["\n", pexpect.EOF, pexpect.TIMEOUT], timeout=remaining)
+            text = self._child.before.rstrip("\r")
+            if index == 0:
+                yield text
+                continue
+            if text:
+                yield text  # a last line without its newline
+            if index == 2:
+                self.deadline_hit = True
+            return
+
+    def close(self) -> QemuExit:
+        """Tear down: let QEMU exit, then SIGTERM, then SIGKILL. Idempotent."""
+        if self.exit is not None:
+            return self.exit
+        child = self._child
+        teardown = "exited"
+        if child is not None:
+            if not self._wait_exit(child, self.GRACE_S if not self.deadline_hit else 0.0):
+                teardown = "terminated"
+                child.kill(signal.SIGTERM)
+                if not self._wait_exit(child, self.TERM_S):
+                    teardown = "killed"
+                    child.kill(signal.SIGKILL)
+                    self._wait_exit(child, self.TERM_S)
+            child.close(force=True)
+        self.exit = QemuExit(
+            status=child.exitstatus if child is not None else None,
+            signal=child.signalstatus if child is not None else None,
+            deadline_hit=self.deadline_hit, teardown=teardown, stderr=self._read_stderr())
+        return self.exit
+
+    @staticmethod
+    def _wait_exit(child: pexpect.spawn, seconds: float) -> bool:
+        end = time.monotonic() + seconds
+        while child.isalive():
+            if time.monotonic() >= end:
+                return False
+            try:
+                child.expect(pexpect.EOF, timeout=max(0.0, min(0.1, end - time.monotonic())))
+            except (pexpect.TIMEOUT, pexpect.EOF):
+                pass
+        return True
+
+    def _read_stderr(self) -> str:
+        try:
+            return self.stderr_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""

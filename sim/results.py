@@ -1,0 +1,77 @@
+"""Run records and results.json (schema in CONTRACT.md; README.md, "Reading the reports")."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim import REPO_ROOT
+
+SCHEMA_VERSION = 1
+TIMING_UNIT = "systick"  # SysTick ticks at the board's core clock, under QEMU -icount
+
+
+@dataclass(frozen=True)
+class FaultInfo:
+    name: str
+    pc: int | None
+    lr: int | None
+    symbol: str | None
+    location: str | None
+    bits: tuple[str, ...]
+    address: int | None
+    cfsr: int
+    hfsr: int
+
+
+@dataclass
+class RunResult:
+    board: str
+    module: str
+    boot: int
+    status: str
+    ok: bool
+    expected: dict[str, Any]
+    return_value: int | None = None
+    stdout: str = ""
+    error: str | None = None
+    fault: FaultInfo | None = None
+    run_ticks: int | None = None
+    mismatches: list[str] = field(default_factory=list)
+    log: str | None = None            # the boot's log folder, relative to the reports folder
+
+    def observed(self) -> dict[str, Any]:
+        """Observed values under the names Expectation uses."""
+        return {"status": self.status, "return": self.return_value, "stdout": self.stdout,
+                "error": self.error, "fault": self.fault.name if self.fault else None}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "board": self.board, "module": self.module, "boot": self.boot,
+            "status": self.status, "ok": self.ok, "expected": self.expected,
+            "return": self.return_value, "stdout": self.stdout, "error": self.error,
+            "unresolved": [], "imports": [],
+            "fault": asdict(self.fault) if self.fault else None,
+            "timing": {"load": None, "link": None, "init": None, "run": self.run_ticks,
+                       "unit": TIMING_UNIT},
+            "sizes": None,
+            "mismatches": self.mismatches, "log": self.log,
+        }
+
+
+def current_commit() -> str | None:
+    result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                            text=True)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def results_document(runs: list[RunResult], footprint: dict[str, dict[str, int]]) -> dict[str, Any]:
+    return {"schema": SCHEMA_VERSION, "commit": current_commit(), "footprint": footprint,
+            "runs": [run.to_json() for run in runs]}
+
+
+def write_results(path: Path, document: dict[str, Any]) -> None:
+    path.write_text(json.dumps(document, indent=2) + "\n")

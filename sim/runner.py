@@ -1,0 +1,197 @@
+"""Runs jobs on QEMU: batches of jobs per boot, boots in parallel, one result per job.
+
+A boot that ends early (a fault, until faults are contained; a lockup; a hang) is followed by a
+new boot that resumes at the next job, so every job in gives exactly one result out. Each boot
+keeps its job list, console, QEMU stderr and a command to rerun it by hand in its log folder.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.boards import Board
+from sim.build import FirmwareImage
+from sim.elfinfo import ElfInfo
+from sim.faults import decode_fault
+from sim.jobs import Job, write_joblist
+from sim.protocol import BootTranscript, JobTranscript, Record
+from sim.qemu import QemuExit, QemuSession, qemu_argv, rerun_command
+from sim.results import FaultInfo, RunResult
+
+log = logging.getLogger(__name__)
+
+LOCKUP_MARKER = "Lockup"       # QEMU: "qemu: fatal: Lockup: can't escalate 3 to HardFault ..."
+LOCKUP_EXIT_STATUS = 134       # QEMU aborts after a lockup
+
+
+@dataclass(frozen=True)
+class Target:
+    """A board and the firmware image that runs on it."""
+    board: Board
+    image: FirmwareImage
+
+    @property
+    def elf(self) -> ElfInfo:
+        return _elf_info(self.image.elf)
+
+
+_ELF_CACHE: dict[Path, ElfInfo] = {}
+
+
+def _elf_info(path: Path) -> ElfInfo:
+    return _ELF_CACHE.setdefault(path, ElfInfo(path))
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    out_dir: Path
+    batch: int = 50                 # jobs per QEMU boot
+    parallel: int = 2               # QEMU instances at once
+    boot_deadline_s: float = 20.0   # host backstop per boot ...
+    job_deadline_s: float = 10.0    # ... plus this per job in the boot
+
+
+@dataclass
+class BootOutcome:
+    transcript: BootTranscript
+    exit: QemuExit
+    log_dir: Path
+
+    def ending(self) -> tuple[str, str]:
+        """(status for a job the boot died in, why the boot ended)."""
+        stderr = self.exit.stderr
+        if LOCKUP_MARKER in stderr or self.exit.status == LOCKUP_EXIT_STATUS:
+            return "lockup", _last_line(stderr) or "QEMU lockup"
+        if self.exit.deadline_hit:
+            return "hang", "no progress before the host deadline"
+        if self.transcript.exit is not None:
+            return "error", f"firmware exited with status {self.transcript.exit.text('status')}"
+        if self.exit.status == 0:
+            return "error", "the guest reset the system (QEMU ran with -no-reboot)"
+        return "error", f"QEMU ended with status {self.exit.status}: {_last_line(stderr)}"
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
+              settings: RunSettings) -> BootOutcome:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    write_joblist(log_dir / "jobs.txt", jobs)
+    argv = qemu_argv(target.board.qemu_machine, target.image.elf.resolve(),
+                     ["firmware", "jobs.txt"])
+    (log_dir / "command.sh").write_text(rerun_command(argv, log_dir) + "\n")
+    deadline = settings.boot_deadline_s + settings.job_deadline_s * len(jobs)
+    transcript = BootTranscript()
+    session = QemuSession(argv, log_dir, log_dir / "stderr.log", deadline)
+    with session, open(log_dir / "console.log", "w") as console:
+        for line in session.lines():
+            console.write(line + "\n")
+            transcript.feed(line)
+    assert session.exit is not None
+    return BootOutcome(transcript, session.exit, log_dir)
+
+
+def _fault_info(record: Record, elf: ElfInfo) -> FaultInfo:
+    decoded = decode_fault(record.int("exc"), record.int("cfsr"), record.int("hfsr"),
+                           record.optional_int("mmfar"), record.optional_int("bfar"))
+    pc, lr = record.optional_int("pc"), record.optional_int("lr")
+    return FaultInfo(name=decoded.name, pc=pc, lr=lr,
+                     symbol=elf.symbol(pc) if pc is not None else None,
+                     location=elf.location(pc) if pc is not None else None,
+                     bits=decoded.bits, address=decoded.address,
+                     cfsr=record.int("cfsr"), hfsr=record.int("hfsr"))
+
+
+def _settle(job: Job, seen: JobTranscript, outcome: BootOutcome, target: Target) -> RunResult:
+    """The result of a job the boot started."""
+    result = RunResult(board=target.board.name, module=job.module, boot=0, status="error",
+                       ok=False, expected=job.expect.as_dict(), stdout=seen.stdout)
+    if seen.end is not None and seen.end.text("status") == "ok":
+        result.status = "ok"
+        result.return_value = seen.end.int("ret")
+        result.run_ticks = seen.end.int("run")
+    elif seen.end is not None:
+        result.error = f"firmware refused the job: {seen.end.text('status')}"
+    elif seen.fault is not None:
+        result.status = "fault"
+        result.fault = _fault_info(seen.fault, target.elf)
+    else:
+        result.status, result.error = outcome.ending()
+        if result.status != "error":
+            result.error = None
+    return result
+
+
+def _judge(result: RunResult, job: Job, log_dir: Path, out_dir: Path) -> RunResult:
+    result.mismatches = job.expect.mismatches(result.observed())
+    result.ok = not result.mismatches
+    result.log = str(log_dir.relative_to(out_dir))
+    return result
+
+
+def run_batch(target: Target, jobs: list[Job], log_dir: Path,
+              settings: RunSettings) -> list[tuple[int, RunResult]]:
+    """Run one batch of jobs, booting again after each early end. Returns (boot, result)s."""
+    pending = [(str(index), job) for index, job in enumerate(jobs)]
+    settled: dict[str, tuple[int, RunResult]] = {}
+    boot = 0
+    while pending:
+        boot += 1
+        outcome = boot_once(target, pending, log_dir / f"boot{boot}", settings)
+        still_pending = []
+        for job_id, job in pending:
+            seen = outcome.transcript.jobs.get(job_id)
+            if seen is not None and seen.started:
+                result = _settle(job, seen, outcome, target)
+                settled[job_id] = (boot, _judge(result, job, outcome.log_dir, settings.out_dir))
+            else:
+                still_pending.append((job_id, job))
+        if len(still_pending) == len(pending):  # no progress: another boot would do the same
+            _, why = outcome.ending()
+            for job_id, job in pending:
+                result = RunResult(target.board.name, job.module, 0, "error", False,
+                                   job.expect.as_dict(), error=f"boot ended before the job ran: "
+                                   f"{_boot_error(outcome) or why}")
+                settled[job_id] = (boot, _judge(result, job, outcome.log_dir, settings.out_dir))
+            still_pending = []
+        pending = still_pending
+    return [settled[str(index)] for index in range(len(jobs))]
+
+
+def _boot_error(outcome: BootOutcome) -> str | None:
+    for record in outcome.transcript.errors:
+        return f"{record.fields.get('in', '?')} line {record.fields.get('line', '?')}: " \
+               f"{record.fields.get('msg', '')}"
+    return None
+
+
+def _batches(jobs: list[Job], size: int) -> list[list[Job]]:
+    return [jobs[start:start + size] for start in range(0, len(jobs), size)]
+
+
+def run_matrix(targets: list[Target], jobs_for: dict[str, list[Job]],
+               settings: RunSettings) -> list[RunResult]:
+    """Run every board's jobs; results in board order, then job order. Boots are numbered per
+    board in job order, so the numbering does not depend on how the boots were scheduled."""
+    tasks = [(target, index, batch) for target in targets
+             for index, batch in enumerate(_batches(jobs_for[target.board.name], settings.batch))]
+    with ThreadPoolExecutor(max_workers=max(1, settings.parallel)) as pool:
+        futures = [pool.submit(run_batch, target, batch,
+                               settings.out_dir / "logs" / target.board.name / f"batch{index:03d}",
+                               settings) for target, index, batch in tasks]
+        batch_results = [future.result() for future in futures]
+    results: list[RunResult] = []
+    boots_before: dict[str, int] = {}
+    for (target, _, _), batch in zip(tasks, batch_results):
+        offset = boots_before.get(target.board.name, 0)
+        for boot, result in batch:
+            result.boot = offset + boot
+            results.append(result)
+        boots_before[target.board.name] = offset + max(boot for boot, _ in batch)
+    return results
