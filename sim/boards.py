@@ -166,6 +166,10 @@ _LD_REGION = re.compile(
 )
 
 
+def _origin_length(origin: int, length: int) -> str:
+    return f"ORIGIN = {origin:#010x}, LENGTH = {length:#x}"
+
+
 def _check_linker_script(path: Path, script: Path, flash: MemoryRegion, ram: MemoryRegion) -> None:
     """The board's .ld must describe the same FLASH and RAM as its .toml."""
     if not script.is_file():
@@ -173,12 +177,11 @@ def _check_linker_script(path: Path, script: Path, flash: MemoryRegion, ram: Mem
     text = script.read_text()
     found = {m["name"]: (int(m["origin"], 0), int(m["length"], 0)) for m in _LD_REGION.finditer(text)}
     for ld_name, region in (("FLASH", flash), ("RAM", ram)):
-        if found.get(ld_name) != (region.origin, region.length):
-            raise BoardError(
-                f"{script}: MEMORY region {ld_name} is {found.get(ld_name)} (origin, length), "
-                f"but {path.name} says memory '{region.name}' is "
-                f"({region.origin:#x}, {region.length:#x})"
-            )
+        wanted = (region.origin, region.length)
+        if found.get(ld_name) != wanted:
+            have = "missing" if ld_name not in found else _origin_length(*found[ld_name])
+            raise BoardError(f"{script}: MEMORY region {ld_name} is {have}, but {path.name} "
+                             f"says memory '{region.name}' is {_origin_length(*wanted)}")
     if "INCLUDE sections.ld" not in text:
         raise BoardError(f"{script}: must 'INCLUDE sections.ld' (the shared SECTIONS)")
 

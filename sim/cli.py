@@ -10,7 +10,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from sim import MODULES_DIR, REPO_ROOT, REPORTS_DIR
+from sim import BOARDS_DIR, MODULES_DIR, REPO_ROOT, REPORTS_DIR
 from sim.boards import Board, load_boards
 from sim.build import FirmwareImage, build_firmware
 from sim.diagnostics import diagnostic_jobs
@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="jobs per QEMU boot; 1 boots a fresh QEMU for every run (default 50)")
     run.add_argument("--build-dir", type=Path, default=REPO_ROOT / "build",
                      help="where firmware is built (default build/)")
+    run.add_argument("--boards-dir", type=Path, default=BOARDS_DIR,
+                     help="the folder of board files (default boards/)")
     commands.add_parser("setup", help="install the host tools that are missing (needs root)")
     commands.add_parser("boards", help="list the boards")
     return parser
@@ -102,13 +104,13 @@ def _select(jobs: list[Job], only: list[str] | None) -> list[Job]:
 
 
 def command_run(args: argparse.Namespace) -> int:
-    check_tools()
-    boards = load_boards(args.board)
+    boards = load_boards(args.board, args.boards_dir)
     _check_module_dirs(args.modules or [MODULES_DIR])
-    targets = _targets(boards, args.firmware, args.build_dir)
     jobs_for = {b.name: _select(diagnostic_jobs(b), args.only) for b in boards}
     if not any(jobs_for.values()):
         raise SetupError(f"--only {' '.join(args.only)}: matches no module")
+    check_tools()
+    targets = _targets(boards, args.firmware, args.build_dir)
     out_dir: Path = args.out.resolve()
     if (out_dir / "logs").exists():
         shutil.rmtree(out_dir / "logs")

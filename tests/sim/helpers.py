@@ -1,0 +1,35 @@
+"""Boot the real firmware on real QEMU with a hand-written job list, for tests that look at the
+records themselves rather than at the runner's results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.protocol import BootTranscript
+from sim.qemu import QemuExit, QemuSession, qemu_argv
+from sim.runner import Target
+
+
+@dataclass
+class Boot:
+    transcript: BootTranscript
+    exit: QemuExit
+    console: list[str]
+
+
+def boot(target: Target, workdir: Path, joblist: str | None,
+         args: tuple[str, ...] = ("firmware", "jobs.txt"), deadline_s: float = 20.0) -> Boot:
+    """Boot once with the semihosting command line args, and joblist (if given) as jobs.txt."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    if joblist is not None:
+        (workdir / "jobs.txt").write_text(joblist)
+    argv = qemu_argv(target.board.qemu_machine, target.image.elf, args)
+    transcript = BootTranscript()
+    console = []
+    with QemuSession(argv, workdir, workdir / "stderr.log", deadline_s) as session:
+        for line in session.lines():
+            console.append(line)
+            transcript.feed(line)
+    assert session.exit is not None
+    return Boot(transcript, session.exit, console)

@@ -1,0 +1,70 @@
+"""`python -m sim run` end to end: exit codes, results.json and summary.md."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim import REPO_ROOT
+from sim.build import FirmwareImage
+
+pytestmark = pytest.mark.qemu
+
+RUN_KEYS = {"board", "module", "boot", "status", "ok", "expected", "return", "stdout", "error",
+            "unresolved", "imports", "fault", "timing", "sizes"}
+
+
+def _sim(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_run_writes_reports_and_exits_0(firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
+    build_dir = firmware["netduinoplus2"].elf.parent.parent
+    done = _sim("run", "--out", str(tmp_path), "--build-dir", str(build_dir), "-j", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    document = json.loads((tmp_path / "results.json").read_text())
+    assert document["schema"] == 1
+    assert set(document["footprint"]) == {"netduinoplus2", "stm32vldiscovery"}
+    runs = document["runs"]
+    assert len(runs) == 12 and all(run["ok"] for run in runs)
+    assert all(RUN_KEYS <= set(run) for run in runs)
+    nocp = next(r for r in runs if r["board"] == "stm32vldiscovery" and r["module"] == "diag:fpu")
+    assert nocp["fault"]["name"] == "UsageFault.NOCP"
+    summary = (tmp_path / "summary.md").read_text()
+    assert "## netduinoplus2" in summary and "## stm32vldiscovery" in summary
+    assert "12 met their expectation, 0 missed" in summary
+    for run in runs:
+        assert (tmp_path / run["log"] / "command.sh").is_file()
+
+
+def test_batch_1_gives_the_same_results_as_one_batch(firmware: dict[str, FirmwareImage],
+                                                     tmp_path: Path) -> None:
+    build_dir = firmware["netduinoplus2"].elf.parent.parent
+    outcomes = []
+    for batch in ("1", "50"):
+        out = tmp_path / batch
+        done = _sim("run", "--board", "stm32vldiscovery", "--out", str(out), "--build-dir",
+                    str(build_dir), "--batch", batch)
+        assert done.returncode == 0, done.stdout + done.stderr
+        runs = json.loads((out / "results.json").read_text())["runs"]
+        outcomes.append([(r["module"], r["status"], r["return"], r["timing"]["run"],
+                          r["fault"] and r["fault"]["pc"]) for r in runs])
+    assert outcomes[0] == outcomes[1]
+
+
+def test_prebuilt_firmware_for_the_wrong_core_misses_and_exits_1(
+        firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
+    """The Cortex-M3 image on the M4F machine never enables the FPU: diag:fpu faults instead of
+    returning, so the run misses its expectation."""
+    m3_image = firmware["stm32vldiscovery"].elf
+    done = _sim("run", "--board", "netduinoplus2", "--only", "diag:fpu", "--out", str(tmp_path),
+                "--firmware", f"netduinoplus2={m3_image}")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "MISSED netduinoplus2/diag:fpu" in done.stdout
+    [run] = json.loads((tmp_path / "results.json").read_text())["runs"]
+    assert run["fault"]["name"] == "UsageFault.NOCP" and not run["ok"]

@@ -1,0 +1,79 @@
+"""The fault path end to end, before modules exist: each built-in diagnostic on each board,
+decoded to its CONTRACT.md name from the CFSR bits QEMU really sets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.diagnostics import diagnostic_jobs
+from sim.runner import RunSettings, Target, run_batch
+
+pytestmark = pytest.mark.qemu
+BOARDS = ["netduinoplus2", "stm32vldiscovery"]
+
+
+@pytest.fixture(scope="module", params=BOARDS)
+def diagnostics_run(request: pytest.FixtureRequest, targets: dict[str, Target],
+                    tmp_path_factory: pytest.TempPathFactory):
+    """All diagnostics of one board in one batch, as the runner does it."""
+    target = targets[request.param]
+    out = tmp_path_factory.mktemp(f"diag-{request.param}")
+    jobs = diagnostic_jobs(target.board)
+    results = run_batch(target, jobs, out / "logs", RunSettings(out_dir=out))
+    return target, jobs, {result.module: (boot, result) for boot, result in results}
+
+
+def test_every_diagnostic_meets_its_expectation(diagnostics_run) -> None:
+    _, jobs, results = diagnostics_run
+    assert [job.module for job in jobs] == list(results)
+    missed = {name: result.mismatches for name, (_, result) in results.items() if not result.ok}
+    assert not missed
+
+
+def test_fpu_runs_only_where_there_is_one(diagnostics_run) -> None:
+    target, _, results = diagnostics_run
+    _, fpu = results["diag:fpu"]
+    if target.board.cpu.has_fpu:
+        assert (fpu.status, fpu.return_value) == ("ok", 0x40400000)  # 1.5f + 1.5f = 3.0f
+    else:
+        assert fpu.status == "fault" and fpu.fault is not None
+        assert fpu.fault.name == "UsageFault.NOCP"
+
+
+def test_faults_point_into_the_diagnostic_that_raised_them(diagnostics_run) -> None:
+    _, _, results = diagnostics_run
+    for name, (_, result) in results.items():
+        if result.fault is None:
+            continue
+        assert result.fault.symbol is not None and result.fault.symbol.startswith("diag_"), name
+        assert result.fault.location is not None and result.fault.location.startswith("diag.c:")
+
+
+def test_unmapped_read_reports_the_address(diagnostics_run) -> None:
+    _, _, results = diagnostics_run
+    _, unmapped = results["diag:unmapped_read"]
+    assert unmapped.fault is not None
+    assert unmapped.fault.address == 0x60000000
+    assert "BusFault.BFARVALID" in unmapped.fault.bits
+
+
+def test_each_fault_ends_a_boot_and_the_next_boot_resumes(diagnostics_run) -> None:
+    """Until containment lands, a fault ends the boot: boot numbers step after each fault."""
+    _, jobs, results = diagnostics_run
+    boot = 1
+    for job in jobs:
+        job_boot, result = results[job.module]
+        assert job_boot == boot, job.module
+        if result.status == "fault":
+            boot += 1
+
+
+def test_timing_is_the_same_on_every_run(targets: dict[str, Target], tmp_path: Path) -> None:
+    target = targets["netduinoplus2"]
+    jobs = [job for job in diagnostic_jobs(target.board) if job.module in ("diag:add", "diag:fpu")]
+    first = run_batch(target, jobs, tmp_path / "one", RunSettings(out_dir=tmp_path))
+    second = run_batch(target, jobs, tmp_path / "two", RunSettings(out_dir=tmp_path))
+    ticks = [[result.run_ticks for _, result in run] for run in (first, second)]
+    assert ticks[0] == ticks[1] and all(t is not None and t > 0 for t in ticks[0])

@@ -1,0 +1,25 @@
+"""Usage errors exit 2 with a message that names the problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.cli import main
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "--jobs", "0"], "must be at least 1"),
+    (["run", "--batch", "x"], "expected a whole number"),
+    (["run", "--firmware", "netduinoplus2"], "expected BOARD=ELF"),
+    (["run", "--board", "nosuch"], "unknown board 'nosuch'"),
+    (["run", "--only", "nosuch"], "--only nosuch: matches no module"),
+    (["run", "--modules", "/nonexistent"], "--modules /nonexistent: no such folder"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        status = main(argv)
+    except SystemExit as exit_:  # argparse's own usage errors
+        status = exit_.code
+    assert status == 2
+    assert message in capsys.readouterr().err

@@ -1,0 +1,77 @@
+"""The record parser: one record per line, quoted text unescaped, a boot sorted into jobs."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.errors import ProtocolError
+from sim.protocol import BootTranscript, parse_record, unescape
+
+
+def test_fields_of_each_kind() -> None:
+    record = parse_record('@end id=3 status=ok ret=-5 run=26 pc=0x080001d8 msg="a b"')
+    assert record.tag == "end"
+    assert record.fields == {"id": "3", "status": "ok", "ret": "-5", "run": "26",
+                             "pc": "0x080001d8", "msg": "a b"}
+    assert record.int("ret") == -5 and record.int("pc") == 0x080001D8
+    assert record.optional_int("bfar") is None
+
+
+def test_escapes_match_the_firmware() -> None:
+    assert unescape(r"hello\n\t\"q\" \\ \x01\xff") == 'hello\n\t"q" \\ \x01\xff'
+    record = parse_record(r'@out text="say \"@end id=1\"\n"')
+    assert record.fields == {"text": 'say "@end id=1"\n'}
+
+
+@pytest.mark.parametrize("line", ["@", "@end id", '@out text="open', "@END x=1", "@end  id=1",
+                                  "@end id=1 trailing"])
+def test_malformed_records_are_refused(line: str) -> None:
+    with pytest.raises(ProtocolError, match="malformed record"):
+        parse_record(line)
+
+
+def test_missing_or_bad_fields_name_the_line() -> None:
+    record = parse_record("@end id=1 ret=abc")
+    with pytest.raises(ProtocolError, match="no field 'status'"):
+        record.text("status")
+    with pytest.raises(ProtocolError, match="not a number"):
+        record.int("ret")
+
+
+BOOT = """\
+@boot proto=1 fw=0.1.0 board=stm32vldiscovery cpuid=0x412fc231 fpu=0 timer=systick clock=24000000 arena=0x20000ee8 arena_bytes=4096
+@job id=0 kind=diag target=add
+@out text="part one "
+@out text="and two\\n"
+@end id=0 status=ok ret=107 run=5
+@job id=1 kind=diag target=unmapped_read
+@fault job=1 exc=5 cfsr=0x00008200 hfsr=0x00000000 bfar=0x60000000 excret=0xfffffff9 sp=0x20000588 pc=0x080001d4 lr=0x0800023b
+@exit status=3"""
+
+
+def test_transcript_sorts_records_into_jobs() -> None:
+    transcript = BootTranscript()
+    for line in BOOT.splitlines() + ["qemu says hello", "@bogus x=1"]:
+        transcript.feed(line)
+    assert transcript.boot is not None and transcript.boot.text("board") == "stm32vldiscovery"
+    first, second = transcript.jobs["0"], transcript.jobs["1"]
+    assert first.stdout == "part one and two\n" and first.end is not None
+    assert first.end.int("ret") == 107
+    assert second.started and second.end is None and second.fault is not None
+    assert second.fault.int("bfar") == 0x60000000
+    assert transcript.exit is not None and transcript.exit.int("status") == 3
+    assert transcript.stray == ["qemu says hello"]
+    assert transcript.malformed == ["@bogus x=1  (unknown record tag)"]
+
+
+def test_firmware_fault_is_not_blamed_on_a_job() -> None:
+    transcript = BootTranscript()
+    transcript.feed("@fault job=- exc=3 cfsr=0x00000000 hfsr=0x40000000")
+    assert transcript.firmware_fault is not None and not transcript.jobs
+
+
+def test_other_protocol_version_is_reported() -> None:
+    transcript = BootTranscript()
+    transcript.feed("@boot proto=9 board=x")
+    assert transcript.boot is None
+    assert "protocol 9" in transcript.malformed[0]

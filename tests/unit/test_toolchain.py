@@ -1,0 +1,41 @@
+"""Missing host tools end in a setup error that gives the one command to install them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim import toolchain
+from sim.errors import ToolMissingError
+
+
+@pytest.fixture
+def empty_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No tool on PATH."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+
+def test_all_missing_names_each_package(empty_path: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(toolchain.os, "geteuid", lambda: 1000)
+    with pytest.raises(ToolMissingError) as caught:
+        toolchain.check_tools()
+    message = str(caught.value)
+    assert message.startswith("missing qemu-system-arm, arm-none-eabi-gcc, newlib-nano")
+    assert message.endswith("install with: sudo apt-get update && sudo env "
+                            "DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-system-arm "
+                            "gcc-arm-none-eabi libnewlib-arm-none-eabi")
+
+
+def test_without_root_setup_installs_nothing(empty_path: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(toolchain.os, "geteuid", lambda: 1000)
+    ran: list[object] = []
+    monkeypatch.setattr(toolchain.subprocess, "run", lambda *a, **k: ran.append(a))
+    with pytest.raises(ToolMissingError, match="sudo apt-get update"):
+        toolchain.install_missing_tools()
+    assert ran == []
+
+
+def test_root_command_has_no_sudo() -> None:
+    assert toolchain.install_command(["qemu-system-arm"], as_root=True) == (
+        "apt-get update && env DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-system-arm")
