@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import logging
 import subprocess
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,9 @@ from typing import Iterator
 
 from sim import BOARDS_DIR, FIRMWARE_DIR, REPO_ROOT
 from sim.boards import Board
+from sim.elfinfo import ElfInfo
 from sim.errors import BuildError
+from sim.exports import CHECKSUM_SYMBOL, ENTRIES_SYMBOL, EXPORTS_FILE, export_table_source, load_api
 from sim.toolchain import GCC
 
 log = logging.getLogger(__name__)
@@ -29,7 +32,8 @@ WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wshadow", "-Wundef", "-Wstrict-prot
 # bytes wherever it is built.
 FIRMWARE_CFLAGS = ["-std=c11", "-Os", "-g3", "-ffunction-sections", "-fdata-sections",
                    "-ffreestanding", "-fno-common", f"-ffile-prefix-map={REPO_ROOT}/="]
-FIRMWARE_SOURCE_DIRS = ("src",)
+FIRMWARE_SOURCE_DIRS = ("src", "loader")
+FPU_KINDS = {"none": 0, "fpv4-sp-d16": 1, "fpv5-sp-d16": 2, "fpv5-d16": 3}  # enum mod_fpu
 
 
 @dataclass(frozen=True)
@@ -43,40 +47,80 @@ def firmware_sources() -> list[Path]:
     return sorted(p for d in FIRMWARE_SOURCE_DIRS for p in (FIRMWARE_DIR / d).glob("*.c"))
 
 
+def _firmware_inputs() -> list[Path]:
+    """Every file the firmware image depends on, other than the board's own."""
+    found = [p for d in FIRMWARE_SOURCE_DIRS for pattern in ("*.c", "*.h")
+             for p in (FIRMWARE_DIR / d).glob(pattern)]
+    return sorted(found) + [EXPORTS_FILE, BOARDS_DIR / "sections.ld"]
+
+
 def _board_config(board: Board) -> str:
     return (f"/* Generated from {board.path.name} by sim/build.py. */\n"
             f'#define BOARD_NAME "{board.name}"\n'
-            f"#define BOARD_CLOCK_HZ {board.cpu.clock_hz}u\n")
+            f"#define BOARD_CLOCK_HZ {board.cpu.clock_hz}u\n"
+            f"#define BOARD_FPU_KIND {FPU_KINDS[board.cpu.fpu]}u /* enum mod_fpu */\n")
 
 
-def firmware_command(board: Board, out_dir: Path) -> list[str]:
-    """The one gcc command line that compiles and links the firmware for a board."""
+def _compile_command(board: Board, out_dir: Path, source: Path, obj: Path) -> list[str]:
     includes = [f"-I{out_dir}"] + [f"-I{FIRMWARE_DIR / d}" for d in FIRMWARE_SOURCE_DIRS]
-    link = ["-nostartfiles", "--specs=nano.specs", f"-T{board.linker_script}", f"-L{BOARDS_DIR}",
+    return [GCC, *board.cpu.gcc_flags(), *FIRMWARE_CFLAGS, *WARNINGS, *includes, "-c",
+            str(source), "-o", str(obj)]
+
+
+def _link_command(board: Board, out_dir: Path, objects: list[Path], checksum: int) -> list[str]:
+    return [GCC, *board.cpu.gcc_flags(), "-nostartfiles", "--specs=nano.specs",
+            f"-T{board.linker_script}", f"-L{BOARDS_DIR}",
             f"-Wl,--defsym=__stack_bytes={board.stack_bytes}",
             f"-Wl,--defsym=__module_arena_bytes={board.module_arena_bytes}",
-            f"-Wl,-Map={out_dir / 'firmware.map'}", "-Wl,--gc-sections"]
-    return ([GCC, *board.cpu.gcc_flags(), *FIRMWARE_CFLAGS, *WARNINGS, *includes,
-             *map(str, firmware_sources()), *link, "-o", str(out_dir / "firmware.elf"),
-             "-lc", "-lgcc"])
+            f"-Wl,--defsym={CHECKSUM_SYMBOL}={checksum:#x}",
+            f"-Wl,-Map={out_dir / 'firmware.map'}", "-Wl,--gc-sections",
+            *map(str, objects), "-o", str(out_dir / "firmware.elf"), "-lc", "-lgcc"]
+
+
+def _run(command: list[str], what: str) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
+    if result.returncode != 0:
+        raise BuildError(f"{what} failed:\n$ {' '.join(command)}\n{result.stderr.strip()}")
 
 
 def _compiler_version() -> str:
-    result = subprocess.run([GCC, "--version"], capture_output=True, text=True)
-    return result.stdout
+    return subprocess.run([GCC, "--version"], capture_output=True, text=True).stdout
 
 
-def _inputs_digest(board: Board, command: list[str]) -> str:
+def _inputs_digest(board: Board) -> str:
     digest = hashlib.sha256()
     digest.update(_compiler_version().encode())
-    digest.update("\0".join(command).encode())
-    headers = sorted(p for d in FIRMWARE_SOURCE_DIRS for p in (FIRMWARE_DIR / d).glob("*.h"))
-    inputs = [*firmware_sources(), *headers, board.path, board.linker_script,
-              BOARDS_DIR / "sections.ld"]
-    for path in inputs:
+    digest.update("\0".join([*board.cpu.gcc_flags(), *FIRMWARE_CFLAGS, *WARNINGS]).encode())
+    for path in [*_firmware_inputs(), board.path, board.linker_script]:
         digest.update(str(path.relative_to(REPO_ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _export_entries_crc(elf: Path) -> int:
+    """CRC-32 of the export table's entries as linked (what the firmware checks at boot)."""
+    data = ElfInfo(elf).symbol_bytes(ENTRIES_SYMBOL)
+    if data is None:
+        raise BuildError(f"{elf}: no {ENTRIES_SYMBOL} symbol")
+    return zlib.crc32(data)
+
+
+def _compile_and_link(board: Board, out_dir: Path) -> None:
+    (out_dir / "board_config.h").write_text(_board_config(board))
+    (out_dir / "exports_table.c").write_text(export_table_source(load_api()))
+    objects = []
+    for source in [*firmware_sources(), out_dir / "exports_table.c"]:
+        obj = out_dir / "obj" / f"{source.parent.name}_{source.stem}.o"
+        obj.parent.mkdir(parents=True, exist_ok=True)
+        _run(_compile_command(board, out_dir, source, obj), f"compiling {source.name} for {board.name}")
+        objects.append(obj)
+    # Link twice: the export table's checksum covers the linked entries, which the checksum's
+    # own value cannot move.
+    _run(_link_command(board, out_dir, objects, 0), f"linking the firmware for {board.name}")
+    checksum = _export_entries_crc(out_dir / "firmware.elf")
+    _run(_link_command(board, out_dir, objects, checksum), f"linking the firmware for {board.name}")
+    if _export_entries_crc(out_dir / "firmware.elf") != checksum:
+        raise BuildError(f"{board.name}: the export table moved between the two links")
 
 
 @contextmanager
@@ -95,17 +139,13 @@ def build_firmware(board: Board, build_dir: Path) -> FirmwareImage:
     """Build (or reuse) build_dir/<board>/firmware.elf."""
     out_dir = build_dir / board.name
     image = FirmwareImage(board.name, out_dir / "firmware.elf", out_dir / "firmware.map")
-    command = firmware_command(board, out_dir)
     with file_lock(out_dir / ".lock"):
         stamp = out_dir / "firmware.digest"
-        digest = _inputs_digest(board, command)
+        digest = _inputs_digest(board)
         if image.elf.is_file() and stamp.is_file() and stamp.read_text() == digest:
             return image
-        (out_dir / "board_config.h").write_text(_board_config(board))
+        stamp.unlink(missing_ok=True)
         log.info("building firmware for %s", board.name)
-        result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
-        if result.returncode != 0:
-            raise BuildError(f"firmware build for {board.name} failed:\n$ "
-                             f"{' '.join(command)}\n{result.stderr.strip()}")
+        _compile_and_link(board, out_dir)
         stamp.write_text(digest)
     return image

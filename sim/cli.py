@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sim import BOARDS_DIR, MODULES_DIR, REPO_ROOT, REPORTS_DIR
@@ -15,8 +16,10 @@ from sim.boards import Board, load_boards
 from sim.build import FirmwareImage, build_firmware
 from sim.diagnostics import diagnostic_jobs
 from sim.elfinfo import ElfInfo
-from sim.errors import SetupError, SimError
+from sim.errors import BuildError, SetupError, SimError
 from sim.jobs import Job
+from sim.modbuild import build_module
+from sim.modules import Module, discover_modules
 from sim.report import footprint, render_summary, write_summary
 from sim.results import current_commit, results_document, write_results
 from sim.runner import RunSettings, Target, run_matrix
@@ -89,28 +92,52 @@ def _targets(boards: list[Board], prebuilt: list[tuple[str, Path]], build_dir: P
     return targets
 
 
-def _check_module_dirs(dirs: list[Path]) -> None:
-    for directory in dirs:
-        if not directory.is_dir():
-            raise SetupError(f"--modules {directory}: no such folder")
-        found = sorted(p.parent.name for p in directory.glob("*/module.toml"))
-        if found:
-            raise SetupError(f"{directory}: module folders ({', '.join(found)}) need the module "
-                             "loader, which this version of the firmware does not have yet")
-
-
 def _select(jobs: list[Job], only: list[str] | None) -> list[Job]:
     return [job for job in jobs if not only or job.module in only]
 
 
+def _module_job(board: Board, module: Module, build_dir: Path) -> Job:
+    """Build the module for the board; a build failure becomes a job that reports it."""
+    expect = module.expectation(board.name)
+    unsupported = "depends" if module.depends else "abi" if module.abi else None
+    if unsupported:
+        return Job(module.name, "module", "", module.args, expect, build_error=f"module.toml "
+                   f"key '{unsupported}' needs a later version of this suite")
+    try:
+        image = build_module(board, module, build_dir)
+    except BuildError as error:
+        return Job(module.name, "module", "", module.args, expect, build_error=str(error))
+    return Job(module.name, "module", str(image.file), module.args, expect, entry=module.entry,
+               elf=image.elf, sizes=image.sizes())
+
+
+def _module_jobs(boards: list[Board], modules: list[Module], build_dir: Path,
+                 parallel: int) -> dict[str, list[Job]]:
+    """Every module built for every board, compiled in parallel."""
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        futures = {b.name: [pool.submit(_module_job, b, m, build_dir) for m in modules]
+                   for b in boards}
+        return {name: [f.result() for f in jobs] for name, jobs in futures.items()}
+
+
+def _check_only(only: list[str] | None, modules: list[Module], boards: list[Board]) -> None:
+    known = {m.name for m in modules} | {j.module for b in boards for j in diagnostic_jobs(b)}
+    unknown = [name for name in only or [] if name not in known]
+    if unknown:
+        raise SetupError(f"--only {unknown[0]}: matches no module (modules: "
+                         f"{', '.join(sorted(m.name for m in modules)) or 'none'})")
+
+
 def command_run(args: argparse.Namespace) -> int:
     boards = load_boards(args.board, args.boards_dir)
-    _check_module_dirs(args.modules or [MODULES_DIR])
-    jobs_for = {b.name: _select(diagnostic_jobs(b), args.only) for b in boards}
-    if not any(jobs_for.values()):
-        raise SetupError(f"--only {' '.join(args.only)}: matches no module")
+    modules = discover_modules(args.modules or [MODULES_DIR], {b.name for b in load_boards(
+        directory=args.boards_dir)})
+    _check_only(args.only, modules, boards)
+    modules = [m for m in modules if not args.only or m.name in args.only]
     check_tools()
     targets = _targets(boards, args.firmware, args.build_dir)
+    built = _module_jobs(boards, modules, args.build_dir, args.jobs)
+    jobs_for = {b.name: _select(diagnostic_jobs(b), args.only) + built[b.name] for b in boards}
     out_dir: Path = args.out.resolve()
     if (out_dir / "logs").exists():
         shutil.rmtree(out_dir / "logs")

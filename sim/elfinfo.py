@@ -82,6 +82,20 @@ class ElfInfo:
         _, name, line = rows[index]
         return f"{name}:{line}"
 
+    def symbol_bytes(self, name: str) -> bytes | None:
+        """The contents of a data symbol (st_size bytes at its address), or None."""
+        with open(self.path, "rb") as handle:
+            elf = ELFFile(handle)
+            table = elf.get_section_by_name(".symtab")
+            if not isinstance(table, SymbolTableSection):
+                return None
+            symbols = table.get_symbol_by_name(name) or []
+            if not symbols:
+                return None
+            section = elf.get_section(symbols[0]["st_shndx"])
+            start = symbols[0]["st_value"] - section["sh_addr"]
+            return section.data()[start:start + symbols[0]["st_size"]]
+
     def section_sizes(self) -> dict[str, int]:
         with open(self.path, "rb") as handle:
             return {s.name: s["sh_size"] for s in ELFFile(handle).iter_sections() if s.name}

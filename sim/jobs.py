@@ -36,21 +36,28 @@ class Expectation:
 
 @dataclass(frozen=True)
 class Job:
-    module: str               # the name reports use, e.g. "diag:fpu"
-    kind: str                 # "diag"
-    target: str               # the diagnostic's name
+    module: str                      # the name reports use, e.g. "diag:fpu" or "qsort_callback"
+    kind: str                        # "diag" or "module"
+    target: str                      # the diagnostic's name, or the module file's path
     args: tuple[int, ...]
     expect: Expectation
+    entry: str | None = None         # module jobs: the entry's name
+    elf: Path | None = None          # module jobs: the linked module, to name fault addresses
+    sizes: dict[str, int] | None = None
+    build_error: str | None = None   # the module could not be built: the run is an error
 
 
-def joblist_line(job_id: str, job: Job) -> str:
-    parts = [job_id, job.kind, job.target]
+def joblist_line(job_id: str, job: Job, file_name: str | None = None) -> str:
+    """One job list line; file_name replaces a module job's path (the runner copies the file)."""
+    target = job.target if job.kind == "diag" else f'"{file_name or job.target}"'
+    parts = [job_id, job.kind, target]
+    if job.entry is not None:
+        parts.append(f"entry={job.entry}")
     if job.args:
         parts.append("args=" + ",".join(str(a) for a in job.args))
     return " ".join(parts)
 
 
-def write_joblist(path: Path, jobs: list[tuple[str, Job]]) -> None:
-    lines = ["# id kind target [args=a,b,c,d]  (firmware/src/PROTOCOL.md)"]
-    lines += [joblist_line(job_id, job) for job_id, job in jobs]
-    path.write_text("\n".join(lines) + "\n")
+def write_joblist(path: Path, lines: list[str]) -> None:
+    header = "# id kind target [entry=name] [args=a,b,c,d]  (firmware/src/PROTOCOL.md)"
+    path.write_text("\n".join([header, *lines]) + "\n")

@@ -75,7 +75,9 @@ class JobTranscript:
     started: bool = False
     end: Record | None = None
     fault: Record | None = None
+    load: Record | None = None
     stdout: str = ""
+    unresolved: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -137,6 +139,12 @@ class BootTranscript:
             self.firmware_fault = record
         else:
             self.job(job_id).fault = record
+
+    def _on_load(self, record: Record) -> None:
+        self.job(record.text("id")).load = record
+
+    def _on_unresolved(self, record: Record) -> None:
+        self.job(record.text("id")).unresolved.append(record.text("name"))
 
     def _on_error(self, record: Record) -> None:
         self.errors.append(record)

@@ -37,10 +37,14 @@ def _observed_text(run: RunResult) -> str:
     return f"{run.status} ({run.error})" if run.error else run.status
 
 
+def _ticks(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
 def _board_table(runs: list[RunResult]) -> str:
     rows = [[run.module, "yes" if run.ok else "**NO**", _expected_text(run), _observed_text(run),
              run.fault.symbol if run.fault else "", run.fault.location if run.fault else "",
-             run.run_ticks if run.run_ticks is not None else "", run.boot] for run in runs]
+             _ticks(run.timing.get("run")), "" if run.boot is None else run.boot] for run in runs]
     headers = ["module", "met", "expected", "observed", "fault at", "location",
                f"run ({TIMING_UNIT})", "boot"]
     return tabulate(rows, headers, tablefmt="github")

@@ -27,19 +27,24 @@ class FaultInfo:
     hfsr: int
 
 
+TIMING_PHASES = ("load", "link", "init", "run")
+
+
 @dataclass
 class RunResult:
     board: str
     module: str
-    boot: int
+    boot: int | None                  # None: the job never reached a QEMU boot
     status: str
     ok: bool
     expected: dict[str, Any]
     return_value: int | None = None
     stdout: str = ""
     error: str | None = None
+    unresolved: list[str] = field(default_factory=list)
     fault: FaultInfo | None = None
-    run_ticks: int | None = None
+    timing: dict[str, int | None] = field(default_factory=lambda: dict.fromkeys(TIMING_PHASES))
+    sizes: dict[str, int] | None = None
     mismatches: list[str] = field(default_factory=list)
     log: str | None = None            # the boot's log folder, relative to the reports folder
 
@@ -53,11 +58,10 @@ class RunResult:
             "board": self.board, "module": self.module, "boot": self.boot,
             "status": self.status, "ok": self.ok, "expected": self.expected,
             "return": self.return_value, "stdout": self.stdout, "error": self.error,
-            "unresolved": [], "imports": [],
+            "unresolved": self.unresolved, "imports": [],
             "fault": asdict(self.fault) if self.fault else None,
-            "timing": {"load": None, "link": None, "init": None, "run": self.run_ticks,
-                       "unit": TIMING_UNIT},
-            "sizes": None,
+            "timing": {**self.timing, "unit": TIMING_UNIT},
+            "sizes": self.sizes,
             "mismatches": self.mismatches, "log": self.log,
         }
 

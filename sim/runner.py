@@ -8,6 +8,7 @@ keeps its job list, console, QEMU stderr and a command to rerun it by hand in it
 from __future__ import annotations
 
 import logging
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +17,10 @@ from sim.boards import Board
 from sim.build import FirmwareImage
 from sim.elfinfo import ElfInfo
 from sim.faults import decode_fault
-from sim.jobs import Job, write_joblist
+from sim.jobs import Job, joblist_line, write_joblist
 from sim.protocol import BootTranscript, JobTranscript, Record
 from sim.qemu import QemuExit, QemuSession, qemu_argv, rerun_command
-from sim.results import FaultInfo, RunResult
+from sim.results import TIMING_PHASES, FaultInfo, RunResult
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +80,20 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
+def _stage_job(job_id: str, job: Job, log_dir: Path) -> str:
+    """The job's line; a module file is copied beside the job list, so the boot folder holds
+    everything needed to rerun it and the firmware gets a short relative path."""
+    if job.kind != "module":
+        return joblist_line(job_id, job)
+    name = f"{job_id}.cmod"
+    shutil.copyfile(job.target, log_dir / name)
+    return joblist_line(job_id, job, name)
+
+
 def boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
               settings: RunSettings) -> BootOutcome:
     log_dir.mkdir(parents=True, exist_ok=True)
-    write_joblist(log_dir / "jobs.txt", jobs)
+    write_joblist(log_dir / "jobs.txt", [_stage_job(job_id, job, log_dir) for job_id, job in jobs])
     argv = qemu_argv(target.board.qemu_machine, target.image.elf.resolve(),
                      ["firmware", "jobs.txt"])
     (log_dir / "command.sh").write_text(rerun_command(argv, log_dir) + "\n")
@@ -97,38 +108,60 @@ def boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
     return BootOutcome(transcript, session.exit, log_dir)
 
 
-def _fault_info(record: Record, elf: ElfInfo) -> FaultInfo:
+def _fault_elf(seen: JobTranscript, job: Job, target: Target, pc: int) -> tuple[ElfInfo, int]:
+    """The ELF that holds pc, and pc as an address in that ELF."""
+    if seen.load is not None and job.elf is not None:
+        base, size = seen.load.int("base"), seen.load.int("bytes")
+        if base <= pc < base + size:
+            return _elf_info(job.elf), pc - base
+    return target.elf, pc
+
+
+def _fault_info(record: Record, seen: JobTranscript, job: Job, target: Target) -> FaultInfo:
     decoded = decode_fault(record.int("exc"), record.int("cfsr"), record.int("hfsr"),
                            record.optional_int("mmfar"), record.optional_int("bfar"))
     pc, lr = record.optional_int("pc"), record.optional_int("lr")
-    return FaultInfo(name=decoded.name, pc=pc, lr=lr,
-                     symbol=elf.symbol(pc) if pc is not None else None,
-                     location=elf.location(pc) if pc is not None else None,
+    symbol = location = None
+    if pc is not None:
+        elf, address = _fault_elf(seen, job, target, pc)
+        symbol, location = elf.symbol(address), elf.location(address)
+    return FaultInfo(name=decoded.name, pc=pc, lr=lr, symbol=symbol, location=location,
                      bits=decoded.bits, address=decoded.address,
                      cfsr=record.int("cfsr"), hfsr=record.int("hfsr"))
+
+
+def _from_end(result: RunResult, end: Record) -> None:
+    status = end.text("status")
+    if status == "ok":
+        result.status = "ok"
+        result.return_value = end.int("ret")
+        result.timing = {phase: end.optional_int(phase) for phase in TIMING_PHASES}
+    elif status == "rejected":
+        result.status, result.error = "rejected", end.text("error")
+    elif status == "nofile":
+        result.error = "the firmware could not open the module file"
+    else:
+        result.error = f"the firmware does not know this job: {status}"
 
 
 def _settle(job: Job, seen: JobTranscript, outcome: BootOutcome, target: Target) -> RunResult:
     """The result of a job the boot started."""
     result = RunResult(board=target.board.name, module=job.module, boot=0, status="error",
-                       ok=False, expected=job.expect.as_dict(), stdout=seen.stdout)
-    if seen.end is not None and seen.end.text("status") == "ok":
-        result.status = "ok"
-        result.return_value = seen.end.int("ret")
-        result.run_ticks = seen.end.int("run")
-    elif seen.end is not None:
-        result.error = f"firmware refused the job: {seen.end.text('status')}"
+                       ok=False, expected=job.expect.as_dict(), stdout=seen.stdout,
+                       unresolved=list(seen.unresolved), sizes=job.sizes)
+    if seen.end is not None:
+        _from_end(result, seen.end)
     elif seen.fault is not None:
         result.status = "fault"
-        result.fault = _fault_info(seen.fault, target.elf)
+        result.fault = _fault_info(seen.fault, seen, job, target)
     else:
-        result.status, result.error = outcome.ending()
-        if result.status != "error":
-            result.error = None
+        result.status, why = outcome.ending()
+        result.error = why if result.status == "error" else None
     return result
 
 
 def _judge(result: RunResult, job: Job, log_dir: Path, out_dir: Path) -> RunResult:
+    """Compare with the expectation; point at the boot's log folder."""
     result.mismatches = job.expect.mismatches(result.observed())
     result.ok = not result.mismatches
     result.log = str(log_dir.relative_to(out_dir))
@@ -138,8 +171,16 @@ def _judge(result: RunResult, job: Job, log_dir: Path, out_dir: Path) -> RunResu
 def run_batch(target: Target, jobs: list[Job], log_dir: Path,
               settings: RunSettings) -> list[tuple[int, RunResult]]:
     """Run one batch of jobs, booting again after each early end. Returns (boot, result)s."""
-    pending = [(str(index), job) for index, job in enumerate(jobs)]
     settled: dict[str, tuple[int, RunResult]] = {}
+    pending = []
+    for index, job in enumerate(jobs):
+        if job.build_error is not None:
+            result = RunResult(target.board.name, job.module, None, "error", False,
+                               job.expect.as_dict(), error=job.build_error)
+            result.mismatches = job.expect.mismatches(result.observed())
+            settled[str(index)] = (0, result)
+        else:
+            pending.append((str(index), job))
     boot = 0
     while pending:
         boot += 1
@@ -191,7 +232,7 @@ def run_matrix(targets: list[Target], jobs_for: dict[str, list[Job]],
     for (target, _, _), batch in zip(tasks, batch_results):
         offset = boots_before.get(target.board.name, 0)
         for boot, result in batch:
-            result.boot = offset + boot
+            result.boot = offset + boot if boot else None
             results.append(result)
         boots_before[target.board.name] = offset + max(boot for boot, _ in batch)
     return results

@@ -150,6 +150,10 @@ static int parse_option(const char *token, job *out, const char **error)
         }
         return 0;
     }
+    if (strncmp(token, "entry=", 6) == 0 && token[6] != '\0') {
+        out->entry = token + 6;
+        return 0;
+    }
     *error = "unknown option";
     return -1;
 }
@@ -169,6 +173,7 @@ static int parse_job(job *out, const char **error)
     out->id = tokens[0];
     out->kind = tokens[1];
     out->target = tokens[2];
+    out->entry = "module_main";
     memset(out->args, 0, sizeof out->args);
     out->arg_count = 0;
     for (int i = 3; i < count; i++) {

@@ -13,8 +13,9 @@
 typedef struct {
     char line[JOB_LINE_BYTES]; /* the tokens below point into this copy of the line */
     const char *id;
-    const char *kind;          /* "diag" */
-    const char *target;        /* the diagnostic's name */
+    const char *kind;          /* "diag" or "module" */
+    const char *target;        /* the diagnostic's name, or the module file's path */
+    const char *entry;         /* module jobs: the entry's name (default module_main) */
     int32_t args[JOB_MAX_ARGS];
     unsigned arg_count;
 } job;

@@ -10,6 +10,7 @@
 #include "faults.h"
 #include "firmware.h"
 #include "joblist.h"
+#include "module_jobs.h"
 #include "records.h"
 #include "semihost.h"
 #include "timing.h"
@@ -21,7 +22,7 @@ extern uint8_t __module_arena_start[], __module_arena_end[];
 static joblist_reader reader;
 static job current;
 
-static void report_boot(timer_source timer)
+static void report_boot(timer_source timer, int exports_status)
 {
     rec_begin("boot");
     rec_u32("proto", RECORD_PROTOCOL_VERSION);
@@ -37,6 +38,9 @@ static void report_boot(timer_source timer)
     rec_u32("clock", BOARD_CLOCK_HZ);
     rec_hex("arena", (uint32_t)__module_arena_start);
     rec_u32("arena_bytes", (uint32_t)(__module_arena_end - __module_arena_start));
+    rec_u32("api_major", firmware_exports.api_major);
+    rec_u32("api_minor", firmware_exports.api_minor);
+    rec_word("exports", exports_status == LOADER_OK ? "ok" : "bad");
     rec_end();
 }
 
@@ -71,14 +75,18 @@ static const char *joblist_path(char *cmdline)
     return *p != '\0' ? p : 0;
 }
 
-static void report_end(const job *j, const char *status, int32_t result, uint64_t ticks)
+static void run_diag_job(const job *j)
 {
+    int32_t result = 0;
+    timing_restart();
+    int known = diag_run(j->target, j->args, &result) == 0;
+    uint64_t elapsed = timing_now();
     rec_begin("end");
     rec_word("id", j->id);
-    rec_word("status", status);
-    if (strcmp(status, "ok") == 0) {
+    rec_word("status", known ? "ok" : "unknown");
+    if (known) {
         rec_i32("ret", result);
-        rec_u64("run", ticks);
+        rec_u64("run", elapsed);
     }
     rec_end();
 }
@@ -88,16 +96,21 @@ static void run_job(const job *j)
     rec_begin("job");
     rec_word("id", j->id);
     rec_word("kind", j->kind);
-    rec_word("target", j->target);
+    rec_str("target", j->target, strlen(j->target));
     rec_end();
 
-    int32_t result = 0;
     faults_set_job(j->id);
-    uint64_t start = timing_now();
-    int known = strcmp(j->kind, "diag") == 0 && diag_run(j->target, j->args, &result) == 0;
-    uint64_t elapsed = timing_now() - start;
+    if (strcmp(j->kind, "diag") == 0) {
+        run_diag_job(j);
+    } else if (strcmp(j->kind, "module") == 0) {
+        module_job_run(j);
+    } else {
+        rec_begin("end");
+        rec_word("id", j->id);
+        rec_word("status", "unknown");
+        rec_end();
+    }
     faults_set_job(0);
-    report_end(j, known ? "ok" : "unknown", result, elapsed);
 }
 
 int main(void)
@@ -105,7 +118,7 @@ int main(void)
     faults_apply_policy();
     timer_source timer = timing_init();
     __asm__ volatile("cpsie i" ::: "memory");
-    report_boot(timer);
+    report_boot(timer, module_jobs_init());
 
     static char cmdline[CMDLINE_BYTES];
     const char *path = sh_get_cmdline(cmdline, sizeof cmdline) == 0 ? joblist_path(cmdline) : 0;

@@ -8,6 +8,7 @@ enum {
     SYS_CLOSE = 0x02,
     SYS_WRITE0 = 0x04,
     SYS_READ = 0x06,
+    SYS_SEEK = 0x0A,
     SYS_FLEN = 0x0C,
     SYS_GET_CMDLINE = 0x15,
     SYS_EXIT_EXTENDED = 0x20,
@@ -49,6 +50,12 @@ int sh_read(int handle, void *buf, size_t len)
         return -1;
     }
     return (int)(len - (uint32_t)not_read);
+}
+
+int sh_seek(int handle, uint32_t offset)
+{
+    uint32_t block[2] = {(uint32_t)handle, offset};
+    return semihost_call(SYS_SEEK, block) == 0 ? 0 : -1;
 }
 
 int sh_flen(int handle)

@@ -20,6 +20,9 @@ int sh_open_read(const char *path);
 /* Read up to len bytes. Returns the count read (0 at end of file), or -1 on error. */
 int sh_read(int handle, void *buf, size_t len);
 
+/* Move the file position to offset bytes from the start. Returns 0, or -1. */
+int sh_seek(int handle, uint32_t offset);
+
 /* Length of an open file in bytes, or -1. */
 int sh_flen(int handle);
 

@@ -19,8 +19,11 @@ static int dwt_counts(void)
     return DWT_CYCCNT != before;
 }
 
+/* Stop, then start: QEMU keeps the tick phase of a running SysTick across a write to VAL, but
+ * starts a stopped one in phase with the instruction that enables it. */
 static void systick_start(void)
 {
+    SYSTICK_CTRL = 0;
     systick_wraps = 0;
     SYSTICK_LOAD = SYSTICK_LOAD_MAX;
     SYSTICK_VAL = 0;
@@ -34,6 +37,17 @@ timer_source timing_init(void)
         systick_start();
     }
     return active_source;
+}
+
+void timing_restart(void)
+{
+    if (active_source == TIMER_DWT) {
+        DWT_CYCCNT = 0;
+        dwt_high = 0;
+        dwt_last_low = 0;
+    } else {
+        systick_start();
+    }
 }
 
 const char *timing_source_name(timer_source source)

@@ -14,7 +14,13 @@ timer_source timing_init(void);
 
 const char *timing_source_name(timer_source source);
 
-/* Ticks since timing_init; monotonic, 64 bits wide. */
+/* Start counting from zero again, in phase with this instruction. Every measured phase starts
+ * with it, so a figure depends only on the instructions inside the phase: with a counter that
+ * ticks less often than instructions run, anything earlier (a longer file name, another job
+ * before it in the same boot) would otherwise shift the tick phase by one. */
+void timing_restart(void);
+
+/* Ticks since timing_init or the last timing_restart; monotonic, 64 bits wide. */
 uint64_t timing_now(void);
 
 /* SysTick exception handler (wrap counter). */

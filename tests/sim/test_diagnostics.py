@@ -75,5 +75,5 @@ def test_timing_is_the_same_on_every_run(targets: dict[str, Target], tmp_path: P
     jobs = [job for job in diagnostic_jobs(target.board) if job.module in ("diag:add", "diag:fpu")]
     first = run_batch(target, jobs, tmp_path / "one", RunSettings(out_dir=tmp_path))
     second = run_batch(target, jobs, tmp_path / "two", RunSettings(out_dir=tmp_path))
-    ticks = [[result.run_ticks for _, result in run] for run in (first, second)]
+    ticks = [[result.timing["run"] for _, result in run] for run in (first, second)]
     assert ticks[0] == ticks[1] and all(t is not None and t > 0 for t in ticks[0])

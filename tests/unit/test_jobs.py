@@ -13,8 +13,15 @@ def test_joblist_lines(tmp_path: Path) -> None:
     undefined = Job("diag:undefined", "diag", "undefined", (), Expectation("fault"))
     assert joblist_line("7", add) == "7 diag add args=5,-3"
     path = tmp_path / "jobs.txt"
-    write_joblist(path, [("0", add), ("1", undefined)])
+    write_joblist(path, [joblist_line("0", add), joblist_line("1", undefined)])
     assert path.read_text().splitlines()[1:] == ["0 diag add args=5,-3", "1 diag undefined"]
+
+
+def test_module_lines_quote_the_file_and_name_the_entry() -> None:
+    job = Job("entry_not_first", "module", "/build/m.cmod", (5, 3), Expectation(return_value=11),
+              entry="addition")
+    assert joblist_line("3", job) == '3 module "/build/m.cmod" entry=addition args=5,3'
+    assert joblist_line("3", job, "3.cmod") == '3 module "3.cmod" entry=addition args=5,3'
 
 
 def test_expectation_checks_only_what_it_names() -> None:

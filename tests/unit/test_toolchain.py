@@ -22,20 +22,32 @@ def test_all_missing_names_each_package(empty_path: None, monkeypatch: pytest.Mo
         toolchain.check_tools()
     message = str(caught.value)
     assert message.startswith("missing qemu-system-arm, arm-none-eabi-gcc, newlib-nano")
-    assert message.endswith("install with: sudo apt-get update && sudo env "
-                            "DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-system-arm "
-                            "gcc-arm-none-eabi libnewlib-arm-none-eabi")
+    assert message.endswith("install with: (as root) apt-get update && env "
+                            "DEBIAN_FRONTEND=noninteractive apt-get install -y "
+                            "--no-install-recommends qemu-system-arm gcc-arm-none-eabi "
+                            "libnewlib-arm-none-eabi")
+
+
+def test_with_sudo_the_command_uses_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sudo = tmp_path / "sudo"
+    sudo.write_text("#!/bin/sh\n")
+    sudo.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert toolchain.install_command(["qemu-system-arm"], as_root=False) == (
+        "sudo apt-get update && sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y "
+        "--no-install-recommends qemu-system-arm")
 
 
 def test_without_root_setup_installs_nothing(empty_path: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(toolchain.os, "geteuid", lambda: 1000)
     ran: list[object] = []
     monkeypatch.setattr(toolchain.subprocess, "run", lambda *a, **k: ran.append(a))
-    with pytest.raises(ToolMissingError, match="sudo apt-get update"):
+    with pytest.raises(ToolMissingError, match=r"\(as root\) apt-get update"):
         toolchain.install_missing_tools()
     assert ran == []
 
 
 def test_root_command_has_no_sudo() -> None:
     assert toolchain.install_command(["qemu-system-arm"], as_root=True) == (
-        "apt-get update && env DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-system-arm")
+        "apt-get update && env DEBIAN_FRONTEND=noninteractive apt-get install -y "
+        "--no-install-recommends qemu-system-arm")

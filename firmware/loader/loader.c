@@ -1,0 +1,328 @@
+/* The module loader: a staged pipeline over a module file (FORMAT.md). Each stage validates
+ * what it is about to use before using it; every failure is a negative loader_status. */
+#include "loader.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#define FNV_OFFSET_BASIS 0x811C9DC5u
+#define FNV_PRIME 0x01000193u
+#define CRC32_POLYNOMIAL 0xEDB88320u /* IEEE 802.3, reflected (as zlib) */
+#define ARENA_ALIGN 8u
+
+static const char *const status_names[] = {
+    "ok", "bad_magic", "bad_version", "bad_crc", "truncated", "bad_header", "bad_arch",
+    "unresolved", "no_memory", "bad_reloc", "startup", "no_entry", "bad_exports",
+};
+
+const char *loader_status_name(int status)
+{
+    unsigned index = (unsigned)-status;
+    return index < sizeof status_names / sizeof status_names[0] ? status_names[index] : "unknown";
+}
+
+uint32_t loader_name_hash(const char *name)
+{
+    uint32_t hash = FNV_OFFSET_BASIS;
+    while (*name != '\0') {
+        hash = (hash ^ (uint8_t)*name++) * FNV_PRIME;
+    }
+    return hash;
+}
+
+/* Bitwise CRC-32: slow per byte but a few dozen bytes of code, which matters more here. */
+uint32_t loader_crc32(uint32_t crc, const void *data, uint32_t len)
+{
+    const uint8_t *bytes = data;
+    crc = ~crc;
+    while (len-- != 0u) {
+        crc ^= *bytes++;
+        for (int bit = 0; bit < 8; bit++) {
+            crc = (crc >> 1) ^ (CRC32_POLYNOMIAL & (0u - (crc & 1u)));
+        }
+    }
+    return ~crc;
+}
+
+int loader_check_exports(const export_table *table)
+{
+    if (table->magic != EXPORT_TABLE_MAGIC || table->count == 0u) {
+        return LOADER_E_BAD_EXPORTS;
+    }
+    for (uint32_t i = 1; i < table->count; i++) {
+        if (table->entries[i - 1].hash > table->entries[i].hash) {
+            return LOADER_E_BAD_EXPORTS;
+        }
+    }
+    uint32_t crc = loader_crc32(0, table->entries, table->count * (uint32_t)sizeof(export_entry));
+    return crc == table->checksum ? LOADER_OK : LOADER_E_BAD_EXPORTS;
+}
+
+/* --- loader_read ------------------------------------------------------------------------- */
+
+static uint32_t tables_size(const mod_header *h)
+{
+    return 4u * h->fixup_count + (uint32_t)sizeof(mod_import) * h->import_count +
+           (uint32_t)sizeof(mod_export) * h->export_count + h->strings_size;
+}
+
+/* Rank cores and FPUs so that "can run" is "rank not above the running one's". */
+static int core_rank(uint8_t core)
+{
+    switch (core) {
+    case MOD_CORE_M3: return 0;
+    case MOD_CORE_M4: return 1;
+    case MOD_CORE_M7: return 2;
+    default: return -1;
+    }
+}
+
+static int check_arch(const loader_env *env, const mod_header *h)
+{
+    if (core_rank(h->arch_core) < 0 || h->arch_fpu > MOD_FPU_FPV5_DP ||
+        h->arch_float_abi > MOD_FLOAT_HARD ||
+        (h->arch_float_abi != MOD_FLOAT_SOFT && h->arch_fpu == MOD_FPU_NONE)) {
+        return LOADER_E_BAD_HEADER;
+    }
+    if (core_rank(h->arch_core) > core_rank(env->core) || h->arch_fpu > env->fpu) {
+        return LOADER_E_BAD_ARCH;
+    }
+    return LOADER_OK;
+}
+
+/* Everything the header alone can tell, before any memory is spent on the module. */
+static int check_header(const loader_env *env, const mod_header *h, uint32_t file_size)
+{
+    if (h->magic != MOD_MAGIC) {
+        return LOADER_E_BAD_MAGIC;
+    }
+    if (h->format_version != MOD_FORMAT_VERSION) {
+        return LOADER_E_BAD_VERSION;
+    }
+    if (h->header_size != sizeof(mod_header) || h->reserved0 != 0u || h->reserved1 != 0u ||
+        ((h->text_size | h->data_size | h->bss_size | h->strings_size) & 3u) != 0u) {
+        return LOADER_E_BAD_HEADER;
+    }
+    /* 64-bit sum: no field combination can wrap around. */
+    uint64_t expected = (uint64_t)sizeof(mod_header) + h->text_size + h->data_size +
+                        4u * (uint64_t)h->fixup_count + 12u * (uint64_t)h->import_count +
+                        12u * (uint64_t)h->export_count + h->strings_size;
+    if (file_size < expected) {
+        return LOADER_E_TRUNCATED;
+    }
+    if (file_size > expected) {
+        return LOADER_E_BAD_HEADER;
+    }
+    int arch = check_arch(env, h);
+    if (arch != LOADER_OK) {
+        return arch;
+    }
+    if (h->api_major != env->exports->api_major) {
+        return LOADER_E_BAD_VERSION;
+    }
+    uint32_t entry = h->entry & ~1u;
+    if ((h->entry & 1u) == 0u || entry >= h->text_size || (h->init_offset & 3u) != 0u ||
+        (uint64_t)h->init_offset + 4u * (uint64_t)h->init_count > h->text_size) {
+        return LOADER_E_BAD_HEADER;
+    }
+    return LOADER_OK;
+}
+
+static int allocate(loader_arena *arena, const mod_header *h, loaded_module *module)
+{
+    uintptr_t top = ((uintptr_t)arena->top + (ARENA_ALIGN - 1u)) & ~(uintptr_t)(ARENA_ALIGN - 1u);
+    uint64_t need = (uint64_t)h->text_size + h->data_size + h->bss_size + tables_size(h);
+    if (top > (uintptr_t)arena->end || need > (uintptr_t)arena->end - top) {
+        return LOADER_E_NO_MEMORY;
+    }
+    module->block_start = arena->top;
+    module->base = (uint8_t *)top;
+    arena->top = module->base + need;
+    return LOADER_OK;
+}
+
+static void locate_tables(loaded_module *module)
+{
+    const mod_header *h = &module->header;
+    uint8_t *tables = module->base + h->text_size + h->data_size + h->bss_size;
+    module->fixups = (const uint32_t *)(void *)tables;
+    module->imports = (const mod_import *)(void *)(tables + 4u * h->fixup_count);
+    module->exports = (const mod_export *)(const void *)(module->imports + h->import_count);
+    module->strings = (const char *)(module->exports + h->export_count);
+}
+
+static int read_body(loader_source *source, loaded_module *module)
+{
+    const mod_header *h = &module->header;
+    uint32_t image = h->text_size + h->data_size;
+    if (source->read(source, sizeof(mod_header), module->base, image) != 0 ||
+        source->read(source, sizeof(mod_header) + image, (void *)module->fixups,
+                     tables_size(h)) != 0) {
+        return LOADER_E_TRUNCATED;
+    }
+    mod_header zeroed = *h;
+    zeroed.crc32 = 0;
+    uint32_t crc = loader_crc32(0, &zeroed, sizeof zeroed);
+    crc = loader_crc32(crc, module->base, image);
+    crc = loader_crc32(crc, module->fixups, tables_size(h));
+    return crc == h->crc32 ? LOADER_OK : LOADER_E_BAD_CRC;
+}
+
+/* Name offsets are checked against a strings table that must end in NUL, so every name that
+ * starts inside it is terminated inside it. */
+static int check_tables(const loaded_module *module)
+{
+    const mod_header *h = &module->header;
+    if (h->strings_size == 0u ? (h->import_count | h->export_count) != 0u
+                              : module->strings[h->strings_size - 1u] != '\0') {
+        return LOADER_E_BAD_HEADER;
+    }
+    uint32_t image = h->text_size + h->data_size;
+    for (uint32_t i = 0; i < h->fixup_count; i++) {
+        uint32_t word = module->fixups[i];
+        if (MOD_FIXUP_KIND(word) != MOD_FIXUP_ABS32 || MOD_FIXUP_OFFSET(word) > image - 4u) {
+            return LOADER_E_BAD_RELOC;
+        }
+    }
+    for (uint32_t i = 0; i < h->import_count; i++) {
+        const mod_import *imp = &module->imports[i];
+        if ((imp->slot & 3u) != 0u || imp->slot > h->text_size - 4u || imp->name >= h->strings_size) {
+            return LOADER_E_BAD_HEADER;
+        }
+    }
+    for (uint32_t i = 0; i < h->export_count; i++) {
+        const mod_export *exp = &module->exports[i];
+        if ((exp->value & ~1u) >= image + h->bss_size || exp->name >= h->strings_size) {
+            return LOADER_E_BAD_HEADER;
+        }
+    }
+    return LOADER_OK;
+}
+
+int loader_read(const loader_env *env, loader_arena *arena, loader_source *source,
+                loaded_module *module)
+{
+    memset(module, 0, sizeof *module);
+    if (source->size < sizeof(mod_header)) {
+        return LOADER_E_TRUNCATED;
+    }
+    if (source->read(source, 0, &module->header, sizeof(mod_header)) != 0) {
+        return LOADER_E_TRUNCATED;
+    }
+    int status = check_header(env, &module->header, source->size);
+    if (status == LOADER_OK) {
+        status = allocate(arena, &module->header, module);
+    }
+    if (status != LOADER_OK) {
+        return status;
+    }
+    locate_tables(module);
+    status = read_body(source, module);
+    if (status == LOADER_OK) {
+        status = check_tables(module);
+    }
+    if (status != LOADER_OK) {
+        loader_unload(arena, module);
+        return status;
+    }
+    const mod_header *h = &module->header;
+    memset(module->base + h->text_size + h->data_size, 0, h->bss_size);
+    return LOADER_OK;
+}
+
+/* --- loader_link ------------------------------------------------------------------------- */
+
+static const export_entry *find_export(const export_table *table, uint32_t hash, const char *name)
+{
+    uint32_t low = 0;
+    uint32_t high = table->count;
+    while (low < high) { /* first entry with entry.hash >= hash */
+        uint32_t mid = low + (high - low) / 2u;
+        if (table->entries[mid].hash < hash) {
+            low = mid + 1u;
+        } else {
+            high = mid;
+        }
+    }
+    for (; low < table->count && table->entries[low].hash == hash; low++) {
+        if (strcmp(table->entries[low].name, name) == 0) {
+            return &table->entries[low];
+        }
+    }
+    return NULL;
+}
+
+static void apply_fixups(const loaded_module *module)
+{
+    uint32_t base = (uint32_t)(uintptr_t)module->base;
+    for (uint32_t i = 0; i < module->header.fixup_count; i++) {
+        uint8_t *site = module->base + MOD_FIXUP_OFFSET(module->fixups[i]);
+        uint32_t word;
+        memcpy(&word, site, sizeof word); /* the site may be unaligned */
+        word += base;
+        memcpy(site, &word, sizeof word);
+    }
+}
+
+static int bind_imports(const loader_env *env, const loaded_module *module)
+{
+    int missing = 0;
+    for (uint32_t i = 0; i < module->header.import_count; i++) {
+        const mod_import *imp = &module->imports[i];
+        const char *name = module->strings + imp->name;
+        const export_entry *found = find_export(env->exports, imp->name_hash, name);
+        if (found == NULL) {
+            missing++;
+            if (env->report_unresolved != NULL) {
+                env->report_unresolved(env->context, name);
+            }
+            continue;
+        }
+        *(const void **)(void *)(module->base + imp->slot) = found->address;
+    }
+    return missing == 0 ? LOADER_OK : LOADER_E_UNRESOLVED;
+}
+
+int loader_link(const loader_env *env, loaded_module *module)
+{
+    apply_fixups(module);
+    int status = bind_imports(env, module);
+    /* The image was written as data; make sure it is complete before it runs as code. */
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+    return status;
+}
+
+/* --- loader_init, loader_find, loader_unload --------------------------------------------- */
+
+int loader_init(const loaded_module *module)
+{
+    const mod_header *h = &module->header;
+    uint32_t low = (uint32_t)(uintptr_t)module->base;
+    for (uint32_t i = 0; i < h->init_count; i++) {
+        uint32_t target;
+        memcpy(&target, module->base + h->init_offset + 4u * i, sizeof target);
+        if ((target & 1u) == 0u || target - low >= h->text_size) {
+            return LOADER_E_STARTUP; /* a constructor pointer that leaves the module's code */
+        }
+        ((void (*)(void))(uintptr_t)target)();
+    }
+    return LOADER_OK;
+}
+
+int loader_find(const loaded_module *module, const char *name, void **address)
+{
+    uint32_t hash = loader_name_hash(name);
+    for (uint32_t i = 0; i < module->header.export_count; i++) {
+        const mod_export *exp = &module->exports[i];
+        if (exp->name_hash == hash && strcmp(module->strings + exp->name, name) == 0) {
+            *address = module->base + exp->value;
+            return LOADER_OK;
+        }
+    }
+    return LOADER_E_NO_ENTRY;
+}
+
+void loader_unload(loader_arena *arena, const loaded_module *module)
+{
+    arena->top = module->block_start;
+}

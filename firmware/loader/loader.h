@@ -1,0 +1,86 @@
+/* The module loader library. It holds no board or semihosting code: modules arrive through a
+ * loader_source, memory comes from a loader_arena, and the firmware's exports and the running
+ * core are described by a loader_env. A load is a staged pipeline, each stage timed apart by
+ * the caller:
+ *
+ *   loader_read   check the header, allocate, read, check the CRC and every table
+ *   loader_link   apply fix-ups, bind imports, barriers
+ *   loader_init   run the constructors
+ *   loader_find   look up the entry (or any export) by name
+ *   loader_unload give the memory back
+ *
+ * Every stage returns LOADER_OK or a negative loader_status; loader_status_name() gives the
+ * CONTRACT.md error name. */
+#ifndef LOADER_H
+#define LOADER_H
+
+#include <stdint.h>
+
+#include "export_table.h"
+#include "module_format.h"
+
+typedef enum {
+    LOADER_OK = 0,
+    LOADER_E_BAD_MAGIC = -1,
+    LOADER_E_BAD_VERSION = -2,
+    LOADER_E_BAD_CRC = -3,
+    LOADER_E_TRUNCATED = -4,
+    LOADER_E_BAD_HEADER = -5,
+    LOADER_E_BAD_ARCH = -6,
+    LOADER_E_UNRESOLVED = -7,
+    LOADER_E_NO_MEMORY = -8,
+    LOADER_E_BAD_RELOC = -9,
+    LOADER_E_STARTUP = -10,
+    LOADER_E_NO_ENTRY = -11,
+    LOADER_E_BAD_EXPORTS = -12,
+} loader_status;
+
+const char *loader_status_name(int status);
+
+/* Where module bytes come from: semihosting, a buffer, flash. */
+typedef struct loader_source {
+    /* Copy len bytes from offset to dst. Returns 0, or -1 if they are not all there. */
+    int (*read)(struct loader_source *self, uint32_t offset, void *dst, uint32_t len);
+    uint32_t size;
+} loader_source;
+
+/* A bump allocator: modules are loaded and unloaded last-in, first-out within a job. */
+typedef struct {
+    uint8_t *start;
+    uint8_t *end;
+    uint8_t *top;
+} loader_arena;
+
+typedef struct {
+    uint8_t core;                  /* enum mod_core the running CPU can execute */
+    uint8_t fpu;                   /* enum mod_fpu enabled on the running CPU */
+    const export_table *exports;
+    /* Called once per import the export table lacks, before loader_link fails. */
+    void (*report_unresolved)(void *context, const char *name);
+    void *context;
+} loader_env;
+
+typedef struct {
+    mod_header header;
+    uint8_t *base;                 /* text, then data, then bss */
+    const uint32_t *fixups;
+    const mod_import *imports;
+    const mod_export *exports;
+    const char *strings;
+    uint8_t *block_start;          /* what loader_unload gives back */
+} loaded_module;
+
+/* Check the firmware's export table: magic, sorted order, checksum. Fail closed. */
+int loader_check_exports(const export_table *table);
+
+int loader_read(const loader_env *env, loader_arena *arena, loader_source *source,
+                loaded_module *module);
+int loader_link(const loader_env *env, loaded_module *module);
+int loader_init(const loaded_module *module);
+int loader_find(const loaded_module *module, const char *name, void **address);
+void loader_unload(loader_arena *arena, const loaded_module *module);
+
+uint32_t loader_name_hash(const char *name);
+uint32_t loader_crc32(uint32_t crc, const void *data, uint32_t len);
+
+#endif

@@ -1,0 +1,15 @@
+/* Module jobs: "<id> module <path> [entry=name] [args=...]" in the job list. */
+#ifndef MODULE_JOBS_H
+#define MODULE_JOBS_H
+
+#include "joblist.h"
+#include "loader.h"
+
+/* Set up the arena and the loader's view of this core; check the export table (fail closed:
+ * if it is bad, every module job is rejected with bad_exports). Returns the table's status. */
+int module_jobs_init(void);
+
+/* Load, link, initialise and run one module, then unload it; prints the job's @end record. */
+void module_job_run(const job *j);
+
+#endif

@@ -1,0 +1,187 @@
+"""Module folders: discovery and module.toml (the keys in README.md, "Adding a module").
+
+An unknown key or a bad value is a SetupError naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.boards import CORES, FLOAT_ABIS, FPUS
+from sim.errors import SetupError
+from sim.jobs import Expectation
+
+MODULE_FILE = "module.toml"
+SOURCE_SUFFIXES = (".c", ".S")
+EXPECT_STATUSES = ("ok", "rejected", "fault", "timeout")
+ABIS = ("tems",)
+INT32 = (-(1 << 31), (1 << 32) - 1)  # args and returns: int32, or uint32 written as positive
+
+
+@dataclass(frozen=True)
+class BuildOverrides:
+    cpu: str | None = None
+    fpu: str | None = None
+    float_abi: str | None = None
+    cflags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    path: Path                              # the module's folder
+    description: str
+    sources: tuple[Path, ...]
+    entry: str = "module_main"
+    args: tuple[int, ...] = ()
+    depends: tuple[str, ...] = ()
+    abi: str | None = None
+    budget: int | None = None
+    build: BuildOverrides = BuildOverrides()
+    expect: dict[str, Any] = field(default_factory=dict)           # [expect]
+    expect_boards: dict[str, dict[str, Any]] = field(default_factory=dict)  # [expect.<board>]
+
+    def expectation(self, board: str) -> Expectation:
+        """[expect.<board>] merged over [expect]. `return` only counts with status ok, `error`
+        with rejected and `fault` with fault, so a board that overrides the status to
+        "rejected" does not inherit the other boards' return value."""
+        merged = {**self.expect, **self.expect_boards.get(board, {})}
+        status = merged.get("status", "ok")
+        return Expectation(status=status,
+                           return_value=merged.get("return") if status == "ok" else None,
+                           stdout=merged.get("stdout"),
+                           error=merged.get("error") if status == "rejected" else None,
+                           fault=merged.get("fault") if status == "fault" else None)
+
+
+class _Checker:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, key: str, problem: str) -> SetupError:
+        return SetupError(f"{self.path}: key '{key}': {problem}")
+
+    def string(self, table: dict[str, Any], key: str, prefix: str = "",
+               choices: tuple[str, ...] | None = None) -> str | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.fail(prefix + key, f"expected a string, got {value!r}")
+        if choices is not None and value not in choices:
+            raise self.fail(prefix + key, f"expected one of {', '.join(choices)}; got {value!r}")
+        return value
+
+    def integer(self, value: Any, key: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not INT32[0] <= value <= INT32[1]:
+            raise self.fail(key, f"expected a 32-bit integer, got {value!r}")
+        return value
+
+    def string_list(self, table: dict[str, Any], key: str, prefix: str = "") -> tuple[str, ...]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(prefix + key, f"expected a list of strings, got {value!r}")
+        return tuple(value)
+
+    def unknown(self, table: dict[str, Any], allowed: set[str], prefix: str = "") -> None:
+        extra = sorted(set(table) - allowed)
+        if extra:
+            raise self.fail(prefix + extra[0], f"unknown key (allowed: {', '.join(sorted(allowed))})")
+
+
+EXPECT_KEYS = {"status", "return", "stdout", "error", "fault"}
+
+
+def _expect_table(check: _Checker, table: Any, prefix: str) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise check.fail(prefix.rstrip("."), "expected a table")
+    check.unknown(table, EXPECT_KEYS, prefix)
+    found: dict[str, Any] = {}
+    if "status" in table:
+        found["status"] = check.string(table, "status", prefix, EXPECT_STATUSES)
+    if "return" in table:
+        found["return"] = _as_int32(check.integer(table["return"], prefix + "return"))
+    for key in ("stdout", "error", "fault"):
+        if key in table:
+            found[key] = check.string(table, key, prefix)
+    return found
+
+
+def _as_int32(value: int) -> int:
+    """An unsigned 32-bit value written in module.toml is the same bits as the int32 return."""
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def _expectations(check: _Checker, data: dict[str, Any], boards: set[str]):
+    table = data.get("expect", {})
+    if not isinstance(table, dict):
+        raise check.fail("expect", "expected a table")
+    per_board = {k: v for k, v in table.items() if isinstance(v, dict)}
+    for name in per_board:
+        if name not in boards:
+            raise check.fail(f"expect.{name}", f"no board named {name!r} (boards: "
+                             f"{', '.join(sorted(boards))})")
+    common = _expect_table(check, {k: v for k, v in table.items() if k not in per_board}, "expect.")
+    return common, {name: _expect_table(check, t, f"expect.{name}.") for name, t in per_board.items()}
+
+
+def _build_overrides(check: _Checker, data: dict[str, Any]) -> BuildOverrides:
+    table = data.get("build", {})
+    if not isinstance(table, dict):
+        raise check.fail("build", "expected a table")
+    check.unknown(table, {"cpu", "fpu", "float_abi", "cflags"}, "build.")
+    return BuildOverrides(cpu=check.string(table, "cpu", "build.", CORES),
+                          fpu=check.string(table, "fpu", "build.", FPUS),
+                          float_abi=check.string(table, "float_abi", "build.", FLOAT_ABIS),
+                          cflags=check.string_list(table, "cflags", "build."))
+
+
+TOP_KEYS = {"description", "entry", "args", "depends", "abi", "budget", "build", "expect"}
+
+
+def load_module(folder: Path, boards: set[str]) -> Module:
+    """Read and check folder/module.toml; boards are the board names [expect.X] may use."""
+    path = folder / MODULE_FILE
+    check = _Checker(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise SetupError(f"{path}: not valid TOML: {error}") from error
+    check.unknown(data, TOP_KEYS)
+    args = data.get("args", [])
+    if not isinstance(args, list) or len(args) > 4:
+        raise check.fail("args", f"expected a list of up to 4 integers, got {args!r}")
+    budget = data.get("budget")
+    if budget is not None and (check.integer(budget, "budget") <= 0):
+        raise check.fail("budget", f"must be positive, got {budget}")
+    sources = tuple(sorted(p for p in folder.iterdir() if p.suffix in SOURCE_SUFFIXES))
+    if not sources:
+        raise SetupError(f"{folder}: no C or assembly sources (*.c, *.S)")
+    common, per_board = _expectations(check, data, boards)
+    return Module(
+        name=folder.name, path=folder, sources=sources,
+        description=check.string(data, "description") or "",
+        entry=check.string(data, "entry") or "module_main",
+        args=tuple(_as_int32(check.integer(a, "args")) for a in args),
+        depends=check.string_list(data, "depends"),
+        abi=check.string(data, "abi", choices=ABIS),
+        budget=budget, build=_build_overrides(check, data),
+        expect=common, expect_boards=per_board)
+
+
+def discover_modules(folders: list[Path], boards: set[str]) -> list[Module]:
+    """Every module folder (a folder holding module.toml) in the given folders, by name."""
+    modules: dict[str, Module] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            raise SetupError(f"--modules {folder}: no such folder")
+        for toml in sorted(folder.glob(f"*/{MODULE_FILE}")):
+            module = load_module(toml.parent, boards)
+            if module.name in modules:
+                raise SetupError(f"module {module.name!r} is in both {modules[module.name].path} "
+                                 f"and {module.path}")
+            modules[module.name] = module
+    return list(modules.values())

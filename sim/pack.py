@@ -1,0 +1,228 @@
+"""The packer's second half: a module's linked ELF in, a module file (.cmod) out.
+
+sim/modbuild.py compiles and links the module at address 0 with `ld --emit-relocs`, so every
+relocation inside the module is already applied; this file reads the relocations back
+(pyelftools, parsing only) and keeps what the target must still do: an ABS32 fix-up for every
+absolute address, and an import slot for every firmware function. firmware/loader/FORMAT.md is
+the format's reference, including the table of relocation types handled here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from elftools.elf.elffile import ELFFile
+from elftools.elf.relocation import RelocationSection
+from elftools.elf.sections import Symbol, SymbolTableSection
+
+from sim.errors import BuildError
+from sim.exports import Api, name_hash
+
+MAGIC = 0x444F4D43
+FORMAT_VERSION = 1
+HEADER = struct.Struct("<IHHBBBBHHIIIIIHHHHIII")
+assert HEADER.size == 56
+FIXUP_ABS32 = 0
+MAX_FIXUP_OFFSET = (1 << 28) - 1
+VENEER_INSTRUCTION = bytes.fromhex("dff800f0")  # ldr.w pc, [pc, #0], as stored (little-endian)
+LOADED_SECTIONS = (".text", ".data", ".bss")
+
+CORE_CODES = {"cortex-m3": 3, "cortex-m4": 4, "cortex-m7": 7}
+FPU_CODES = {"none": 0, "fpv4-sp-d16": 1, "fpv5-sp-d16": 2, "fpv5-d16": 3}
+FLOAT_ABI_CODES = {"soft": 0, "softfp": 1, "hard": 2}
+
+# AAELF32 relocation codes this packer knows by name.
+R_ARM_NAMES = {
+    0: "R_ARM_NONE", 2: "R_ARM_ABS32", 3: "R_ARM_REL32", 10: "R_ARM_THM_CALL",
+    11: "R_ARM_THM_PC8", 26: "R_ARM_GOT_BREL", 30: "R_ARM_THM_JUMP24", 38: "R_ARM_TARGET1",
+    40: "R_ARM_V4BX", 41: "R_ARM_TARGET2", 42: "R_ARM_PREL31", 47: "R_ARM_THM_MOVW_ABS_NC",
+    48: "R_ARM_THM_MOVT_ABS", 49: "R_ARM_THM_MOVW_PREL_NC", 50: "R_ARM_THM_MOVT_PREL",
+    51: "R_ARM_THM_JUMP19", 52: "R_ARM_THM_JUMP6", 53: "R_ARM_THM_ALU_PREL_11_0",
+    54: "R_ARM_THM_PC12", 96: "R_ARM_GOT_PREL", 102: "R_ARM_THM_JUMP11",
+    103: "R_ARM_THM_JUMP8", 104: "R_ARM_TLS_GD32", 107: "R_ARM_TLS_IE32", 108: "R_ARM_TLS_LE32",
+}
+ABSOLUTE_WORD = {2, 38}  # ABS32, TARGET1 (an ABS32 on arm-none-eabi)
+POSITION_INDEPENDENT = {0, 3, 10, 11, 30, 40, 42, 49, 50, 51, 52, 53, 54, 102, 103}
+
+
+class PackError(BuildError):
+    """The module's ELF holds something the format cannot express."""
+
+
+@dataclass(frozen=True)
+class Arch:
+    core: str
+    fpu: str
+    float_abi: str
+
+
+@dataclass(frozen=True)
+class PackedModule:
+    data: bytes
+    text_size: int
+    data_size: int
+    bss_size: int
+    entry: int                          # offset, Thumb bit set
+    fixups: tuple[int, ...]             # offsets of ABS32 words
+    imports: tuple[tuple[str, int], ...]  # (name, slot offset)
+    exports: tuple[tuple[str, int], ...]  # (name, value), sorted by hash
+
+
+def _reloc_name(code: int) -> str:
+    return R_ARM_NAMES.get(code, f"relocation type {code}")
+
+
+def _loaded_sections(elf: ELFFile) -> dict[str, object]:
+    found = {}
+    for section in elf.iter_sections():
+        if not section["sh_flags"] & 0x2 or section["sh_size"] == 0:  # SHF_ALLOC
+            continue
+        if section.name not in LOADED_SECTIONS:
+            raise PackError(f"section {section.name} ({section['sh_size']} bytes) is not "
+                            f"supported: a module may only have {', '.join(LOADED_SECTIONS)}")
+        found[section.name] = section
+    if ".text" not in found:
+        raise PackError("the module has no code (.text is empty)")
+    return found
+
+
+def _layout(sections: dict[str, object]) -> tuple[bytes, int, int, int]:
+    """(image bytes, text size, data size, bss size); checks the sections follow each other."""
+    text = sections[".text"]
+    data = sections.get(".data")
+    bss = sections.get(".bss")
+    text_size = text["sh_size"]
+    data_size = data["sh_size"] if data else 0
+    if text["sh_addr"] != 0 or (data and data["sh_addr"] != text_size) or \
+            (bss and bss["sh_addr"] != text_size + data_size):
+        raise PackError("text, data and bss are not laid out back to back from address 0 "
+                        "(module.ld)")
+    image = text.data() + (data.data() if data else b"")
+    return image, text_size, data_size, bss["sh_size"] if bss else 0
+
+
+def _symbol_label(symbol: Symbol) -> str:
+    return symbol.name or "<section symbol>"
+
+
+def _fixups(elf: ELFFile, sections: dict[str, object]) -> list[int]:
+    """Offsets needing the load address added; refuses every relocation it cannot express."""
+    loaded = {elf.get_section_index(name): name for name in sections}
+    fixups: list[int] = []
+    problems: list[str] = []
+    for rel in elf.iter_sections():
+        if not isinstance(rel, RelocationSection) or rel["sh_info"] not in loaded:
+            continue
+        target = loaded[rel["sh_info"]]
+        if rel.is_RELA():
+            raise PackError(f"{rel.name}: RELA relocations are not used on Arm; unsupported")
+        symbols = elf.get_section(rel["sh_link"])
+        for entry in rel.iter_relocations():
+            code, symbol = entry["r_info_type"], symbols.get_symbol(entry["r_info_sym"])
+            if code in POSITION_INDEPENDENT:
+                continue
+            if code in ABSOLUTE_WORD:
+                if symbol["st_shndx"] not in ("SHN_ABS", "SHN_UNDEF"):
+                    fixups.append(entry["r_offset"])
+                continue
+            problems.append(f"{_reloc_name(code)} in section {target} at {entry['r_offset']:#x} "
+                            f"against symbol '{_symbol_label(symbol)}'")
+    if problems:
+        raise PackError("cannot express these relocations in a module file (see "
+                        "firmware/loader/FORMAT.md):\n  " + "\n  ".join(problems))
+    return sorted(fixups)
+
+
+def _symbols(elf: ELFFile) -> dict[str, Symbol]:
+    table = elf.get_section_by_name(".symtab")
+    if not isinstance(table, SymbolTableSection):
+        raise PackError("the module's ELF has no symbol table")
+    return {s.name: s for s in table.iter_symbols() if s.name and s["st_shndx"] != "SHN_UNDEF"}
+
+
+def _imports(names: list[str], symbols: dict[str, Symbol], image: bytes) -> list[tuple[str, int]]:
+    imports = []
+    for name in sorted(names):
+        veneer = symbols[name]["st_value"] & ~1
+        if image[veneer:veneer + 4] != VENEER_INSTRUCTION:
+            raise PackError(f"import '{name}': no veneer at {veneer:#x}")
+        imports.append((name, veneer + 4))
+    return imports
+
+
+def _exports(names: list[str], symbols: dict[str, Symbol]) -> list[tuple[str, int]]:
+    exports = [(name, symbols[name]["st_value"]) for name in names if name in symbols]
+    return sorted(exports, key=lambda item: (name_hash(item[0]), item[0]))
+
+
+def _strings(names: list[str]) -> tuple[bytes, dict[str, int]]:
+    offsets: dict[str, int] = {}
+    blob = bytearray()
+    for name in names:
+        if name not in offsets:
+            offsets[name] = len(blob)
+            blob += name.encode() + b"\0"
+    blob += b"\0" * (-len(blob) % 4)
+    return bytes(blob), offsets
+
+
+def _init_array(symbols: dict[str, Symbol]) -> tuple[int, int]:
+    start = symbols["__module_init_start"]["st_value"]
+    end = symbols["__module_init_end"]["st_value"]
+    return start, (end - start) // 4
+
+
+def _entry(entry: str, exports: list[tuple[str, int]], symbols: dict[str, Symbol]) -> int:
+    if entry not in dict(exports):
+        defined = ", ".join(sorted(dict(exports))) or "none"
+        raise PackError(f"entry '{entry}' is not a global function of the module "
+                        f"(its globals: {defined})")
+    symbol = symbols[entry]
+    if symbol["st_info"]["type"] != "STT_FUNC":
+        raise PackError(f"entry '{entry}' is not a function")
+    return symbol["st_value"]
+
+
+def _serialise(image: bytes, packed: PackedModule, arch: Arch, api: Api,
+               init: tuple[int, int]) -> bytes:
+    """The module file: header, image, fix-ups, imports, exports, strings (FORMAT.md)."""
+    strings, offsets = _strings([n for n, _ in packed.imports] + [n for n, _ in packed.exports])
+    tables = b"".join(struct.pack("<I", offset | FIXUP_ABS32 << 28) for offset in packed.fixups)
+    tables += b"".join(struct.pack("<III", name_hash(n), slot, offsets[n])
+                       for n, slot in packed.imports)
+    tables += b"".join(struct.pack("<III", name_hash(n), value, offsets[n])
+                       for n, value in packed.exports)
+    fields = [MAGIC, FORMAT_VERSION, HEADER.size, CORE_CODES[arch.core], FPU_CODES[arch.fpu],
+              FLOAT_ABI_CODES[arch.float_abi], 0, api.major, api.minor, packed.text_size,
+              packed.data_size, packed.bss_size, packed.entry, init[0], init[1],
+              len(packed.fixups), len(packed.imports), len(packed.exports), len(strings)]
+    body = image + tables + strings
+    crc = zlib.crc32(HEADER.pack(*fields, 0, 0) + body)
+    return HEADER.pack(*fields, crc, 0) + body
+
+
+def pack_elf(path: Path, entry: str, imports: list[str], exports: list[str], arch: Arch,
+             api: Api) -> PackedModule:
+    """Pack a module ELF linked by modbuild: imports are the veneer symbols' names, exports the
+    module's own global symbols."""
+    with open(path, "rb") as handle:
+        elf = ELFFile(handle)
+        if elf["e_machine"] != "EM_ARM" or elf.elfclass != 32:
+            raise PackError(f"{path}: not a 32-bit Arm ELF")
+        sections = _loaded_sections(elf)
+        image, text_size, data_size, bss_size = _layout(sections)
+        fixups = _fixups(elf, sections)
+        symbols = _symbols(elf)
+    if any(offset > MAX_FIXUP_OFFSET for offset in fixups):
+        raise PackError("module image too large for 28-bit fix-up offsets")
+    export_list = _exports(exports, symbols)
+    packed = PackedModule(
+        data=b"", text_size=text_size, data_size=data_size, bss_size=bss_size,
+        entry=_entry(entry, export_list, symbols), fixups=tuple(fixups),
+        imports=tuple(_imports(imports, symbols, image)), exports=tuple(export_list))
+    data = _serialise(image, packed, arch, api, _init_array(symbols))
+    return dataclasses.replace(packed, data=data)
