@@ -15,12 +15,12 @@ from sim import BOARDS_DIR, MODULES_DIR, REPO_ROOT, REPORTS_DIR
 from sim.boards import Board, load_boards
 from sim.build import FirmwareImage, build_firmware
 from sim.diagnostics import diagnostic_jobs
-from sim.elfinfo import ElfInfo
 from sim.errors import BuildError, SetupError, SimError
 from sim.jobs import Job
 from sim.modbuild import build_module
 from sim.modules import Module, discover_modules
-from sim.report import footprint, render_summary, write_summary
+from sim.footprint import firmware_footprint
+from sim.report import render_summary, write_summary
 from sim.results import current_commit, results_document, write_results
 from sim.runner import RunSettings, Target, run_matrix
 from sim.toolchain import check_tools, install_missing_tools
@@ -144,8 +144,7 @@ def command_run(args: argparse.Namespace) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = RunSettings(out_dir=out_dir, batch=args.batch, parallel=args.jobs)
     runs = run_matrix(targets, jobs_for, settings)
-    footprints = {t.board.name: footprint(ElfInfo(t.image.elf).section_sizes(), t.board)
-                  for t in targets}
+    footprints = {t.board.name: firmware_footprint(t.image, t.board) for t in targets}
     commit = current_commit()
     write_results(out_dir / "results.json", results_document(runs, footprints))
     write_summary(out_dir / "summary.md", render_summary(runs, boards, footprints, commit))

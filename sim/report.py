@@ -9,44 +9,56 @@ from tabulate import tabulate
 from sim.boards import Board
 from sim.results import TIMING_UNIT, RunResult
 
-FLASH_SECTIONS = (".isr_vector", ".text", ".ARM.exidx", ".exports", ".data")
-RAM_SECTIONS = (".stack", ".data", ".bss", ".noinit", ".module_arena")
-
-
-def footprint(sections: dict[str, int], board: Board) -> dict[str, int]:
-    """Firmware size figures from its ELF section sizes."""
-    return {
-        "flash_bytes": sum(sections.get(name, 0) for name in FLASH_SECTIONS),
-        "ram_bytes": sum(sections.get(name, 0) for name in RAM_SECTIONS),
-        "module_arena_bytes": board.module_arena_bytes,
-    }
-
-
 def _expected_text(run: RunResult) -> str:
     expected = dict(run.expected)
     status = expected.pop("status", "?")
-    details = ", ".join(f"{key}={value!r}" for key, value in expected.items())
+    if "stdout" in expected:
+        expected["stdout"] = f"{len(expected['stdout'])} chars"
+    details = ", ".join(f"{key}={value}" for key, value in expected.items())
     return f"{status} ({details})" if details else status
 
 
 def _observed_text(run: RunResult) -> str:
     if run.status == "ok":
-        return f"ok (return={run.return_value})"
+        return f"ok {run.return_value}"
     if run.fault is not None:
         return f"fault {run.fault.name}"
-    return f"{run.status} ({run.error})" if run.error else run.status
+    if run.status == "rejected":
+        return f"rejected {run.error}"
+    return run.status
 
 
-def _ticks(value: int | None) -> str:
+def _cell(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
+def _matrix(runs: list[RunResult], boards: list[Board]) -> str:
+    """Module x board: what each run showed, and whether that met its expectation."""
+    cells = {(run.module, run.board): run for run in runs}
+    modules = list(dict.fromkeys(run.module for run in runs))
+    rows = []
+    for module in modules:
+        row = [module]
+        for board in boards:
+            run = cells.get((module, board.name))
+            row.append("" if run is None else
+                       f"{_observed_text(run)} {'✓' if run.ok else '✗ **MISSED**'}")
+        rows.append(row)
+    return tabulate(rows, ["module", *[b.name for b in boards]], tablefmt="github")
+
+
 def _board_table(runs: list[RunResult]) -> str:
-    rows = [[run.module, "yes" if run.ok else "**NO**", _expected_text(run), _observed_text(run),
-             run.fault.symbol if run.fault else "", run.fault.location if run.fault else "",
-             _ticks(run.timing.get("run")), "" if run.boot is None else run.boot] for run in runs]
-    headers = ["module", "met", "expected", "observed", "fault at", "location",
-               f"run ({TIMING_UNIT})", "boot"]
+    rows = []
+    for run in runs:
+        sizes = run.sizes or {}
+        rows.append([run.module, "yes" if run.ok else "**NO**", _expected_text(run),
+                     _observed_text(run), ", ".join(run.unresolved), _cell(sizes.get("file")),
+                     "/".join(str(sizes[k]) for k in ("text", "data", "bss")) if sizes else "",
+                     *[_cell(run.timing.get(p)) for p in ("load", "link", "init", "run")],
+                     run.fault.symbol if run.fault else "",
+                     run.fault.location if run.fault else "", _cell(run.boot)])
+    headers = ["module", "met", "expected", "observed", "unresolved", "file B",
+               "text/data/bss B", "load", "link", "init", "run", "fault at", "location", "boot"]
     return tabulate(rows, headers, tablefmt="github")
 
 
@@ -61,11 +73,11 @@ def _missed_section(runs: list[RunResult]) -> list[str]:
     return lines + [""]
 
 
-def _footprint_table(footprints: dict[str, dict[str, int]]) -> str:
-    rows = [[board, f["flash_bytes"], f["ram_bytes"], f["module_arena_bytes"]]
+def _footprint_table(footprints: dict[str, dict[str, int | None]]) -> str:
+    rows = [[board, f["loader_bytes"], f["flash_bytes"], f["ram_bytes"], f["module_arena_bytes"]]
             for board, f in footprints.items()]
-    return tabulate(rows, ["board", "flash bytes", "RAM bytes (incl. arena)", "module arena bytes"],
-                    tablefmt="github")
+    return tabulate(rows, ["board", "loader bytes", "firmware flash bytes",
+                           "RAM bytes (incl. arena)", "module arena bytes"], tablefmt="github")
 
 
 def render_summary(runs: list[RunResult], boards: list[Board],
@@ -75,10 +87,12 @@ def render_summary(runs: list[RunResult], boards: list[Board],
              f"commit `{commit or 'unknown'}`: {len(runs)} runs on {len(boards)} boards, "
              f"{met} met their expectation, {len(runs) - met} missed.", ""]
     lines += _missed_section(runs)
+    lines += ["## Outcomes", "", _matrix(runs, boards), ""]
     for board in boards:
         board_runs = [run for run in runs if run.board == board.name]
         lines += [f"## {board.name}", "", f"{board.description}; QEMU machine "
-                  f"`{board.qemu_machine}`; float ABI {board.cpu.float_abi}.", "",
+                  f"`{board.qemu_machine}`; float ABI {board.cpu.float_abi}. Times in "
+                  f"{TIMING_UNIT} ticks at {board.cpu.clock_hz // 1_000_000} MHz.", "",
                   _board_table(board_runs), ""]
     lines += ["## Firmware footprint", "", _footprint_table(footprints), ""]
     return "\n".join(lines)
