@@ -76,18 +76,18 @@ def _reloc_name(code: int) -> str:
     return R_ARM_NAMES.get(code, f"relocation type {code}")
 
 
-def _loaded_sections(elf: ELFFile) -> dict[str, object]:
-    found = {}
-    for section in elf.iter_sections():
-        if not section["sh_flags"] & 0x2 or section["sh_size"] == 0:  # SHF_ALLOC
-            continue
-        if section.name not in LOADED_SECTIONS:
-            raise PackError(f"section {section.name} ({section['sh_size']} bytes) is not "
-                            f"supported: a module may only have {', '.join(LOADED_SECTIONS)}")
-        found[section.name] = section
-    if ".text" not in found:
+def _allocated_sections(elf: ELFFile) -> dict[str, object]:
+    """Every non-empty section that would occupy memory (SHF_ALLOC)."""
+    return {s.name: s for s in elf.iter_sections() if s["sh_flags"] & 0x2 and s["sh_size"]}
+
+
+def _check_sections(sections: dict[str, object]) -> None:
+    for name, section in sections.items():
+        if name not in LOADED_SECTIONS:
+            raise PackError(f"section {name} ({section['sh_size']} bytes) is not supported: a "
+                            f"module may only have {', '.join(LOADED_SECTIONS)}")
+    if ".text" not in sections:
         raise PackError("the module has no code (.text is empty)")
-    return found
 
 
 def _layout(sections: dict[str, object]) -> tuple[bytes, int, int, int]:
@@ -213,9 +213,10 @@ def pack_elf(path: Path, entry: str, imports: list[str], exports: list[str], arc
         elf = ELFFile(handle)
         if elf["e_machine"] != "EM_ARM" or elf.elfclass != 32:
             raise PackError(f"{path}: not a 32-bit Arm ELF")
-        sections = _loaded_sections(elf)
+        sections = _allocated_sections(elf)
+        fixups = _fixups(elf, sections)  # first: a relocation names the code that caused it
+        _check_sections(sections)
         image, text_size, data_size, bss_size = _layout(sections)
-        fixups = _fixups(elf, sections)
         symbols = _symbols(elf)
     if any(offset > MAX_FIXUP_OFFSET for offset in fixups):
         raise PackError("module image too large for 28-bit fix-up offsets")

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from sim import MODULES_DIR
 from sim.boards import Board, load_boards
 from sim.build import FirmwareImage, build_firmware
+from sim.modules import Module, discover_modules
 from sim.runner import Target
 from sim.toolchain import check_tools
 
@@ -28,10 +30,22 @@ def shared_tmp(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path
 
 
 @pytest.fixture(scope="session")
-def firmware(boards: dict[str, Board], shared_tmp: Path) -> dict[str, FirmwareImage]:
-    """The firmware image of every board, built once per session."""
+def build_dir(shared_tmp: Path) -> Path:
+    """One build folder for the whole session (firmware and modules), shared by xdist workers."""
     check_tools()
-    return {name: build_firmware(board, shared_tmp / "firmware") for name, board in boards.items()}
+    return shared_tmp / "build"
+
+
+@pytest.fixture(scope="session")
+def firmware(boards: dict[str, Board], build_dir: Path) -> dict[str, FirmwareImage]:
+    """The firmware image of every board, built once per session."""
+    return {name: build_firmware(board, build_dir) for name, board in boards.items()}
+
+
+@pytest.fixture(scope="session")
+def catalogue(boards: dict[str, Board]) -> dict[str, Module]:
+    """Every module in modules/, by name."""
+    return {m.name: m for m in discover_modules([MODULES_DIR], set(boards))}
 
 
 @pytest.fixture(scope="session")

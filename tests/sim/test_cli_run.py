@@ -72,3 +72,35 @@ def test_prebuilt_firmware_for_the_wrong_core_misses_and_exits_1(
     assert "MISSED netduinoplus2/diag:fpu" in done.stdout
     [run] = json.loads((tmp_path / "results.json").read_text())["runs"]
     assert run["fault"]["name"] == "UsageFault.NOCP" and not run["ok"]
+
+
+def _user_module(folder: Path, name: str, source: str, toml: str) -> None:
+    (folder / name).mkdir(parents=True)
+    (folder / name / f"{name}.c").write_text(source)
+    (folder / name / "module.toml").write_text(toml)
+
+
+def test_users_own_module_folder(firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
+    """A folder the team never saw: one module that meets its expectation, one that does not."""
+    mine = tmp_path / "mine"
+    _user_module(mine, "triple", '#include <stdio.h>\nint module_main(int x) '
+                 '{ printf("x=%d\\n", x); return 3 * x; }\n',
+                 'description = "triples"\nargs = [14]\n[expect]\nreturn = 42\nstdout = "x=14\\n"\n')
+    _user_module(mine, "off_by_one", "int module_main(int x) { return x + 2; }\n",
+                 'description = "wrong on purpose"\nargs = [1]\n[expect]\nreturn = 2\n')
+    build_dir = firmware["netduinoplus2"].elf.parent.parent
+    done = _sim("run", "--modules", str(mine), "--board", "stm32vldiscovery", "--out",
+                str(tmp_path / "out"), "--build-dir", str(build_dir))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "MISSED stm32vldiscovery/off_by_one: return: expected 2, got 3" in done.stdout
+    runs = {r["module"]: r for r in json.loads((tmp_path / "out" / "results.json").read_text())["runs"]}
+    assert runs["triple"]["ok"] and runs["triple"]["stdout"] == "x=14\n"
+    assert runs["triple"]["sizes"]["file"] > runs["triple"]["sizes"]["text"] > 0
+
+
+def test_bad_module_toml_exits_2_naming_file_and_key(tmp_path: Path) -> None:
+    _user_module(tmp_path, "broken", "int module_main(void) { return 0; }\n",
+                 '[expect]\nstatus = "fine"\n')
+    done = _sim("run", "--modules", str(tmp_path), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert f"{tmp_path / 'broken' / 'module.toml'}: key 'expect.status'" in done.stderr

@@ -1,0 +1,102 @@
+"""The loader validates before it trusts: hand-corrupted module files, each refused with its
+CONTRACT.md error name, all in one boot, and a good module after them still loads (a refusal
+leaks no arena memory)."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from sim.jobs import Expectation, Job
+from sim.modbuild import build_module
+from sim.modules import Module
+from sim.pack import HEADER
+from sim.runner import RunSettings, Target, run_batch
+
+pytestmark = pytest.mark.qemu
+
+# Header field offsets (firmware/loader/FORMAT.md).
+VERSION, HEADER_SIZE, CORE, FPU, API_MAJOR, BSS, ENTRY, INIT_COUNT, FIXUPS, CRC = (
+    4, 6, 8, 9, 12, 24, 28, 36, 38, 48)
+
+
+def with_crc(data: bytearray) -> bytes:
+    """Recompute the CRC, so the check under test is the one that refuses the file."""
+    struct.pack_into("<I", data, CRC, 0)
+    struct.pack_into("<I", data, CRC, zlib.crc32(data))
+    return bytes(data)
+
+
+def put(offset: int, fmt: str, value: int) -> Callable[[bytes], bytes]:
+    def edit(original: bytes) -> bytes:
+        data = bytearray(original)
+        struct.pack_into(fmt, data, offset, value)
+        return with_crc(data)
+    return edit
+
+
+def first_fixup(kind: int, offset: int | None = None) -> Callable[[bytes], bytes]:
+    """Rewrite the first fix-up word (they follow the header and the image)."""
+    def edit(original: bytes) -> bytes:
+        data = bytearray(original)
+        fields = HEADER.unpack_from(data)
+        at = 56 + fields[9] + fields[10]  # text_size + data_size
+        (word,) = struct.unpack_from("<I", data, at)
+        struct.pack_into("<I", data, at, (offset if offset is not None else word & 0x0FFFFFFF)
+                         | kind << 28)
+        return with_crc(data)
+    return edit
+
+
+def flip_image_byte(original: bytes) -> bytes:
+    data = bytearray(original)
+    data[60] ^= 0xFF
+    return bytes(data)
+
+
+# (name, module the file starts from, edit, expected error)
+CASES = [
+    ("empty file", "entry_not_first", lambda d: b"", "truncated"),
+    ("bad magic", "entry_not_first", lambda d: b"XMOD" + d[4:], "bad_magic"),
+    ("format version 2", "entry_not_first", put(VERSION, "<H", 2), "bad_version"),
+    ("newer API major", "entry_not_first", put(API_MAJOR, "<H", 2), "bad_version"),
+    ("header size 60", "entry_not_first", put(HEADER_SIZE, "<H", 60), "bad_header"),
+    ("cut short", "entry_not_first", lambda d: d[:-4], "truncated"),
+    ("trailing bytes", "entry_not_first", lambda d: d + b"\0\0\0\0", "bad_header"),
+    ("entry without Thumb bit", "entry_not_first", put(ENTRY, "<I", 4), "bad_header"),
+    ("constructors past text", "entry_not_first", put(INIT_COUNT, "<H", 200), "bad_header"),
+    ("image byte flipped", "entry_not_first", flip_image_byte, "bad_crc"),
+    ("Cortex-M7 code", "entry_not_first", put(CORE, "<B", 7), "bad_arch"),
+    ("double-precision FPU", "entry_not_first", put(FPU, "<B", 3), "bad_arch"),
+    ("1 MiB of bss", "entry_not_first", put(BSS, "<I", 1 << 20), "no_memory"),
+    ("unknown fix-up kind", "data_and_bss", first_fixup(kind=5), "bad_reloc"),
+    ("fix-up past the image", "data_and_bss", first_fixup(kind=0, offset=0x0FFFFFF0), "bad_reloc"),
+]
+
+
+@pytest.mark.parametrize("board", ["netduinoplus2", "stm32vldiscovery"])
+def test_corrupt_files_are_refused_by_name(board: str, targets: dict[str, Target],
+                                           catalogue: dict[str, Module], build_dir: Path,
+                                           tmp_path: Path) -> None:
+    target = targets[board]
+    images = {name: build_module(target.board, catalogue[name], build_dir)
+              for name in ("entry_not_first", "data_and_bss")}
+    jobs = []
+    for index, (case, base, edit, error) in enumerate(CASES):
+        path = tmp_path / f"case{index}.cmod"
+        path.write_bytes(edit(images[base].file.read_bytes()))
+        jobs.append(Job(case, "module", str(path), (5, 3), Expectation("rejected", error=error),
+                        entry="addition"))
+    good = images["entry_not_first"]
+    jobs.append(Job("no such entry", "module", str(good.file), (), Expectation(
+        "rejected", error="no_entry"), entry="subtraction"))
+    jobs.append(Job("good after all that", "module", str(good.file), (5, 3),
+                    Expectation(return_value=11), entry="addition"))
+    results = run_batch(target, jobs, tmp_path / "logs", RunSettings(out_dir=tmp_path))
+    missed = {r.module: r.mismatches for _, r in results if not r.ok}
+    assert not missed
+    assert {boot for boot, _ in results} == {1}, "a refusal must not end the boot"

@@ -1,0 +1,94 @@
+"""module.toml: the catalogue loads, and every mistake names the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim import MODULES_DIR
+from sim.errors import SetupError
+from sim.modules import discover_modules, load_module
+
+BOARDS = {"netduinoplus2", "stm32vldiscovery"}
+
+
+def test_catalogue_loads_with_one_feature_per_module() -> None:
+    modules = discover_modules([MODULES_DIR], BOARDS)
+    assert len(modules) >= 12
+    for module in modules:
+        assert module.description, module.name
+        assert module.sources and all(p.suffix in (".c", ".S") for p in module.sources)
+
+
+def test_per_board_expectation_merges_and_drops_what_no_longer_applies() -> None:
+    module = load_module(MODULES_DIR / "hard_float_m4f", BOARDS)
+    f405 = module.expectation("netduinoplus2")
+    f100 = module.expectation("stm32vldiscovery")
+    assert (f405.status, f405.return_value is not None) == ("ok", True)
+    assert (f100.status, f100.error, f100.return_value) == ("rejected", "bad_arch", None)
+
+
+def test_defaults(tmp_path: Path) -> None:
+    folder = _module(tmp_path, 'description = "d"\n')
+    module = load_module(folder, BOARDS)
+    assert (module.entry, module.args, module.depends, module.abi) == ("module_main", (), (), None)
+    assert module.expectation("netduinoplus2").as_dict() == {"status": "ok"}
+
+
+def test_unsigned_return_is_the_same_bits_as_int32(tmp_path: Path) -> None:
+    folder = _module(tmp_path, "[expect]\nreturn = 0xDEADBEEF\n")
+    assert load_module(folder, BOARDS).expectation("x").return_value == 0xDEADBEEF - (1 << 32)
+
+
+def _module(tmp_path: Path, toml: str) -> Path:
+    folder = tmp_path / "probe"
+    folder.mkdir(exist_ok=True)
+    (folder / "module.c").write_text("int module_main(void) { return 0; }\n")
+    (folder / "module.toml").write_text(toml)
+    return folder
+
+
+@pytest.mark.parametrize("toml, key, problem", [
+    ('colour = "red"\n', "colour", "unknown key"),
+    ("args = [1, 2, 3, 4, 5]\n", "args", "up to 4 integers"),
+    ('args = ["one"]\n', "args", "32-bit integer"),
+    ("args = [4294967296]\n", "args", "32-bit integer"),
+    ("entry = 5\n", "entry", "expected a string"),
+    ('abi = "posix"\n', "abi", "expected one of tems"),
+    ("budget = 0\n", "budget", "must be positive"),
+    ('depends = "libfoo"\n', "depends", "list of strings"),
+    ('[build]\ncpu = "cortex-a9"\n', "build.cpu", "expected one of"),
+    ('[build]\ncflags = "-O2"\n', "build.cflags", "list of strings"),
+    ('[build]\noptimise = true\n', "build.optimise", "unknown key"),
+    ('[expect]\nstatus = "crashed"\n', "expect.status", "expected one of ok, rejected"),
+    ('[expect]\nreturn = "eleven"\n', "expect.return", "32-bit integer"),
+    ('[expect]\noutput = "x"\n', "expect.output", "unknown key"),
+    ('[expect.stm32f4discovery]\nstatus = "ok"\n', "expect.stm32f4discovery", "no board named"),
+    ('[expect.netduinoplus2]\nfault = 3\n', "expect.netduinoplus2.fault", "expected a string"),
+])
+def test_bad_key_is_named(tmp_path: Path, toml: str, key: str, problem: str) -> None:
+    folder = _module(tmp_path, toml)
+    with pytest.raises(SetupError) as caught:
+        load_module(folder, BOARDS)
+    message = str(caught.value)
+    assert message.startswith(f"{folder / 'module.toml'}: key '{key}'"), message
+    assert problem in message
+
+
+def test_invalid_toml_and_missing_sources_are_named(tmp_path: Path) -> None:
+    folder = _module(tmp_path, "description = \n")
+    with pytest.raises(SetupError, match="module.toml: not valid TOML"):
+        load_module(folder, BOARDS)
+    (folder / "module.toml").write_text("")
+    (folder / "module.c").unlink()
+    with pytest.raises(SetupError, match=r"probe: no C or assembly sources"):
+        load_module(folder, BOARDS)
+
+
+def test_same_name_in_two_folders_is_refused(tmp_path: Path) -> None:
+    for parent in ("a", "b"):
+        (tmp_path / parent).mkdir()
+        _module(tmp_path / parent, "")
+    with pytest.raises(SetupError, match="module 'probe' is in both"):
+        discover_modules([tmp_path / "a", tmp_path / "b"], BOARDS)

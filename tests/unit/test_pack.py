@@ -1,0 +1,135 @@
+"""The packer against real arm-none-eabi-gcc output: the file it writes, and what it refuses."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from sim.boards import Board
+from sim.elfinfo import ElfInfo
+from sim.errors import BuildError
+from sim.modbuild import ModuleImage, build_module
+from sim.modules import Module, load_module
+from sim.pack import HEADER, MAGIC, VENEER_INSTRUCTION, PackError
+
+BOARDS = {"netduinoplus2", "stm32vldiscovery"}
+
+
+def _header(data: bytes) -> dict[str, int]:
+    names = ("magic version header_size core fpu float_abi reserved0 api_major api_minor text "
+             "data bss entry init_offset init_count fixups imports exports strings crc "
+             "reserved1").split()
+    return dict(zip(names, HEADER.unpack_from(data)))
+
+
+@pytest.fixture
+def m3(boards: dict[str, Board]) -> Board:
+    return boards["stm32vldiscovery"]
+
+
+def _build(board: Board, module: Module, build_dir: Path) -> ModuleImage:
+    return build_module(board, module, build_dir)
+
+
+def test_header_crc_and_sizes(m3: Board, catalogue: dict[str, Module], build_dir: Path) -> None:
+    image = _build(m3, catalogue["data_and_bss"], build_dir)
+    data = image.file.read_bytes()
+    header = _header(data)
+    assert (header["magic"], header["version"], header["header_size"]) == (MAGIC, 1, 56)
+    assert (header["core"], header["fpu"], header["float_abi"]) == (3, 0, 0)
+    assert (header["api_major"], header["api_minor"]) == (1, 0)
+    assert len(data) == (56 + header["text"] + header["data"] + 4 * header["fixups"] +
+                         12 * (header["imports"] + header["exports"]) + header["strings"])
+    zeroed = data[:48] + b"\0\0\0\0" + data[52:]
+    assert zlib.crc32(zeroed) == header["crc"]
+    assert header["data"] > 0 and header["bss"] > 0
+
+
+def test_entry_is_found_by_name_not_at_offset_0(m3: Board, catalogue: dict[str, Module],
+                                                build_dir: Path) -> None:
+    image = _build(m3, catalogue["entry_not_first"], build_dir)
+    entry = _header(image.file.read_bytes())["entry"]
+    assert entry & 1 and entry & ~1 != 0
+    assert ElfInfo(image.elf).symbol(entry & ~1) == "addition"
+    assert ElfInfo(image.elf).symbol(0) == "helper"
+
+
+def test_pointers_in_data_and_rodata_get_fixups(m3: Board, catalogue: dict[str, Module],
+                                                build_dir: Path) -> None:
+    image = _build(m3, catalogue["function_pointer_tables"], build_dir)
+    packed = image.packed
+    in_data = [o for o in packed.fixups if o >= packed.text_size]
+    assert in_data, "the table in .data needs fix-ups"
+    body = image.file.read_bytes()[56:]
+    for offset in packed.fixups:
+        (word,) = struct.unpack_from("<I", body, offset)
+        assert word < packed.text_size + packed.data_size + packed.bss_size, hex(offset)
+
+
+def test_imports_get_veneers(m3: Board, catalogue: dict[str, Module], build_dir: Path) -> None:
+    image = _build(m3, catalogue["heap_malloc"], build_dir)
+    names = [name for name, _ in image.packed.imports]
+    assert names == sorted(names) and {"malloc", "free", "realloc", "calloc"} <= set(names)
+    body = image.file.read_bytes()[56:]
+    for _, slot in image.packed.imports:
+        assert body[slot - 4:slot] == VENEER_INSTRUCTION and body[slot:slot + 4] == b"\0" * 4
+
+
+def test_libgcc_is_linked_in_not_imported(m3: Board, catalogue: dict[str, Module],
+                                          build_dir: Path) -> None:
+    image = _build(m3, catalogue["compiler_runtime"], build_dir)
+    assert image.packed.imports == ()
+    assert any(f.name.startswith("__aeabi_") for f in ElfInfo(image.elf).functions)
+
+
+def test_hard_float_module_carries_its_arch(m3: Board, catalogue: dict[str, Module],
+                                            build_dir: Path) -> None:
+    header = _header(_build(m3, catalogue["hard_float_m4f"], build_dir).file.read_bytes())
+    assert (header["core"], header["fpu"], header["float_abi"]) == (4, 1, 2)
+
+
+def _probe(tmp_path: Path, source: str, toml: str = "", name: str = "probe") -> Module:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "module.c").write_text(source)
+    (folder / "module.toml").write_text(toml)
+    return load_module(folder, BOARDS)
+
+
+def test_pic_code_is_refused_naming_type_section_and_symbol(m3: Board, tmp_path: Path) -> None:
+    module = _probe(tmp_path, "int counter;\nint module_main(void) { return ++counter; }\n",
+                    '[build]\ncflags = ["-fPIC"]\n')
+    with pytest.raises(PackError) as caught:
+        _build(m3, module, tmp_path / "build")
+    message = str(caught.value)
+    assert "R_ARM_GOT_BREL in section .text" in message and "'counter'" in message
+
+
+def test_absolute_movw_movt_is_refused(m3: Board, tmp_path: Path) -> None:
+    module = _probe(tmp_path, "int counter;\nint module_main(void) { return ++counter; }\n",
+                    '[build]\ncflags = ["-mslow-flash-data"]\n')
+    with pytest.raises(PackError, match=r"R_ARM_THM_MOVW_ABS_NC in section .text .*'counter'"):
+        _build(m3, module, tmp_path / "build")
+
+
+def test_sections_outside_the_image_are_refused(m3: Board, tmp_path: Path) -> None:
+    module = _probe(tmp_path, '__attribute__((section(".ramfunc"))) int fast(void) { return 1; }\n'
+                              "int module_main(void) { return fast(); }\n")
+    with pytest.raises(PackError, match=r"section \.ramfunc .* is not supported"):
+        _build(m3, module, tmp_path / "build")
+
+
+def test_missing_entry_lists_the_globals(m3: Board, tmp_path: Path) -> None:
+    module = _probe(tmp_path, "int start(void) { return 1; }\n", 'entry = "main_entry"\n')
+    with pytest.raises(PackError, match=r"entry 'main_entry' is not a global function of the "
+                                        r"module \(its globals: start\)"):
+        _build(m3, module, tmp_path / "build")
+
+
+def test_compile_errors_carry_the_compiler_output(m3: Board, tmp_path: Path) -> None:
+    module = _probe(tmp_path, "int module_main(void) { return undeclared; }\n")
+    with pytest.raises(BuildError, match=r"(?s)compiling probe/module.c failed.*'undeclared' undeclared"):
+        _build(m3, module, tmp_path / "build")
