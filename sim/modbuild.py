@@ -22,7 +22,7 @@ from pathlib import Path
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-from sim import FIRMWARE_DIR, REPO_ROOT
+from sim import FIRMWARE_DIR
 from sim.boards import Board
 from sim.build import file_lock
 from sim.errors import BuildError

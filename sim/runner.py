@@ -168,40 +168,42 @@ def _judge(result: RunResult, job: Job, log_dir: Path, out_dir: Path) -> RunResu
     return result
 
 
+def _error_result(job: Job, target: Target, error: str) -> RunResult:
+    result = RunResult(target.board.name, job.module, None, "error", False, job.expect.as_dict(),
+                       error=error)
+    result.mismatches = job.expect.mismatches(result.observed())
+    return result
+
+
+def _settle_boot(outcome: BootOutcome, pending: list[tuple[str, Job]], target: Target,
+                 settings: RunSettings) -> dict[str, RunResult]:
+    """Results for the jobs this boot started; when it started none, for all of them (another
+    boot would only do the same)."""
+    started = {job_id: job for job_id, job in pending
+               if job_id in outcome.transcript.jobs and outcome.transcript.jobs[job_id].started}
+    if started:
+        return {job_id: _judge(_settle(job, outcome.transcript.jobs[job_id], outcome, target),
+                               job, outcome.log_dir, settings.out_dir)
+                for job_id, job in started.items()}
+    why = _boot_error(outcome) or outcome.ending()[1]
+    return {job_id: _judge(_error_result(job, target, f"boot ended before the job ran: {why}"),
+                           job, outcome.log_dir, settings.out_dir) for job_id, job in pending}
+
+
 def run_batch(target: Target, jobs: list[Job], log_dir: Path,
               settings: RunSettings) -> list[tuple[int, RunResult]]:
-    """Run one batch of jobs, booting again after each early end. Returns (boot, result)s."""
-    settled: dict[str, tuple[int, RunResult]] = {}
-    pending = []
-    for index, job in enumerate(jobs):
-        if job.build_error is not None:
-            result = RunResult(target.board.name, job.module, None, "error", False,
-                               job.expect.as_dict(), error=job.build_error)
-            result.mismatches = job.expect.mismatches(result.observed())
-            settled[str(index)] = (0, result)
-        else:
-            pending.append((str(index), job))
+    """Run one batch of jobs, booting again after each early end. Returns a (boot, result) per
+    job, in order; boot 0 for a module that did not build and so never ran."""
+    settled = {str(i): (0, _error_result(job, target, job.build_error))
+               for i, job in enumerate(jobs) if job.build_error is not None}
+    pending = [(str(i), job) for i, job in enumerate(jobs) if job.build_error is None]
     boot = 0
     while pending:
         boot += 1
         outcome = boot_once(target, pending, log_dir / f"boot{boot}", settings)
-        still_pending = []
-        for job_id, job in pending:
-            seen = outcome.transcript.jobs.get(job_id)
-            if seen is not None and seen.started:
-                result = _settle(job, seen, outcome, target)
-                settled[job_id] = (boot, _judge(result, job, outcome.log_dir, settings.out_dir))
-            else:
-                still_pending.append((job_id, job))
-        if len(still_pending) == len(pending):  # no progress: another boot would do the same
-            _, why = outcome.ending()
-            for job_id, job in pending:
-                result = RunResult(target.board.name, job.module, 0, "error", False,
-                                   job.expect.as_dict(), error=f"boot ended before the job ran: "
-                                   f"{_boot_error(outcome) or why}")
-                settled[job_id] = (boot, _judge(result, job, outcome.log_dir, settings.out_dir))
-            still_pending = []
-        pending = still_pending
+        results = _settle_boot(outcome, pending, target, settings)
+        settled.update({job_id: (boot, result) for job_id, result in results.items()})
+        pending = [(job_id, job) for job_id, job in pending if job_id not in results]
     return [settled[str(index)] for index in range(len(jobs))]
 
 
@@ -229,7 +231,7 @@ def run_matrix(targets: list[Target], jobs_for: dict[str, list[Job]],
         batch_results = [future.result() for future in futures]
     results: list[RunResult] = []
     boots_before: dict[str, int] = {}
-    for (target, _, _), batch in zip(tasks, batch_results):
+    for (target, _, _), batch in zip(tasks, batch_results, strict=True):
         offset = boots_before.get(target.board.name, 0)
         for boot, result in batch:
             result.boot = offset + boot if boot else None

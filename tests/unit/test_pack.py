@@ -22,7 +22,7 @@ def _header(data: bytes) -> dict[str, int]:
     names = ("magic version header_size core fpu float_abi reserved0 api_major api_minor text "
              "data bss entry init_offset init_count fixups imports exports strings crc "
              "reserved1").split()
-    return dict(zip(names, HEADER.unpack_from(data)))
+    return dict(zip(names, HEADER.unpack_from(data), strict=True))
 
 
 @pytest.fixture
