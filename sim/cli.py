@@ -21,7 +21,7 @@ from sim.modbuild import build_module
 from sim.modules import Module, discover_modules
 from sim.footprint import firmware_footprint
 from sim.report import render_summary, write_summary
-from sim.results import current_commit, results_document, write_results
+from sim.results import RunResult, current_commit, results_document, write_results
 from sim.runner import RunSettings, Target, run_matrix
 from sim.toolchain import check_tools, install_missing_tools
 
@@ -128,26 +128,41 @@ def _check_only(only: list[str] | None, modules: list[Module], boards: list[Boar
                          f"{', '.join(sorted(m.name for m in modules)) or 'none'})")
 
 
-def command_run(args: argparse.Namespace) -> int:
+def _plan(args: argparse.Namespace) -> tuple[list[Board], list[Target], dict[str, list[Job]]]:
+    """Boards, their firmware, and every board's jobs (modules built on the way)."""
     boards = load_boards(args.board, args.boards_dir)
-    modules = discover_modules(args.modules or [MODULES_DIR], {b.name for b in load_boards(
-        directory=args.boards_dir)})
+    all_boards = {b.name for b in load_boards(directory=args.boards_dir)}
+    modules = discover_modules(args.modules or [MODULES_DIR], all_boards)
     _check_only(args.only, modules, boards)
     modules = [m for m in modules if not args.only or m.name in args.only]
     check_tools()
     targets = _targets(boards, args.firmware, args.build_dir)
     built = _module_jobs(boards, modules, args.build_dir, args.jobs)
-    jobs_for = {b.name: _select(diagnostic_jobs(b), args.only) + built[b.name] for b in boards}
-    out_dir: Path = args.out.resolve()
+    return boards, targets, {b.name: _select(diagnostic_jobs(b), args.only) + built[b.name]
+                             for b in boards}
+
+
+def _fresh_out_dir(out: Path) -> Path:
+    out_dir = out.resolve()
     if (out_dir / "logs").exists():
-        shutil.rmtree(out_dir / "logs")
+        shutil.rmtree(out_dir / "logs")  # logs of an earlier run would mislead
     out_dir.mkdir(parents=True, exist_ok=True)
-    settings = RunSettings(out_dir=out_dir, batch=args.batch, parallel=args.jobs)
-    runs = run_matrix(targets, jobs_for, settings)
+    return out_dir
+
+
+def _write_reports(out_dir: Path, runs: list[RunResult], boards: list[Board],
+                   targets: list[Target]) -> None:
     footprints = {t.board.name: firmware_footprint(t.image, t.board) for t in targets}
     commit = current_commit()
-    write_results(out_dir / "results.json", results_document(runs, footprints))
+    write_results(out_dir / "results.json", results_document(runs, footprints, commit))
     write_summary(out_dir / "summary.md", render_summary(runs, boards, footprints, commit))
+
+
+def command_run(args: argparse.Namespace) -> int:
+    boards, targets, jobs_for = _plan(args)
+    out_dir = _fresh_out_dir(args.out)
+    runs = run_matrix(targets, jobs_for, RunSettings(out_dir, args.batch, args.jobs))
+    _write_reports(out_dir, runs, boards, targets)
     missed = [run for run in runs if not run.ok]
     print(f"{len(runs)} runs, {len(runs) - len(missed)} met their expectation, "
           f"{len(missed)} missed; reports in {out_dir}")

@@ -72,8 +72,9 @@ def current_commit() -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def results_document(runs: list[RunResult], footprint: dict[str, dict[str, int]]) -> dict[str, Any]:
-    return {"schema": SCHEMA_VERSION, "commit": current_commit(), "footprint": footprint,
+def results_document(runs: list[RunResult], footprint: dict[str, dict[str, int | None]],
+                     commit: str | None) -> dict[str, Any]:
+    return {"schema": SCHEMA_VERSION, "commit": commit, "footprint": footprint,
             "runs": [run.to_json() for run in runs]}
 
 
