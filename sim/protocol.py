@@ -76,8 +76,10 @@ class JobTranscript:
     end: Record | None = None
     fault: Record | None = None
     load: Record | None = None
+    linked: Record | None = None
     stdout: str = ""
     unresolved: list[str] = field(default_factory=list)
+    bindings: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -142,6 +144,12 @@ class BootTranscript:
 
     def _on_load(self, record: Record) -> None:
         self.job(record.text("id")).load = record
+
+    def _on_bind(self, record: Record) -> None:
+        self.job(record.text("id")).bindings[record.text("name")] = record.int("addr")
+
+    def _on_linked(self, record: Record) -> None:
+        self.job(record.text("id")).linked = record
 
     def _on_unresolved(self, record: Record) -> None:
         self.job(record.text("id")).unresolved.append(record.text("name"))

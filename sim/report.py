@@ -62,6 +62,22 @@ def _board_table(runs: list[RunResult]) -> str:
     return tabulate(rows, headers, tablefmt="github")
 
 
+def _resolution_table(runs: list[RunResult]) -> str:
+    """Per module: what the target bound against what the host oracle predicted."""
+    rows = []
+    for run in runs:
+        if not run.imports and run.image_crc is None:
+            continue
+        resolved = sum(i["address"] is not None for i in run.imports)
+        wrong = [i["name"] for i in run.imports if not i["ok"]]
+        crc = run.image_crc
+        rows.append([run.module, len(run.imports), resolved, ", ".join(run.unresolved),
+                     ", ".join(wrong) or "none",
+                     "—" if crc is None else "agree" if crc["ok"] else "**DIFFER**"])
+    return tabulate(rows, ["module", "imports", "resolved", "unresolved", "mismatches",
+                           "image CRC"], tablefmt="github")
+
+
 def _missed_section(runs: list[RunResult]) -> list[str]:
     missed = [run for run in runs if not run.ok]
     if not missed:
@@ -93,7 +109,8 @@ def render_summary(runs: list[RunResult], boards: list[Board],
         lines += [f"## {board.name}", "", f"{board.description}; QEMU machine "
                   f"`{board.qemu_machine}`; float ABI {board.cpu.float_abi}. Times in "
                   f"{TIMING_UNIT} ticks at {board.cpu.clock_hz // 1_000_000} MHz.", "",
-                  _board_table(board_runs), ""]
+                  _board_table(board_runs), "", f"### {board.name}: symbol resolution, target "
+                  "against host oracle", "", _resolution_table(board_runs), ""]
     lines += ["## Firmware footprint", "", _footprint_table(footprints), ""]
     return "\n".join(lines)
 

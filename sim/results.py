@@ -45,6 +45,9 @@ class RunResult:
     fault: FaultInfo | None = None
     timing: dict[str, int | None] = field(default_factory=lambda: dict.fromkeys(TIMING_PHASES))
     sizes: dict[str, int] | None = None
+    imports: list[dict[str, Any]] = field(default_factory=list)   # target vs host, per import
+    image_crc: dict[str, Any] | None = None                       # target vs host
+    link_mismatches: list[str] = field(default_factory=list)      # where they disagree
     mismatches: list[str] = field(default_factory=list)
     log: str | None = None            # the boot's log folder, relative to the reports folder
 
@@ -58,7 +61,7 @@ class RunResult:
             "board": self.board, "module": self.module, "boot": self.boot,
             "status": self.status, "ok": self.ok, "expected": self.expected,
             "return": self.return_value, "stdout": self.stdout, "error": self.error,
-            "unresolved": self.unresolved, "imports": [],
+            "unresolved": self.unresolved, "imports": self.imports, "image_crc": self.image_crc,
             "fault": asdict(self.fault) if self.fault else None,
             "timing": {**self.timing, "unit": TIMING_UNIT},
             "sizes": self.sizes,

@@ -18,6 +18,7 @@ from sim.build import FirmwareImage
 from sim.elfinfo import ElfInfo
 from sim.faults import decode_fault
 from sim.jobs import Job, joblist_line, write_joblist
+from sim.oracle import FirmwareExports, ModuleFile, predict_bindings, predict_image_crc
 from sim.protocol import BootTranscript, JobTranscript, Record
 from sim.qemu import QemuExit, QemuSession, qemu_argv, rerun_command
 from sim.results import TIMING_PHASES, FaultInfo, RunResult
@@ -38,8 +39,13 @@ class Target:
     def elf(self) -> ElfInfo:
         return _elf_info(self.image.elf)
 
+    @property
+    def exports(self) -> FirmwareExports:
+        return _EXPORTS_CACHE.setdefault(self.image.elf, FirmwareExports(self.image.elf))
+
 
 _ELF_CACHE: dict[Path, ElfInfo] = {}
+_EXPORTS_CACHE: dict[Path, FirmwareExports] = {}
 
 
 def _elf_info(path: Path) -> ElfInfo:
@@ -144,6 +150,33 @@ def _from_end(result: RunResult, end: Record) -> None:
         result.error = f"the firmware does not know this job: {status}"
 
 
+def _compare_link(result: RunResult, job: Job, seen: JobTranscript, target: Target) -> None:
+    """Set the run's imports and image CRC, target against the host oracle."""
+    link_ran = seen.linked is not None or seen.bindings or seen.unresolved
+    if job.kind != "module" or seen.load is None or not link_ran:
+        return
+    module = ModuleFile.read(Path(job.target))
+    expected = predict_bindings(target.exports, module)
+    for name, predicted in expected.items():
+        bound = None if name in seen.unresolved else seen.bindings.get(name)
+        result.imports.append({"name": name, "address": bound, "expected": predicted,
+                               "ok": bound == predicted})
+        if bound != predicted:
+            result.link_mismatches.append(f"import {name}: target bound {_hex(bound)}, host "
+                                          f"expected {_hex(predicted)}")
+    if seen.linked is not None:
+        crc = seen.linked.int("crc")
+        predicted_crc = predict_image_crc(module, seen.load.int("base"), expected)
+        result.image_crc = {"target": crc, "expected": predicted_crc, "ok": crc == predicted_crc}
+        if crc != predicted_crc:
+            result.link_mismatches.append(f"image CRC: target {crc:#010x}, host expected "
+                                          f"{predicted_crc:#010x}")
+
+
+def _hex(value: int | None) -> str:
+    return "unresolved" if value is None else f"{value:#010x}"
+
+
 def _settle(job: Job, seen: JobTranscript, outcome: BootOutcome, target: Target) -> RunResult:
     """The result of a job the boot started."""
     result = RunResult(board=target.board.name, module=job.module, boot=0, status="error",
@@ -157,12 +190,13 @@ def _settle(job: Job, seen: JobTranscript, outcome: BootOutcome, target: Target)
     else:
         result.status, why = outcome.ending()
         result.error = why if result.status == "error" else None
+    _compare_link(result, job, seen, target)
     return result
 
 
 def _judge(result: RunResult, job: Job, log_dir: Path, out_dir: Path) -> RunResult:
     """Compare with the expectation; point at the boot's log folder."""
-    result.mismatches = job.expect.mismatches(result.observed())
+    result.mismatches = job.expect.mismatches(result.observed()) + result.link_mismatches
     result.ok = not result.mismatches
     result.log = str(log_dir.relative_to(out_dir))
     return result

@@ -92,11 +92,37 @@ static void report_load(const job *j, const loaded_module *module)
     rec_end();
 }
 
+/* What the link did, for the host's oracle to check: every import's slot as bound (0 for an
+ * unresolved one), and, when the link succeeded, the CRC-32 of the linked image (text and data,
+ * before constructors can change data). */
+static void report_linked(const job *j, const loaded_module *module, int status)
+{
+    const mod_header *h = &module->header;
+    for (uint32_t i = 0; i < h->import_count; i++) {
+        const mod_import *imp = &module->imports[i];
+        uint32_t address;
+        memcpy(&address, module->base + imp->slot, sizeof address);
+        rec_begin("bind");
+        rec_word("id", j->id);
+        rec_word("name", module->strings + imp->name);
+        rec_hex("addr", address);
+        rec_end();
+    }
+    if (status != LOADER_OK) {
+        return;
+    }
+    rec_begin("linked");
+    rec_word("id", j->id);
+    rec_hex("crc", loader_crc32(0, module->base, h->text_size + h->data_size));
+    rec_end();
+}
+
 static int link_and_run(const job *j, loaded_module *module, phase_times *t, int32_t *result)
 {
     timing_restart();
     int status = loader_link(&env, module);
     t->link = timing_now();
+    report_linked(j, module, status);
     if (status != LOADER_OK) {
         return status;
     }

@@ -1,0 +1,99 @@
+"""The host oracle: an independent prediction of what the target's link must produce.
+
+From the firmware ELF it reads the export table as linked (pyelftools); from the module file
+it reads the imports and fix-ups (parsing firmware/loader/FORMAT.md itself, not reusing the
+packer's data). Given the load address the target reports, it predicts every import's bound
+address and the CRC-32 of the linked image; the runner compares both with what the target
+reported.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from elftools.elf.elffile import ELFFile
+
+from sim.elfinfo import ElfInfo
+from sim.errors import SimError
+from sim.exports import ENTRIES_SYMBOL, name_hash
+
+HEADER_FORMAT = "<IHHBBBBHHIIIIIHHHHIII"
+HEADER_SIZE = 56
+
+
+class FirmwareExports:
+    """The export table of one firmware ELF: name -> address (Thumb bit as stored)."""
+
+    def __init__(self, elf: Path) -> None:
+        self.elf = elf
+
+    @cached_property
+    def addresses(self) -> dict[str, int]:
+        raw = ElfInfo(self.elf).symbol_bytes(ENTRIES_SYMBOL)
+        if raw is None:
+            raise SimError(f"{self.elf}: no export table ({ENTRIES_SYMBOL})")
+        table = {}
+        for offset in range(0, len(raw), 12):
+            hash_, name_address, address = struct.unpack_from("<III", raw, offset)
+            name = self._string_at(name_address)
+            if name_hash(name) != hash_:
+                raise SimError(f"{self.elf}: export '{name}' has hash {hash_:#010x}, "
+                               f"expected {name_hash(name):#010x}")
+            table[name] = address
+        return table
+
+    def _string_at(self, address: int) -> str:
+        with open(self.elf, "rb") as handle:
+            for section in ELFFile(handle).iter_sections():
+                start, size = section["sh_addr"], section["sh_size"]
+                if section["sh_flags"] & 0x2 and start <= address < start + size:
+                    data = section.data()
+                    end = data.index(b"\0", address - start)
+                    return data[address - start:end].decode()
+        raise SimError(f"{self.elf}: no string at {address:#010x}")
+
+
+@dataclass(frozen=True)
+class ModuleFile:
+    """What the oracle needs from a module file: the image, fix-ups and imports."""
+    image: bytes
+    fixups: tuple[int, ...]
+    imports: tuple[tuple[str, int], ...]   # (name, slot)
+
+    @classmethod
+    def read(cls, path: Path) -> "ModuleFile":
+        data = path.read_bytes()
+        fields = struct.unpack_from(HEADER_FORMAT, data)
+        text, data_size = fields[9], fields[10]
+        fixup_count, import_count, export_count = fields[15], fields[16], fields[17]
+        image = data[HEADER_SIZE:HEADER_SIZE + text + data_size]
+        at = HEADER_SIZE + len(image)
+        fixups = struct.unpack_from(f"<{fixup_count}I", data, at)
+        at += 4 * fixup_count
+        strings_at = at + 12 * (import_count + export_count)
+        imports = []
+        for index in range(import_count):
+            _, slot, name = struct.unpack_from("<III", data, at + 12 * index)
+            end = data.index(b"\0", strings_at + name)
+            imports.append((data[strings_at + name:end].decode(), slot))
+        return cls(image, tuple(word & 0x0FFFFFFF for word in fixups), tuple(imports))
+
+
+def predict_bindings(exports: FirmwareExports, module: ModuleFile) -> dict[str, int | None]:
+    """Each import's address, or None where the firmware does not export it."""
+    return {name: exports.addresses.get(name) for name, _ in module.imports}
+
+
+def predict_image_crc(module: ModuleFile, base: int, bindings: dict[str, int | None]) -> int:
+    """CRC-32 of the image as linked at base: fix-ups applied, import slots filled."""
+    image = bytearray(module.image)
+    for offset in module.fixups:
+        (word,) = struct.unpack_from("<I", image, offset)
+        struct.pack_into("<I", image, offset, (word + base) & 0xFFFFFFFF)
+    for name, slot in module.imports:
+        struct.pack_into("<I", image, slot, bindings[name] or 0)
+    return zlib.crc32(image)
