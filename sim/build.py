@@ -51,7 +51,7 @@ def _firmware_inputs() -> list[Path]:
     """Every file the firmware image depends on, other than the board's own."""
     found = [p for d in FIRMWARE_SOURCE_DIRS for pattern in ("*.c", "*.h")
              for p in (FIRMWARE_DIR / d).glob(pattern)]
-    return sorted(found) + [EXPORTS_FILE, BOARDS_DIR / "sections.ld"]
+    return sorted(found) + [BOARDS_DIR / "sections.ld"]
 
 
 def _board_config(board: Board) -> str:
@@ -87,12 +87,12 @@ def _compiler_version() -> str:
     return subprocess.run([GCC, "--version"], capture_output=True, text=True).stdout
 
 
-def _inputs_digest(board: Board) -> str:
+def _inputs_digest(board: Board, api_file: Path) -> str:
     digest = hashlib.sha256()
     digest.update(_compiler_version().encode())
     digest.update("\0".join([*board.cpu.gcc_flags(), *FIRMWARE_CFLAGS, *WARNINGS]).encode())
-    for path in [*_firmware_inputs(), board.path, board.linker_script]:
-        digest.update(str(path.relative_to(REPO_ROOT)).encode())
+    for path in [*_firmware_inputs(), board.path, board.linker_script, api_file]:
+        digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -105,9 +105,9 @@ def _export_entries_crc(elf: Path) -> int:
     return zlib.crc32(data)
 
 
-def _compile_and_link(board: Board, out_dir: Path) -> None:
+def _compile_and_link(board: Board, out_dir: Path, api_file: Path) -> None:
     (out_dir / "board_config.h").write_text(_board_config(board))
-    (out_dir / "exports_table.c").write_text(export_table_source(load_api()))
+    (out_dir / "exports_table.c").write_text(export_table_source(load_api(api_file), board.name))
     objects = []
     for source in [*firmware_sources(), out_dir / "exports_table.c"]:
         obj = out_dir / "obj" / f"{source.parent.name}_{source.stem}.o"
@@ -135,17 +135,17 @@ def file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def build_firmware(board: Board, build_dir: Path) -> FirmwareImage:
-    """Build (or reuse) build_dir/<board>/firmware.elf."""
+def build_firmware(board: Board, build_dir: Path, api_file: Path = EXPORTS_FILE) -> FirmwareImage:
+    """Build (or reuse) build_dir/<board>/firmware.elf, exporting the API in api_file."""
     out_dir = build_dir / board.name
     image = FirmwareImage(board.name, out_dir / "firmware.elf", out_dir / "firmware.map")
     with file_lock(out_dir / ".lock"):
         stamp = out_dir / "firmware.digest"
-        digest = _inputs_digest(board)
+        digest = _inputs_digest(board, api_file)
         if image.elf.is_file() and stamp.is_file() and stamp.read_text() == digest:
             return image
         stamp.unlink(missing_ok=True)
         log.info("building firmware for %s", board.name)
-        _compile_and_link(board, out_dir)
+        _compile_and_link(board, out_dir, api_file)
         stamp.write_text(digest)
     return image

@@ -26,7 +26,7 @@ from sim import FIRMWARE_DIR
 from sim.boards import Board
 from sim.build import file_lock
 from sim.errors import BuildError
-from sim.exports import EXPORTS_FILE, load_api
+from sim.exports import Api, load_api
 from sim.modules import Module
 from sim.pack import Arch, PackedModule, pack_elf
 from sim.toolchain import GCC
@@ -121,12 +121,12 @@ def veneer_source(imports: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _digest(board: Board, module: Module) -> str:
+def _digest(board: Board, module: Module, api: Api) -> str:
     digest = hashlib.sha256()
+    digest.update(f"api {api.major}.{api.minor}".encode())
     digest.update("\0".join(compile_flags(board, module)).encode())
     digest.update(subprocess.run([GCC, "--version"], capture_output=True, text=True).stdout.encode())
-    inputs = [*module.sources, module.path / "module.toml", MODULE_LINKER_SCRIPT,
-              Path(__file__), EXPORTS_FILE]
+    inputs = [*module.sources, module.path / "module.toml", MODULE_LINKER_SCRIPT, Path(__file__)]
     for path in inputs:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -153,13 +153,16 @@ def _compile_and_link(board: Board, module: Module, out: Path) -> dict[str, list
     return {"imports": imports, "exports": sorted(defined)}
 
 
-def build_module(board: Board, module: Module, build_dir: Path) -> ModuleImage:
-    """Compile, link and pack module for board under build_dir/modules/<board>/<module>/."""
+def build_module(board: Board, module: Module, build_dir: Path,
+                 api: Api | None = None) -> ModuleImage:
+    """Compile, link and pack module for board under build_dir/modules/<board>/<module>/,
+    stamped as built against api (default: firmware/src/exports.txt)."""
+    api = api or load_api()
     out = build_dir / "modules" / board.name / module.name
     out.mkdir(parents=True, exist_ok=True)
     with file_lock(out / ".lock"):
         stamp, names_file = out / "build.digest", out / "symbols.json"
-        digest = _digest(board, module)
+        digest = _digest(board, module, api)
         if not (stamp.is_file() and stamp.read_text() == digest and names_file.is_file()):
             stamp.unlink(missing_ok=True)
             log.info("building module %s for %s", module.name, board.name)
@@ -167,7 +170,7 @@ def build_module(board: Board, module: Module, build_dir: Path) -> ModuleImage:
             stamp.write_text(digest)
         names = json.loads(names_file.read_text())
         packed = pack_elf(out / "module.elf", module.entry, names["imports"], names["exports"],
-                          module_arch(board, module), load_api())
+                          module_arch(board, module), api)
         (out / f"{module.name}.cmod").write_bytes(packed.data)
     return ModuleImage(module.name, board.name, out / f"{module.name}.cmod", out / "module.elf",
                        packed)

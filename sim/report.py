@@ -78,6 +78,28 @@ def _resolution_table(runs: list[RunResult]) -> str:
                            "image CRC"], tablefmt="github")
 
 
+def _resolution_across_boards(runs: list[RunResult], boards: list[Board]) -> str:
+    """The same module against each board's firmware: resolved / imported, and what is missing;
+    rows where the boards differ are marked."""
+    cells = {(run.module, run.board): run for run in runs if run.imports}
+    modules = list(dict.fromkeys(module for module, _ in cells))
+    rows = []
+    for module in modules:
+        row, seen = [module], set()
+        for board in boards:
+            run = cells.get((module, board.name))
+            if run is None:
+                row.append("")
+                continue
+            resolved = sum(i["address"] is not None for i in run.imports)
+            missing = ", ".join(run.unresolved)
+            seen.add((resolved, missing))
+            row.append(f"{resolved}/{len(run.imports)}" + (f" (missing {missing})" if missing else ""))
+        row.append("**differs**" if len(seen) > 1 else "")
+        rows.append(row)
+    return tabulate(rows, ["module", *[b.name for b in boards], ""], tablefmt="github")
+
+
 def _missed_section(runs: list[RunResult]) -> list[str]:
     missed = [run for run in runs if not run.ok]
     if not missed:
@@ -104,6 +126,9 @@ def render_summary(runs: list[RunResult], boards: list[Board],
              f"{met} met their expectation, {len(runs) - met} missed.", ""]
     lines += _missed_section(runs)
     lines += ["## Outcomes", "", _matrix(runs, boards), ""]
+    lines += ["## Symbol resolution across boards", "",
+              "Imports the target resolved out of those the module has, per board.", "",
+              _resolution_across_boards(runs, boards), ""]
     for board in boards:
         board_runs = [run for run in runs if run.board == board.name]
         lines += [f"## {board.name}", "", f"{board.description}; QEMU machine "

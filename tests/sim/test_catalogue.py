@@ -67,3 +67,14 @@ def test_phases_are_timed(targets: dict[str, Target], catalogue: dict[str, Modul
     result = run_module(targets["netduinoplus2"], catalogue["data_and_bss"], build_dir, tmp_path)
     assert all(result.timing[phase] is not None for phase in ("load", "link", "init", "run"))
     assert result.timing["load"] > result.timing["link"] > 0
+
+
+def test_a_board_only_export_resolves_there_and_is_named_elsewhere(
+        targets: dict[str, Target], catalogue: dict[str, Module], build_dir: Path,
+        tmp_path: Path) -> None:
+    module = catalogue["board_only_imports"]
+    f405 = run_module(targets["netduinoplus2"], module, build_dir, tmp_path / "f405")
+    f100 = run_module(targets["stm32vldiscovery"], module, build_dir, tmp_path / "f100")
+    assert (f405.status, f405.unresolved) == ("ok", [])
+    assert (f100.status, f100.error, f100.unresolved) == ("rejected", "unresolved",
+                                                          ["strstr", "strtol"])

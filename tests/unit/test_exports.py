@@ -28,9 +28,10 @@ def test_api_holds_the_whole_contract_list() -> None:
 
 
 def test_generated_table_is_sorted_by_hash() -> None:
-    source = export_table_source(load_api())
+    source = export_table_source(load_api(), "stm32vldiscovery")
     hashes = [int(h, 16) for h in re.findall(r"\{0x([0-9a-f]{8})u, \"", source)]
-    assert hashes == sorted(hashes) and len(hashes) == len(load_api().names)
+    assert hashes == sorted(hashes)
+    assert len(hashes) == len(load_api().names_for("stm32vldiscovery"))
     assert ".checksum = (uint32_t)(uintptr_t)__exports_checksum" in source
 
 
@@ -38,9 +39,18 @@ def test_generated_table_is_sorted_by_hash() -> None:
     ("puts\n", "no 'api MAJOR.MINOR' line"),
     ("api 1.0\nputs\nputs\n", "expected 'api MAJOR.MINOR' or one new C name"),
     ("api 1.0\n2fast\n", "expected 'api MAJOR.MINOR' or one new C name"),
+    ("api 1.0\nputs board=x\n", "expected 'api MAJOR.MINOR' or one new C name"),
 ])
 def test_bad_api_file_is_named(tmp_path: Path, text: str, problem: str) -> None:
     path = tmp_path / "exports.txt"
     path.write_text(text)
     with pytest.raises(BuildError, match=re.escape(problem)):
         load_api(path)
+
+
+def test_board_only_names(tmp_path: Path) -> None:
+    path = tmp_path / "exports.txt"
+    path.write_text("api 1.2\nputs\nstrtol boards=netduinoplus2\n")
+    api = load_api(path)
+    assert api.names_for("netduinoplus2") == ("puts", "strtol")
+    assert api.names_for("stm32vldiscovery") == ("puts",)
