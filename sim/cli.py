@@ -99,7 +99,7 @@ def _select(jobs: list[Job], only: list[str] | None) -> list[Job]:
 def _module_job(board: Board, module: Module, build_dir: Path) -> Job:
     """Build the module for the board; a build failure becomes a job that reports it."""
     expect = module.expectation(board.name)
-    unsupported = "depends" if module.depends else "abi" if module.abi else None
+    unsupported = "depends" if module.depends else None
     if unsupported:
         return Job(module.name, "module", "", module.args, expect, build_error=f"module.toml "
                    f"key '{unsupported}' needs a later version of this suite")
@@ -108,7 +108,7 @@ def _module_job(board: Board, module: Module, build_dir: Path) -> Job:
     except BuildError as error:
         return Job(module.name, "module", "", module.args, expect, build_error=str(error))
     return Job(module.name, "module", str(image.file), module.args, expect, entry=module.entry,
-               elf=image.elf, sizes=image.sizes())
+               abi=module.abi, elf=image.elf, sizes=image.sizes())
 
 
 def _module_jobs(boards: list[Board], modules: list[Module], build_dir: Path,

@@ -42,6 +42,7 @@ class Job:
     args: tuple[int, ...]
     expect: Expectation
     entry: str | None = None         # module jobs: the entry's name
+    abi: str | None = None           # module jobs: "tems" for the TEMS _start protocol
     elf: Path | None = None          # module jobs: the linked module, to name fault addresses
     sizes: dict[str, int] | None = None
     build_error: str | None = None   # the module could not be built: the run is an error
@@ -51,7 +52,9 @@ def joblist_line(job_id: str, job: Job, file_name: str | None = None) -> str:
     """One job list line; file_name replaces a module job's path (the runner copies the file)."""
     target = job.target if job.kind == "diag" else f'"{file_name or job.target}"'
     parts = [job_id, job.kind, target]
-    if job.entry is not None:
+    if job.abi is not None:
+        parts.append(f"abi={job.abi}")
+    elif job.entry is not None:
         parts.append(f"entry={job.entry}")
     if job.args:
         parts.append("args=" + ",".join(str(a) for a in job.args))
@@ -59,5 +62,5 @@ def joblist_line(job_id: str, job: Job, file_name: str | None = None) -> str:
 
 
 def write_joblist(path: Path, lines: list[str]) -> None:
-    header = "# id kind target [entry=name] [args=a,b,c,d]  (firmware/src/PROTOCOL.md)"
+    header = "# id kind target [entry=name | abi=tems] [args=a,b,c,d]  (firmware/src/PROTOCOL.md)"
     path.write_text("\n".join([header, *lines]) + "\n")

@@ -28,7 +28,7 @@ from sim.build import file_lock
 from sim.errors import BuildError
 from sim.exports import Api, load_api
 from sim.modules import Module
-from sim.pack import Arch, PackedModule, pack_elf
+from sim.pack import Arch, PackedModule, PackError, pack_elf
 from sim.toolchain import GCC
 
 log = logging.getLogger(__name__)
@@ -147,10 +147,24 @@ def _compile_and_link(board: Board, module: Module, out: Path) -> dict[str, list
     _run([GCC, *target, "-c", str(out / "veneers.S"), "-o", str(out / "veneers.o")],
          f"assembling {module.name}'s veneers")
     _run([GCC, *target, "-nostdlib", "-nostartfiles", f"-T{MODULE_LINKER_SCRIPT}",
-          f"-Wl,--entry={module.entry}", "-Wl,--emit-relocs", "-Wl,--build-id=none",
+          f"-Wl,--entry={entry_name(module)}", "-Wl,--emit-relocs", "-Wl,--build-id=none",
           f"-Wl,-Map={out / 'module.map'}", *map(str, objects), str(out / "veneers.o"), "-lgcc",
           "-o", str(out / "module.elf")], f"linking {module.name}")
     return {"imports": imports, "exports": sorted(defined)}
+
+
+TEMS_ENTRY = "_start"
+
+
+def entry_name(module: Module) -> str:
+    """The function the loader calls: _start for a TEMS module, else module.toml's entry."""
+    return TEMS_ENTRY if module.abi == "tems" else module.entry
+
+
+def _check_abi(module: Module, imports: list[str]) -> None:
+    if module.abi == "tems" and imports:
+        raise PackError(f"abi = \"tems\": the module imports {', '.join(imports)}; a TEMS "
+                        "module finds firmware functions by name in its ModuleInfo table")
 
 
 def build_module(board: Board, module: Module, build_dir: Path,
@@ -169,8 +183,9 @@ def build_module(board: Board, module: Module, build_dir: Path,
             names_file.write_text(json.dumps(_compile_and_link(board, module, out)))
             stamp.write_text(digest)
         names = json.loads(names_file.read_text())
-        packed = pack_elf(out / "module.elf", module.entry, names["imports"], names["exports"],
-                          module_arch(board, module), api)
+        _check_abi(module, names["imports"])
+        packed = pack_elf(out / "module.elf", entry_name(module), names["imports"],
+                          names["exports"], module_arch(board, module), api)
         (out / f"{module.name}.cmod").write_bytes(packed.data)
     return ModuleImage(module.name, board.name, out / f"{module.name}.cmod", out / "module.elf",
                        packed)

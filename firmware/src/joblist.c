@@ -154,6 +154,10 @@ static int parse_option(const char *token, job *out, const char **error)
         out->entry = token + 6;
         return 0;
     }
+    if (strcmp(token, "abi=tems") == 0) {
+        out->abi_tems = 1;
+        return 0;
+    }
     *error = "unknown option";
     return -1;
 }
@@ -174,6 +178,7 @@ static int parse_job(job *out, const char **error)
     out->kind = tokens[1];
     out->target = tokens[2];
     out->entry = "module_main";
+    out->abi_tems = 0;
     memset(out->args, 0, sizeof out->args);
     out->arg_count = 0;
     for (int i = 3; i < count; i++) {

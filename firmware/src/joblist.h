@@ -16,6 +16,7 @@ typedef struct {
     const char *kind;          /* "diag" or "module" */
     const char *target;        /* the diagnostic's name, or the module file's path */
     const char *entry;         /* module jobs: the entry's name (default module_main) */
+    int abi_tems;              /* module jobs: "abi=tems", the TEMS _start(info, action) protocol */
     int32_t args[JOB_MAX_ARGS];
     unsigned arg_count;
 } job;

@@ -9,6 +9,7 @@
 #include "heap.h"
 #include "module_source.h"
 #include "records.h"
+#include "tems.h"
 #include "timing.h"
 
 extern uint8_t __module_arena_start[], __module_arena_end[];
@@ -117,6 +118,49 @@ static void report_linked(const job *j, const loaded_module *module, int status)
     rec_end();
 }
 
+/* TEMS init: constructors, the ModuleInfo table, then _start(info, START), whose answer 1 is a
+ * symbol error (unresolved) and any other non-zero answer a start-up error. */
+static int tems_start_module(const loaded_module *module, tems_start start,
+                             tems_module_info **info)
+{
+    int status = loader_init(module);
+    if (status != LOADER_OK) {
+        return status;
+    }
+    *info = tems_module_info_build(&firmware_exports);
+    if (*info == NULL) {
+        return LOADER_E_NO_MEMORY;
+    }
+    int answer = start(*info, TEMS_ACTION_START);
+    if (answer == TEMS_OK) {
+        return LOADER_OK;
+    }
+    return answer == TEMS_SYMBOL_ERROR ? LOADER_E_UNRESOLVED : LOADER_E_STARTUP;
+}
+
+/* The TEMS protocol: the init phase as above, then _start(info, RUN) is the run and its return
+ * value the job's. */
+static int tems_init_and_run(const loaded_module *module, phase_times *t, int32_t *result)
+{
+    void *entry = NULL;
+    int status = loader_find(module, "_start", &entry);
+    if (status != LOADER_OK) {
+        return status;
+    }
+    tems_start start = (tems_start)(uintptr_t)entry;
+    tems_module_info *info = NULL;
+    timing_restart();
+    status = tems_start_module(module, start, &info);
+    t->init = timing_now();
+    if (status != LOADER_OK) {
+        return status;
+    }
+    timing_restart();
+    *result = start(info, TEMS_ACTION_RUN);
+    t->run = timing_now();
+    return LOADER_OK;
+}
+
 static int link_and_run(const job *j, loaded_module *module, phase_times *t, int32_t *result)
 {
     timing_restart();
@@ -127,6 +171,9 @@ static int link_and_run(const job *j, loaded_module *module, phase_times *t, int
         return status;
     }
     heap_reset(arena.top, arena.end);
+    if (j->abi_tems) {
+        return tems_init_and_run(module, t, result);
+    }
     timing_restart();
     status = loader_init(module);
     t->init = timing_now();

@@ -23,8 +23,8 @@ def run_module(target: Target, module: Module, build_dir: Path, out: Path) -> Ru
     """Build, pack and run one module on one board; its one result."""
     image = build_module(target.board, module, build_dir)
     job = Job(module.name, "module", str(image.file), module.args,
-              module.expectation(target.board.name), entry=module.entry, elf=image.elf,
-              sizes=image.sizes())
+              module.expectation(target.board.name), entry=module.entry, abi=module.abi,
+              elf=image.elf, sizes=image.sizes())
     [(_, result)] = run_batch(target, [job], out / "logs", RunSettings(out_dir=out))
     return result
 

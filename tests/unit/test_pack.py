@@ -133,3 +133,17 @@ def test_compile_errors_carry_the_compiler_output(m3: Board, tmp_path: Path) -> 
     module = _probe(tmp_path, "int module_main(void) { return undeclared; }\n")
     with pytest.raises(BuildError, match=r"(?s)compiling probe/module.c failed.*'undeclared' undeclared"):
         _build(m3, module, tmp_path / "build")
+
+
+def test_tems_module_may_not_import(m3: Board, tmp_path: Path) -> None:
+    module = _probe(tmp_path, "#include <string.h>\n"
+                              "int _start(void *info, int action) { return (int)strlen(info) + action; }\n",
+                    'abi = "tems"\n')
+    with pytest.raises(PackError, match=r'abi = "tems": the module imports strlen; a TEMS module '
+                                        r"finds firmware functions by name"):
+        _build(m3, module, tmp_path / "build")
+
+
+def test_tems_entry_is_start(m3: Board, catalogue: dict[str, Module], build_dir: Path) -> None:
+    image = _build(m3, catalogue["tems_protocol"], build_dir)
+    assert ElfInfo(image.elf).symbol(image.packed.entry & ~1) == "_start"
