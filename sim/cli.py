@@ -18,7 +18,8 @@ from sim.diagnostics import diagnostic_jobs
 from sim.errors import BuildError, SetupError, SimError
 from sim.jobs import Job
 from sim.modbuild import build_module
-from sim.modules import Module, discover_modules
+from sim.modules import (DependencyError, Module, check_dependency_cycles, discover_modules,
+                         load_order)
 from sim.footprint import firmware_footprint
 from sim.report import render_summary, write_summary
 from sim.results import RunResult, current_commit, results_document, write_results
@@ -96,27 +97,26 @@ def _select(jobs: list[Job], only: list[str] | None) -> list[Job]:
     return [job for job in jobs if not only or job.module in only]
 
 
-def _module_job(board: Board, module: Module, build_dir: Path) -> Job:
-    """Build the module for the board; a build failure becomes a job that reports it."""
+def _module_job(board: Board, module: Module, everything: list[Module], build_dir: Path) -> Job:
+    """Build the module and its dependencies for the board; a failure becomes a job that
+    reports it."""
     expect = module.expectation(board.name)
-    unsupported = "depends" if module.depends else None
-    if unsupported:
-        return Job(module.name, "module", "", module.args, expect, build_error=f"module.toml "
-                   f"key '{unsupported}' needs a later version of this suite")
     try:
+        deps = [build_module(board, d, build_dir) for d in load_order(module, everything)]
         image = build_module(board, module, build_dir)
-    except BuildError as error:
+    except (BuildError, DependencyError) as error:
         return Job(module.name, "module", "", module.args, expect, build_error=str(error))
     return Job(module.name, "module", str(image.file), module.args, expect, entry=module.entry,
-               abi=module.abi, elf=image.elf, sizes=image.sizes())
+               abi=module.abi, deps=tuple(str(d.file) for d in deps), elf=image.elf,
+               sizes=image.sizes())
 
 
-def _module_jobs(boards: list[Board], modules: list[Module], build_dir: Path,
-                 parallel: int) -> dict[str, list[Job]]:
-    """Every module built for every board, compiled in parallel."""
+def _module_jobs(boards: list[Board], selected: list[Module], everything: list[Module],
+                 build_dir: Path, parallel: int) -> dict[str, list[Job]]:
+    """Every selected module built for every board (with its dependencies), in parallel."""
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        futures = {b.name: [pool.submit(_module_job, b, m, build_dir) for m in modules]
-                   for b in boards}
+        futures = {b.name: [pool.submit(_module_job, b, m, everything, build_dir)
+                            for m in selected] for b in boards}
         return {name: [f.result() for f in jobs] for name, jobs in futures.items()}
 
 
@@ -133,11 +133,12 @@ def _plan(args: argparse.Namespace) -> tuple[list[Board], list[Target], dict[str
     boards = load_boards(args.board, args.boards_dir)
     all_boards = {b.name for b in load_boards(directory=args.boards_dir)}
     modules = discover_modules(args.modules or [MODULES_DIR], all_boards)
+    check_dependency_cycles(modules)
     _check_only(args.only, modules, boards)
-    modules = [m for m in modules if not args.only or m.name in args.only]
+    selected = [m for m in modules if not args.only or m.name in args.only]
     check_tools()
     targets = _targets(boards, args.firmware, args.build_dir)
-    built = _module_jobs(boards, modules, args.build_dir, args.jobs)
+    built = _module_jobs(boards, selected, modules, args.build_dir, args.jobs)
     return boards, targets, {b.name: _select(diagnostic_jobs(b), args.only) + built[b.name]
                              for b in boards}
 

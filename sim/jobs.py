@@ -43,15 +43,19 @@ class Job:
     expect: Expectation
     entry: str | None = None         # module jobs: the entry's name
     abi: str | None = None           # module jobs: "tems" for the TEMS _start protocol
+    deps: tuple[str, ...] = ()       # module jobs: resident libraries' files, in load order
     elf: Path | None = None          # module jobs: the linked module, to name fault addresses
     sizes: dict[str, int] | None = None
     build_error: str | None = None   # the module could not be built: the run is an error
 
 
-def joblist_line(job_id: str, job: Job, file_name: str | None = None) -> str:
-    """One job list line; file_name replaces a module job's path (the runner copies the file)."""
+def joblist_line(job_id: str, job: Job, file_name: str | None = None,
+                 dep_names: tuple[str, ...] | None = None) -> str:
+    """One job list line; file_name and dep_names replace a module job's paths (the runner copies
+    the files beside the job list)."""
     target = job.target if job.kind == "diag" else f'"{file_name or job.target}"'
     parts = [job_id, job.kind, target]
+    parts += [f"dep={name}" for name in (dep_names if dep_names is not None else job.deps)]
     if job.abi is not None:
         parts.append(f"abi={job.abi}")
     elif job.entry is not None:
@@ -62,5 +66,6 @@ def joblist_line(job_id: str, job: Job, file_name: str | None = None) -> str:
 
 
 def write_joblist(path: Path, lines: list[str]) -> None:
-    header = "# id kind target [entry=name | abi=tems] [args=a,b,c,d]  (firmware/src/PROTOCOL.md)"
+    header = ("# id kind target [dep=file]... [entry=name | abi=tems] [args=a,b,c,d]  "
+              "(firmware/src/PROTOCOL.md)")
     path.write_text("\n".join([header, *lines]) + "\n")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.boards import CORES, FLOAT_ABIS, FPUS
-from sim.errors import SetupError
+from sim.errors import SetupError, SimError
 from sim.jobs import Expectation
 
 MODULE_FILE = "module.toml"
@@ -185,3 +185,56 @@ def discover_modules(folders: list[Path], boards: set[str]) -> list[Module]:
                                  f"and {module.path}")
             modules[module.name] = module
     return list(modules.values())
+
+
+MAX_DEPENDENCIES = 4  # the firmware's JOB_MAX_DEPS
+
+
+class DependencyError(SimError):
+    """A module's dependency is missing or unusable: that module's runs are errors."""
+
+
+def _siblings(module: Module, modules: list[Module]) -> dict[str, Module]:
+    """Dependencies are found in the same folder of modules."""
+    return {m.name: m for m in modules if m.path.parent == module.path.parent}
+
+
+def load_order(module: Module, modules: list[Module]) -> list[Module]:
+    """module's dependencies, transitively, in the order to load them (each after its own)."""
+    siblings = _siblings(module, modules)
+    order: list[Module] = []
+
+    def visit(current: Module) -> None:
+        for name in current.depends:
+            dependency = siblings.get(name)
+            if dependency is None:
+                raise DependencyError(f"{current.path / MODULE_FILE}: key 'depends': no module "
+                                      f"{name!r} in {current.path.parent}")
+            if dependency not in order:
+                visit(dependency)
+                order.append(dependency)
+
+    visit(module)
+    if len(order) > MAX_DEPENDENCIES:
+        raise DependencyError(f"{module.path / MODULE_FILE}: key 'depends': {len(order)} modules "
+                              f"to load first; the firmware takes at most {MAX_DEPENDENCIES}")
+    return order
+
+
+def check_dependency_cycles(modules: list[Module]) -> None:
+    """Refuse a cycle of depends on the host (SetupError naming it); missing names are left to
+    load_order, which fails only the modules that need them."""
+    for module in modules:
+        siblings = _siblings(module, modules)
+        path = [module.name]
+        _walk_for_cycle(module, siblings, path)
+
+
+def _walk_for_cycle(module: Module, siblings: dict[str, Module], path: list[str]) -> None:
+    for name in module.depends:
+        if name in path:
+            cycle = " -> ".join(path[path.index(name):] + [name])
+            raise SetupError(f"{module.path / MODULE_FILE}: key 'depends': dependency cycle "
+                             f"{cycle}")
+        if name in siblings:
+            _walk_for_cycle(siblings[name], siblings, path + [name])

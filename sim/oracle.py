@@ -59,10 +59,11 @@ class FirmwareExports:
 
 @dataclass(frozen=True)
 class ModuleFile:
-    """What the oracle needs from a module file: the image, fix-ups and imports."""
+    """What the oracle needs from a module file: the image, fix-ups, imports and exports."""
     image: bytes
     fixups: tuple[int, ...]
     imports: tuple[tuple[str, int], ...]   # (name, slot)
+    exports: tuple[tuple[str, int], ...]   # (name, value)
 
     @classmethod
     def read(cls, path: Path) -> "ModuleFile":
@@ -75,17 +76,30 @@ class ModuleFile:
         fixups = struct.unpack_from(f"<{fixup_count}I", data, at)
         at += 4 * fixup_count
         strings_at = at + 12 * (import_count + export_count)
-        imports = []
-        for index in range(import_count):
-            _, slot, name = struct.unpack_from("<III", data, at + 12 * index)
+
+        def named(index: int) -> tuple[str, int]:
+            _, value, name = struct.unpack_from("<III", data, at + 12 * index)
             end = data.index(b"\0", strings_at + name)
-            imports.append((data[strings_at + name:end].decode(), slot))
-        return cls(image, tuple(word & 0x0FFFFFFF for word in fixups), tuple(imports))
+            return data[strings_at + name:end].decode(), value
+
+        imports = tuple(named(i) for i in range(import_count))
+        exports = tuple(named(import_count + i) for i in range(export_count))
+        return cls(image, tuple(word & 0x0FFFFFFF for word in fixups), imports, exports)
 
 
-def predict_bindings(exports: FirmwareExports, module: ModuleFile) -> dict[str, int | None]:
-    """Each import's address, or None where the firmware does not export it."""
-    return {name: exports.addresses.get(name) for name, _ in module.imports}
+def predict_bindings(exports: FirmwareExports, module: ModuleFile,
+                     residents: tuple[tuple[ModuleFile, int], ...] = ()) -> dict[str, int | None]:
+    """Each import's address, or None where nothing provides it: the firmware's exports first,
+    then each resident module's (module file, load address), in load order."""
+    def resolve(name: str) -> int | None:
+        if name in exports.addresses:
+            return exports.addresses[name]
+        for resident, base in residents:
+            value = dict(resident.exports).get(name)
+            if value is not None:
+                return base + value
+        return None
+    return {name: resolve(name) for name, _ in module.imports}
 
 
 def predict_image_crc(module: ModuleFile, base: int, bindings: dict[str, int | None]) -> int:

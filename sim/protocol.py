@@ -69,17 +69,34 @@ def parse_record(line: str) -> Record:
 
 
 @dataclass
+class LinkTranscript:
+    """What the console said about loading and linking one module file of a job."""
+    load: Record | None = None       # @load: where it landed
+    linked: Record | None = None     # @linked: the image CRC after a successful link
+    bindings: dict[str, int] = field(default_factory=dict)   # @bind: name -> slot value
+
+    @property
+    def link_ran(self) -> bool:
+        return self.linked is not None or bool(self.bindings)
+
+
+@dataclass
 class JobTranscript:
     """What one boot's console said about one job."""
     job_id: str
     started: bool = False
     end: Record | None = None
     fault: Record | None = None
-    load: Record | None = None
-    linked: Record | None = None
+    module: LinkTranscript = field(default_factory=LinkTranscript)
+    deps: dict[int, LinkTranscript] = field(default_factory=dict)   # by load order
     stdout: str = ""
     unresolved: list[str] = field(default_factory=list)
-    bindings: dict[str, int] = field(default_factory=dict)
+
+    def link(self, record: Record) -> LinkTranscript:
+        """The module file a @load/@bind/@linked record is about (its `dep` field, if any)."""
+        if "dep" not in record.fields:
+            return self.module
+        return self.deps.setdefault(record.int("dep"), LinkTranscript())
 
 
 @dataclass
@@ -143,13 +160,14 @@ class BootTranscript:
             self.job(job_id).fault = record
 
     def _on_load(self, record: Record) -> None:
-        self.job(record.text("id")).load = record
+        self.job(record.text("id")).link(record).load = record
 
     def _on_bind(self, record: Record) -> None:
-        self.job(record.text("id")).bindings[record.text("name")] = record.int("addr")
+        link = self.job(record.text("id")).link(record)
+        link.bindings[record.text("name")] = record.int("addr")
 
     def _on_linked(self, record: Record) -> None:
-        self.job(record.text("id")).linked = record
+        self.job(record.text("id")).link(record).linked = record
 
     def _on_unresolved(self, record: Record) -> None:
         self.job(record.text("id")).unresolved.append(record.text("name"))

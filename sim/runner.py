@@ -19,7 +19,7 @@ from sim.elfinfo import ElfInfo
 from sim.faults import decode_fault
 from sim.jobs import Job, joblist_line, write_joblist
 from sim.oracle import FirmwareExports, ModuleFile, predict_bindings, predict_image_crc
-from sim.protocol import BootTranscript, JobTranscript, Record
+from sim.protocol import BootTranscript, JobTranscript, LinkTranscript, Record
 from sim.qemu import QemuExit, QemuSession, qemu_argv, rerun_command
 from sim.results import TIMING_PHASES, FaultInfo, RunResult
 
@@ -93,7 +93,10 @@ def _stage_job(job_id: str, job: Job, log_dir: Path) -> str:
         return joblist_line(job_id, job)
     name = f"{job_id}.cmod"
     shutil.copyfile(job.target, log_dir / name)
-    return joblist_line(job_id, job, name)
+    dep_names = tuple(f"{job_id}-dep{k}.cmod" for k in range(len(job.deps)))
+    for path, dep_name in zip(job.deps, dep_names, strict=True):
+        shutil.copyfile(path, log_dir / dep_name)
+    return joblist_line(job_id, job, name, dep_names)
 
 
 def boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
@@ -116,8 +119,9 @@ def boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
 
 def _fault_elf(seen: JobTranscript, job: Job, target: Target, pc: int) -> tuple[ElfInfo, int]:
     """The ELF that holds pc, and pc as an address in that ELF."""
-    if seen.load is not None and job.elf is not None:
-        base, size = seen.load.int("base"), seen.load.int("bytes")
+    load = seen.module.load
+    if load is not None and job.elf is not None:
+        base, size = load.int("base"), load.int("bytes")
         if base <= pc < base + size:
             return _elf_info(job.elf), pc - base
     return target.elf, pc
@@ -150,27 +154,56 @@ def _from_end(result: RunResult, end: Record) -> None:
         result.error = f"the firmware does not know this job: {status}"
 
 
-def _compare_link(result: RunResult, job: Job, seen: JobTranscript, target: Target) -> None:
-    """Set the run's imports and image CRC, target against the host oracle."""
-    link_ran = seen.linked is not None or seen.bindings or seen.unresolved
-    if job.kind != "module" or seen.load is None or not link_ran:
-        return
-    module = ModuleFile.read(Path(job.target))
-    expected = predict_bindings(target.exports, module)
+def _compare_file(module: ModuleFile, link: LinkTranscript, unresolved: list[str],
+                  target: Target, residents: tuple[tuple[ModuleFile, int], ...],
+                  ) -> tuple[list[dict[str, object]], dict[str, object] | None]:
+    """One module file's imports and image CRC, target against the host oracle."""
+    assert link.load is not None
+    expected = predict_bindings(target.exports, module, residents)
+    imports = []
     for name, predicted in expected.items():
-        bound = None if name in seen.unresolved else seen.bindings.get(name)
-        result.imports.append({"name": name, "address": bound, "expected": predicted,
-                               "ok": bound == predicted})
-        if bound != predicted:
-            result.link_mismatches.append(f"import {name}: target bound {_hex(bound)}, host "
-                                          f"expected {_hex(predicted)}")
-    if seen.linked is not None:
-        crc = seen.linked.int("crc")
-        predicted_crc = predict_image_crc(module, seen.load.int("base"), expected)
-        result.image_crc = {"target": crc, "expected": predicted_crc, "ok": crc == predicted_crc}
-        if crc != predicted_crc:
-            result.link_mismatches.append(f"image CRC: target {crc:#010x}, host expected "
-                                          f"{predicted_crc:#010x}")
+        bound = None if name in unresolved else link.bindings.get(name)
+        imports.append({"name": name, "address": bound, "expected": predicted,
+                        "ok": bound == predicted})
+    crc = None
+    if link.linked is not None:
+        predicted_crc = predict_image_crc(module, link.load.int("base"), expected)
+        actual = link.linked.int("crc")
+        crc = {"target": actual, "expected": predicted_crc, "ok": actual == predicted_crc}
+    return imports, crc
+
+
+def _disagreements(imports: list[dict[str, object]], crc: dict[str, object] | None,
+                   prefix: str = "") -> list[str]:
+    found = [f"{prefix}import {i['name']}: target bound {_hex(i['address'])}, host expected "
+             f"{_hex(i['expected'])}" for i in imports if not i["ok"]]
+    if crc is not None and not crc["ok"]:
+        found.append(f"{prefix}image CRC: target {crc['target']:#010x}, host expected "
+                     f"{crc['expected']:#010x}")
+    return found
+
+
+def _compare_link(result: RunResult, job: Job, seen: JobTranscript, target: Target) -> None:
+    """Set the run's imports and image CRC, target against the host oracle; the resident
+    libraries it loaded first are checked the same way, each against those before it."""
+    if job.kind != "module":
+        return
+    residents: tuple[tuple[ModuleFile, int], ...] = ()
+    for index, path in enumerate(job.deps):
+        link = seen.deps.get(index)
+        if link is None or link.load is None:
+            return
+        dep = ModuleFile.read(Path(path))
+        if link.link_ran:
+            imports, crc = _compare_file(dep, link, seen.unresolved, target, residents)
+            result.link_mismatches += _disagreements(imports, crc, f"dependency {index}: ")
+        residents += ((dep, link.load.int("base")),)
+    link = seen.module
+    if link.load is None or not (link.link_ran or seen.unresolved):
+        return
+    result.imports, result.image_crc = _compare_file(ModuleFile.read(Path(job.target)), link,
+                                                     seen.unresolved, target, residents)
+    result.link_mismatches += _disagreements(result.imports, result.image_crc)
 
 
 def _hex(value: int | None) -> str:

@@ -252,6 +252,34 @@ static const export_entry *find_export(const export_table *table, uint32_t hash,
     return NULL;
 }
 
+/* A module's own export by name: its load address plus the export's value, or NULL. */
+static void *module_export(const loaded_module *module, uint32_t hash, const char *name)
+{
+    for (uint32_t i = 0; i < module->header.export_count; i++) {
+        const mod_export *exp = &module->exports[i];
+        if (exp->name_hash == hash && strcmp(module->strings + exp->name, name) == 0) {
+            return module->base + exp->value;
+        }
+    }
+    return NULL;
+}
+
+/* The firmware's exports first, then each resident module's. */
+static const void *resolve(const loader_env *env, uint32_t hash, const char *name)
+{
+    const export_entry *found = find_export(env->exports, hash, name);
+    if (found != NULL) {
+        return found->address;
+    }
+    for (uint32_t i = 0; i < env->resident_count; i++) {
+        void *address = module_export(env->residents[i], hash, name);
+        if (address != NULL) {
+            return address;
+        }
+    }
+    return NULL;
+}
+
 static void apply_fixups(const loaded_module *module)
 {
     uint32_t base = (uint32_t)(uintptr_t)module->base;
@@ -270,15 +298,15 @@ static int bind_imports(const loader_env *env, const loaded_module *module)
     for (uint32_t i = 0; i < module->header.import_count; i++) {
         const mod_import *imp = &module->imports[i];
         const char *name = module->strings + imp->name;
-        const export_entry *found = find_export(env->exports, imp->name_hash, name);
-        if (found == NULL) {
+        const void *address = resolve(env, imp->name_hash, name);
+        if (address == NULL) {
             missing++;
             if (env->report_unresolved != NULL) {
                 env->report_unresolved(env->context, name);
             }
             continue;
         }
-        *(const void **)(void *)(module->base + imp->slot) = found->address;
+        *(const void **)(void *)(module->base + imp->slot) = address;
     }
     return missing == 0 ? LOADER_OK : LOADER_E_UNRESOLVED;
 }
@@ -311,15 +339,8 @@ int loader_init(const loaded_module *module)
 
 int loader_find(const loaded_module *module, const char *name, void **address)
 {
-    uint32_t hash = loader_name_hash(name);
-    for (uint32_t i = 0; i < module->header.export_count; i++) {
-        const mod_export *exp = &module->exports[i];
-        if (exp->name_hash == hash && strcmp(module->strings + exp->name, name) == 0) {
-            *address = module->base + exp->value;
-            return LOADER_OK;
-        }
-    }
-    return LOADER_E_NO_ENTRY;
+    *address = module_export(module, loader_name_hash(name), name);
+    return *address != NULL ? LOADER_OK : LOADER_E_NO_ENTRY;
 }
 
 void loader_unload(loader_arena *arena, const loaded_module *module)

@@ -51,16 +51,22 @@ typedef struct {
     uint8_t *top;
 } loader_arena;
 
+struct loaded_module;
+
 typedef struct {
     uint8_t core;                  /* enum mod_core the running CPU can execute */
     uint8_t fpu;                   /* enum mod_fpu enabled on the running CPU */
     const export_table *exports;
-    /* Called once per import the export table lacks, before loader_link fails. */
+    /* Resident modules (libraries loaded before, still in the arena): imports the export
+     * table lacks resolve against their exports, in this order. */
+    const struct loaded_module *const *residents;
+    uint32_t resident_count;
+    /* Called once per import nothing provides, before loader_link fails. */
     void (*report_unresolved)(void *context, const char *name);
     void *context;
 } loader_env;
 
-typedef struct {
+typedef struct loaded_module {
     mod_header header;
     uint8_t *base;                 /* text, then data, then bss */
     const uint32_t *fixups;

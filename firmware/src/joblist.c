@@ -154,6 +154,14 @@ static int parse_option(const char *token, job *out, const char **error)
         out->entry = token + 6;
         return 0;
     }
+    if (strncmp(token, "dep=", 4) == 0 && token[4] != '\0') {
+        if (out->dep_count == JOB_MAX_DEPS) {
+            *error = "more than 4 dep= options";
+            return -1;
+        }
+        out->deps[out->dep_count++] = token + 4;
+        return 0;
+    }
     if (strcmp(token, "abi=tems") == 0) {
         out->abi_tems = 1;
         return 0;
@@ -179,6 +187,7 @@ static int parse_job(job *out, const char **error)
     out->target = tokens[2];
     out->entry = "module_main";
     out->abi_tems = 0;
+    out->dep_count = 0;
     memset(out->args, 0, sizeof out->args);
     out->arg_count = 0;
     for (int i = 3; i < count; i++) {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #define JOB_MAX_ARGS 4
+#define JOB_MAX_DEPS 4
 #define JOB_LINE_BYTES 256
 
 typedef struct {
@@ -17,6 +18,8 @@ typedef struct {
     const char *target;        /* the diagnostic's name, or the module file's path */
     const char *entry;         /* module jobs: the entry's name (default module_main) */
     int abi_tems;              /* module jobs: "abi=tems", the TEMS _start(info, action) protocol */
+    const char *deps[JOB_MAX_DEPS]; /* module jobs: "dep=path", resident libraries, load order */
+    unsigned dep_count;
     int32_t args[JOB_MAX_ARGS];
     unsigned arg_count;
 } job;

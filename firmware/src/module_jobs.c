@@ -61,33 +61,50 @@ int module_jobs_init(void)
     return exports_status;
 }
 
-static void report_rejected(const job *j, int status)
+#define MAIN_MODULE (-1) /* the "dep" of the job's own module in records */
+#define JOB_NOFILE 1      /* positive, so never a loader status: a file could not be opened */
+
+/* The job's modules: its dependencies in load order, then the module itself. Static: five
+ * loaded_module records would crowd the small board's stack. */
+static struct {
+    loaded_module modules[JOB_MAX_DEPS + 1];
+    const loaded_module *residents[JOB_MAX_DEPS];
+} job_modules;
+
+static void field_dep(int dep)
+{
+    if (dep != MAIN_MODULE) {
+        rec_u32("dep", (uint32_t)dep);
+    }
+}
+
+static void report_end(const job *j, int status, int dep, int32_t result, const phase_times *t)
 {
     rec_begin("end");
     rec_word("id", j->id);
-    rec_word("status", "rejected");
-    rec_word("error", loader_status_name(status));
+    if (status == LOADER_OK) {
+        rec_word("status", "ok");
+        rec_i32("ret", result);
+        rec_u64("load", t->load);
+        rec_u64("link", t->link);
+        rec_u64("init", t->init);
+        rec_u64("run", t->run);
+    } else {
+        rec_word("status", status == JOB_NOFILE ? "nofile" : "rejected");
+        if (status != JOB_NOFILE) {
+            rec_word("error", loader_status_name(status));
+        }
+        field_dep(dep);
+    }
     rec_end();
 }
 
-static void report_ok(const job *j, int32_t result, const phase_times *t)
-{
-    rec_begin("end");
-    rec_word("id", j->id);
-    rec_word("status", "ok");
-    rec_i32("ret", result);
-    rec_u64("load", t->load);
-    rec_u64("link", t->link);
-    rec_u64("init", t->init);
-    rec_u64("run", t->run);
-    rec_end();
-}
-
-/* Where the module landed: the host maps fault addresses back into the module's ELF. */
-static void report_load(const job *j, const loaded_module *module)
+/* Where a module landed: the host maps fault addresses back into the module's ELF. */
+static void report_load(const job *j, int dep, const loaded_module *module)
 {
     rec_begin("load");
     rec_word("id", j->id);
+    field_dep(dep);
     rec_hex("base", (uint32_t)(uintptr_t)module->base);
     rec_u32("bytes", (uint32_t)(arena.top - module->base));
     rec_end();
@@ -96,7 +113,7 @@ static void report_load(const job *j, const loaded_module *module)
 /* What the link did, for the host's oracle to check: every import's slot as bound (0 for an
  * unresolved one), and, when the link succeeded, the CRC-32 of the linked image (text and data,
  * before constructors can change data). */
-static void report_linked(const job *j, const loaded_module *module, int status)
+static void report_linked(const job *j, int dep, const loaded_module *module, int status)
 {
     const mod_header *h = &module->header;
     for (uint32_t i = 0; i < h->import_count; i++) {
@@ -105,25 +122,78 @@ static void report_linked(const job *j, const loaded_module *module, int status)
         memcpy(&address, module->base + imp->slot, sizeof address);
         rec_begin("bind");
         rec_word("id", j->id);
+        field_dep(dep);
         rec_word("name", module->strings + imp->name);
         rec_hex("addr", address);
         rec_end();
     }
-    if (status != LOADER_OK) {
-        return;
+    if (status == LOADER_OK) {
+        rec_begin("linked");
+        rec_word("id", j->id);
+        field_dep(dep);
+        rec_hex("crc", loader_crc32(0, module->base, h->text_size + h->data_size));
+        rec_end();
     }
-    rec_begin("linked");
-    rec_word("id", j->id);
-    rec_hex("crc", loader_crc32(0, module->base, h->text_size + h->data_size));
-    rec_end();
+}
+
+/* Read and link one module file; the job's load and link figures add up over its modules. */
+static int load_and_link(const job *j, int dep, const char *path, loaded_module *module,
+                         phase_times *t)
+{
+    semihost_source source;
+    if (semihost_source_open(&source, path) != 0) {
+        return JOB_NOFILE;
+    }
+    timing_restart();
+    int status = loader_read(&env, &arena, &source.base, module);
+    t->load += timing_now();
+    semihost_source_close(&source);
+    if (status != LOADER_OK) {
+        return status;
+    }
+    report_load(j, dep, module);
+    timing_restart();
+    status = loader_link(&env, module);
+    t->link += timing_now();
+    report_linked(j, dep, module, status);
+    return status;
+}
+
+/* Each dependency in order, resident for those after it (and for the module), then the
+ * module. On failure *dep says which file failed. */
+static int load_all(const job *j, phase_times *t, int *dep)
+{
+    env.residents = job_modules.residents;
+    env.resident_count = 0;
+    for (unsigned k = 0; k < j->dep_count; k++) {
+        *dep = (int)k;
+        int status = load_and_link(j, *dep, j->deps[k], &job_modules.modules[k], t);
+        if (status != LOADER_OK) {
+            return status;
+        }
+        job_modules.residents[env.resident_count++] = &job_modules.modules[k];
+    }
+    *dep = MAIN_MODULE;
+    return load_and_link(j, MAIN_MODULE, j->target, &job_modules.modules[j->dep_count], t);
+}
+
+/* Constructors of every module of the job, dependencies first. */
+static int init_all(const job *j)
+{
+    for (unsigned k = 0; k <= j->dep_count; k++) {
+        int status = loader_init(&job_modules.modules[k]);
+        if (status != LOADER_OK) {
+            return status;
+        }
+    }
+    return LOADER_OK;
 }
 
 /* TEMS init: constructors, the ModuleInfo table, then _start(info, START), whose answer 1 is a
  * symbol error (unresolved) and any other non-zero answer a start-up error. */
-static int tems_start_module(const loaded_module *module, tems_start start,
-                             tems_module_info **info)
+static int tems_start_module(const job *j, tems_start start, tems_module_info **info)
 {
-    int status = loader_init(module);
+    int status = init_all(j);
     if (status != LOADER_OK) {
         return status;
     }
@@ -140,7 +210,8 @@ static int tems_start_module(const loaded_module *module, tems_start start,
 
 /* The TEMS protocol: the init phase as above, then _start(info, RUN) is the run and its return
  * value the job's. */
-static int tems_init_and_run(const loaded_module *module, phase_times *t, int32_t *result)
+static int tems_init_and_run(const job *j, const loaded_module *module, phase_times *t,
+                             int32_t *result)
 {
     void *entry = NULL;
     int status = loader_find(module, "_start", &entry);
@@ -150,7 +221,7 @@ static int tems_init_and_run(const loaded_module *module, phase_times *t, int32_
     tems_start start = (tems_start)(uintptr_t)entry;
     tems_module_info *info = NULL;
     timing_restart();
-    status = tems_start_module(module, start, &info);
+    status = tems_start_module(j, start, &info);
     t->init = timing_now();
     if (status != LOADER_OK) {
         return status;
@@ -161,72 +232,45 @@ static int tems_init_and_run(const loaded_module *module, phase_times *t, int32_
     return LOADER_OK;
 }
 
-static int link_and_run(const job *j, loaded_module *module, phase_times *t, int32_t *result)
+/* The entry is found by name before any of the job's code runs. */
+static int init_and_run(const job *j, const loaded_module *module, phase_times *t,
+                        int32_t *result)
 {
-    timing_restart();
-    int status = loader_link(&env, module);
-    t->link = timing_now();
-    report_linked(j, module, status);
-    if (status != LOADER_OK) {
-        return status;
-    }
-    heap_reset(arena.top, arena.end);
-    if (j->abi_tems) {
-        return tems_init_and_run(module, t, result);
-    }
-    timing_restart();
-    status = loader_init(module);
-    t->init = timing_now();
     void *entry = NULL;
-    if (status == LOADER_OK) {
-        status = loader_find(module, j->entry, &entry);
-    }
-    if (status == LOADER_OK) {
-        timing_restart();
-        *result = ((module_entry)(uintptr_t)entry)(j->args[0], j->args[1], j->args[2], j->args[3]);
-        t->run = timing_now();
-    }
-    return status;
-}
-
-/* Load through run, then unload; returns LOADER_OK with *result set, or the failing status. */
-static int load_and_run(const job *j, loader_source *source, phase_times *t, int32_t *result)
-{
-    loaded_module module;
-    timing_restart();
-    int status = loader_read(&env, &arena, source, &module);
-    t->load = timing_now();
+    int status = loader_find(module, j->entry, &entry);
     if (status != LOADER_OK) {
         return status;
     }
-    report_load(j, &module);
-    status = link_and_run(j, &module, t, result);
-    loader_unload(&arena, &module);
-    return status;
+    timing_restart();
+    status = init_all(j);
+    t->init = timing_now();
+    if (status != LOADER_OK) {
+        return status;
+    }
+    timing_restart();
+    *result = ((module_entry)(uintptr_t)entry)(j->args[0], j->args[1], j->args[2], j->args[3]);
+    t->run = timing_now();
+    return LOADER_OK;
 }
 
 void module_job_run(const job *j)
 {
     if (exports_status != LOADER_OK) {
-        report_rejected(j, exports_status);
-        return;
-    }
-    semihost_source source;
-    if (semihost_source_open(&source, j->target) != 0) {
-        rec_begin("end");
-        rec_word("id", j->id);
-        rec_word("status", "nofile");
-        rec_end();
+        report_end(j, exports_status, MAIN_MODULE, 0, NULL);
         return;
     }
     env.context = (void *)(uintptr_t)j->id;
     phase_times t = {0, 0, 0, 0};
     int32_t result = 0;
-    int status = load_and_run(j, &source.base, &t, &result);
-    semihost_source_close(&source);
+    int dep = MAIN_MODULE;
+    uint8_t *mark = arena.top;
+    int status = load_all(j, &t, &dep);
     if (status == LOADER_OK) {
-        report_ok(j, result, &t);
-    } else {
-        report_rejected(j, status);
+        const loaded_module *module = &job_modules.modules[j->dep_count];
+        heap_reset(arena.top, arena.end); /* above every module of the job */
+        status = j->abi_tems ? tems_init_and_run(j, module, &t, &result)
+                             : init_and_run(j, module, &t, &result);
     }
+    arena.top = mark; /* unload the module and its dependencies: the arena is last-in first-out */
+    report_end(j, status, dep, result, &t);
 }

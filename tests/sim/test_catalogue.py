@@ -9,7 +9,7 @@ import pytest
 
 from sim import MODULES_DIR
 from sim.modbuild import build_module
-from sim.modules import Module
+from sim.modules import Module, load_order
 from sim.results import RunResult
 from sim.runner import RunSettings, Target, run_batch
 from sim.jobs import Job
@@ -19,12 +19,16 @@ BOARDS = ["netduinoplus2", "stm32vldiscovery"]
 CATALOGUE = sorted(p.parent.name for p in MODULES_DIR.glob("*/module.toml"))
 
 
-def run_module(target: Target, module: Module, build_dir: Path, out: Path) -> RunResult:
-    """Build, pack and run one module on one board; its one result."""
+def run_module(target: Target, module: Module, build_dir: Path, out: Path,
+               everything: list[Module] | None = None) -> RunResult:
+    """Build, pack and run one module (after the dependencies it names, found among
+    everything) on one board; its one result."""
+    deps = [build_module(target.board, d, build_dir)
+            for d in load_order(module, everything or [module])]
     image = build_module(target.board, module, build_dir)
     job = Job(module.name, "module", str(image.file), module.args,
               module.expectation(target.board.name), entry=module.entry, abi=module.abi,
-              elf=image.elf, sizes=image.sizes())
+              deps=tuple(str(d.file) for d in deps), elf=image.elf, sizes=image.sizes())
     [(_, result)] = run_batch(target, [job], out / "logs", RunSettings(out_dir=out))
     return result
 
@@ -34,7 +38,8 @@ def run_module(target: Target, module: Module, build_dir: Path, out: Path) -> Ru
 def test_module_meets_its_expectation(name: str, board: str, targets: dict[str, Target],
                                       catalogue: dict[str, Module], build_dir: Path,
                                       tmp_path: Path) -> None:
-    result = run_module(targets[board], catalogue[name], build_dir, tmp_path)
+    result = run_module(targets[board], catalogue[name], build_dir, tmp_path,
+                        list(catalogue.values()))
     assert result.ok, f"{result.mismatches}; log: {tmp_path / str(result.log)}"
 
 

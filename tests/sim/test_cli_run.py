@@ -104,3 +104,33 @@ def test_bad_module_toml_exits_2_naming_file_and_key(tmp_path: Path) -> None:
     done = _sim("run", "--modules", str(tmp_path), "--out", str(tmp_path / "out"))
     assert done.returncode == 2
     assert f"{tmp_path / 'broken' / 'module.toml'}: key 'expect.status'" in done.stderr
+
+
+def test_only_pulls_in_dependencies(firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
+    build_dir = firmware["netduinoplus2"].elf.parent.parent
+    done = _sim("run", "--only", "uses_resident_libraries", "--out", str(tmp_path),
+                "--build-dir", str(build_dir))
+    assert done.returncode == 0, done.stdout + done.stderr
+    runs = json.loads((tmp_path / "results.json").read_text())["runs"]
+    assert [(r["board"], r["module"]) for r in runs] == [
+        ("netduinoplus2", "uses_resident_libraries"), ("stm32vldiscovery", "uses_resident_libraries")]
+    assert all({i["name"] for i in r["imports"]} == {"frame", "fletcher16", "checksum_call_count"}
+               for r in runs)
+
+
+def test_dependency_cycle_exits_2_and_missing_dependency_is_an_error_run(
+        firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
+    build_dir = firmware["netduinoplus2"].elf.parent.parent
+    source = "int module_main(void) { return 0; }\n"
+    cyclic = tmp_path / "cyclic"
+    _user_module(cyclic, "a", source, 'depends = ["b"]\n')
+    _user_module(cyclic, "b", source, 'depends = ["a"]\n')
+    done = _sim("run", "--modules", str(cyclic), "--out", str(tmp_path / "out1"))
+    assert done.returncode == 2 and "dependency cycle a -> b -> a" in done.stderr
+    missing = tmp_path / "missing"
+    _user_module(missing, "app", source, 'depends = ["libgone"]\n')
+    done = _sim("run", "--modules", str(missing), "--only", "app", "--board", "stm32vldiscovery",
+                "--out", str(tmp_path / "out2"), "--build-dir", str(build_dir))
+    assert done.returncode == 1
+    [run] = json.loads((tmp_path / "out2" / "results.json").read_text())["runs"]
+    assert run["status"] == "error" and "no module 'libgone'" in run["error"]

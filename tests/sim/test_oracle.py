@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.jobs import Expectation, Job
 from sim.modbuild import build_module
 from sim.modules import Module
 from sim.oracle import ModuleFile, predict_bindings, predict_image_crc
@@ -61,11 +62,11 @@ def _seen(job_id: str, lines: list[str]) -> JobTranscript:
     for line in lines:
         record = parse_record(line)
         if record.tag == "load":
-            seen.load = record
+            seen.module.load = record
         elif record.tag == "bind":
-            seen.bindings[record.text("name")] = record.int("addr")
+            seen.module.bindings[record.text("name")] = record.int("addr")
         elif record.tag == "linked":
-            seen.linked = record
+            seen.module.linked = record
     return seen
 
 
@@ -73,7 +74,7 @@ def test_a_wrong_binding_or_crc_is_a_mismatch(targets: dict[str, Target],
                                               catalogue: dict[str, Module], build_dir: Path) -> None:
     target = targets["stm32vldiscovery"]
     image = build_module(target.board, catalogue["tail_calls"], build_dir)
-    job = type("J", (), {"kind": "module", "target": str(image.file)})()
+    job = Job("tail_calls", "module", str(image.file), (), Expectation())
     [(name, _)] = image.packed.imports
     right = target.exports.addresses[name]
     seen = _seen("0", ["@load id=0 base=0x20000a00 bytes=512",

@@ -8,7 +8,8 @@ import pytest
 
 from sim import MODULES_DIR
 from sim.errors import SetupError
-from sim.modules import discover_modules, load_module
+from sim.modules import (DependencyError, check_dependency_cycles, discover_modules,
+                         load_module, load_order)
 
 BOARDS = {"netduinoplus2", "stm32vldiscovery"}
 
@@ -92,3 +93,41 @@ def test_same_name_in_two_folders_is_refused(tmp_path: Path) -> None:
         _module(tmp_path / parent, "")
     with pytest.raises(SetupError, match="module 'probe' is in both"):
         discover_modules([tmp_path / "a", tmp_path / "b"], BOARDS)
+
+
+def _with_depends(tmp_path: Path, graph: dict[str, list[str]]) -> list:
+    for name, depends in graph.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "module.c").write_text("int module_main(void) { return 0; }\n")
+        (folder / "module.toml").write_text(f"depends = {depends!r}\n".replace("'", '"'))
+    return discover_modules([tmp_path], BOARDS)
+
+
+def test_load_order_is_transitive_and_dependencies_first(tmp_path: Path) -> None:
+    modules = _with_depends(tmp_path, {"app": ["framing", "checksum"], "framing": ["checksum"],
+                                       "checksum": []})
+    app = next(m for m in modules if m.name == "app")
+    assert [m.name for m in load_order(app, modules)] == ["checksum", "framing"]
+
+
+def test_missing_dependency_names_the_module(tmp_path: Path) -> None:
+    modules = _with_depends(tmp_path, {"app": ["libnothere"]})
+    with pytest.raises(DependencyError, match=r"app/module.toml: key 'depends': no module "
+                                              r"'libnothere' in "):
+        load_order(modules[0], modules)
+
+
+def test_cycle_is_refused_naming_it(tmp_path: Path) -> None:
+    modules = _with_depends(tmp_path, {"a": ["b"], "b": ["c"], "c": ["a"]})
+    with pytest.raises(SetupError, match=r"key 'depends': dependency cycle a -> b -> c -> a"):
+        check_dependency_cycles(modules)
+
+
+def test_at_most_four_dependencies(tmp_path: Path) -> None:
+    modules = _with_depends(tmp_path, {"app": ["l1", "l2", "l3", "l4", "l5"], "l1": [], "l2": [],
+                                       "l3": [], "l4": [], "l5": []})
+    app = next(m for m in modules if m.name == "app")
+    with pytest.raises(DependencyError, match="5 modules to load first; the firmware takes at "
+                                              "most 4"):
+        load_order(app, modules)
