@@ -168,7 +168,9 @@ def command_run(args: argparse.Namespace) -> int:
     print(f"{len(runs)} runs, {len(runs) - len(missed)} met their expectation, "
           f"{len(missed)} missed; reports in {out_dir}")
     for run in missed:
-        print(f"  MISSED {run.board}/{run.module}: {'; '.join(run.mismatches)} [{run.log}]")
+        where = run.log or "never booted"
+        reason = f" ({run.error.splitlines()[0]})" if run.status == "error" and run.error else ""
+        print(f"  MISSED {run.board}/{run.module}: {'; '.join(run.mismatches)}{reason} [{where}]")
     return EXIT_MISSED if missed else EXIT_OK
 
 
