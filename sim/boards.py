@@ -61,6 +61,7 @@ class Board:
     memory: tuple[MemoryRegion, ...]
     firmware_ram: str
     stack_bytes: int
+    job_stack_bytes: int
     module_arena_bytes: int
     qemu_machine: str
     qemu_differences: str
@@ -189,6 +190,9 @@ def _check_linker_script(path: Path, script: Path, flash: MemoryRegion, ram: Mem
 def _load_firmware_layout(path: Path, table: _Table, memory: tuple[MemoryRegion, ...]):
     ram_name = table.get("ram", str)
     stack = _positive(table, "stack_bytes")
+    job_stack = _positive(table, "job_stack_bytes")
+    if job_stack % 8:
+        raise table.fail("job_stack_bytes", f"must be a multiple of 8, got {job_stack}")
     arena = _positive(table, "module_arena_bytes")
     table.check_unknown()
     ram = next((r for r in memory if r.name == ram_name), None)
@@ -196,10 +200,10 @@ def _load_firmware_layout(path: Path, table: _Table, memory: tuple[MemoryRegion,
         raise table.fail("ram", f"no [[memory]] region named '{ram_name}'")
     if ram.access != "rwx":
         raise table.fail("ram", f"region '{ram_name}' must be rwx: modules execute from it")
-    if stack + arena >= ram.length:
-        raise table.fail("module_arena_bytes", f"stack + arena ({stack + arena} bytes) do not fit "
-                         f"in '{ram_name}' ({ram.length} bytes)")
-    return ram_name, stack, arena
+    if stack + job_stack + arena >= ram.length:
+        raise table.fail("module_arena_bytes", f"stacks + arena ({stack + job_stack + arena} "
+                         f"bytes) do not fit in '{ram_name}' ({ram.length} bytes)")
+    return ram_name, stack, job_stack, arena
 
 
 def load_board(path: Path) -> Board:
@@ -220,7 +224,7 @@ def load_board(path: Path) -> Board:
     cpu = _load_cpu(top.table("cpu"))
     top.used.add("memory")
     memory = _load_memory(path, data.get("memory"))
-    ram_name, stack, arena = _load_firmware_layout(path, top.table("firmware"), memory)
+    ram_name, stack, job_stack, arena = _load_firmware_layout(path, top.table("firmware"), memory)
     qemu = top.table("qemu")
     machine, differences = qemu.get("machine", str), qemu.get("differences", str)
     qemu.check_unknown()
@@ -228,7 +232,7 @@ def load_board(path: Path) -> Board:
     flash = next((r for r in memory if r.name == "flash"), None)
     if flash is None:
         raise BoardError(f"{path}: key 'memory': no region named 'flash'")
-    board = Board(name, description, mcu, cpu, memory, ram_name, stack, arena, machine,
+    board = Board(name, description, mcu, cpu, memory, ram_name, stack, job_stack, arena, machine,
                   differences, path, script)
     _check_linker_script(path, script, flash, board.region(ram_name))
     return board

@@ -58,7 +58,8 @@ def _board_config(board: Board) -> str:
     return (f"/* Generated from {board.path.name} by sim/build.py. */\n"
             f'#define BOARD_NAME "{board.name}"\n'
             f"#define BOARD_CLOCK_HZ {board.cpu.clock_hz}u\n"
-            f"#define BOARD_FPU_KIND {FPU_KINDS[board.cpu.fpu]}u /* enum mod_fpu */\n")
+            f"#define BOARD_FPU_KIND {FPU_KINDS[board.cpu.fpu]}u /* enum mod_fpu */\n"
+            f"#define BOARD_JOB_STACK_BYTES {board.job_stack_bytes}u\n")
 
 
 def _compile_command(board: Board, out_dir: Path, source: Path, obj: Path) -> list[str]:

@@ -86,7 +86,9 @@ class JobTranscript:
     job_id: str
     started: bool = False
     end: Record | None = None
-    fault: Record | None = None
+    fault: Record | None = None      # @fault: a contained fault in the job's code
+    timeout: Record | None = None    # @timeout: where the budget ran out
+    abi: Record | None = None        # @abi: the callee-saved contract it broke
     module: LinkTranscript = field(default_factory=LinkTranscript)
     deps: dict[int, LinkTranscript] = field(default_factory=dict)   # by load order
     stdout: str = ""
@@ -171,6 +173,12 @@ class BootTranscript:
 
     def _on_unresolved(self, record: Record) -> None:
         self.job(record.text("id")).unresolved.append(record.text("name"))
+
+    def _on_timeout(self, record: Record) -> None:
+        self.job(record.text("job")).timeout = record
+
+    def _on_abi(self, record: Record) -> None:
+        self.job(record.text("job")).abi = record
 
     def _on_error(self, record: Record) -> None:
         self.errors.append(record)

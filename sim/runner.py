@@ -74,6 +74,11 @@ class BootOutcome:
             return "lockup", _last_line(stderr) or "QEMU lockup"
         if self.exit.deadline_hit:
             return "hang", "no progress before the host deadline"
+        fault = self.transcript.firmware_fault
+        if fault is not None:
+            return "error", (f"the firmware itself faulted (exception {fault.text('exc')}, "
+                             f"cfsr {fault.text('cfsr')}) while this job ran; see the boot's "
+                             "console")
         if self.transcript.exit is not None:
             return "error", f"firmware exited with status {self.transcript.exit.text('status')}"
         if self.exit.status == 0:
@@ -140,17 +145,29 @@ def _fault_info(record: Record, seen: JobTranscript, job: Job, target: Target) -
                      cfsr=record.int("cfsr"), hfsr=record.int("hfsr"))
 
 
-def _from_end(result: RunResult, end: Record) -> None:
+def _abi_fault(record: Record) -> FaultInfo:
+    return FaultInfo(name="ABI.CALLEE_SAVED", pc=None, lr=None, symbol=None, location=None,
+                     bits=(), address=None, cfsr=0, hfsr=0)
+
+
+def _from_end(result: RunResult, seen: JobTranscript, job: Job, target: Target) -> None:
+    end = seen.end
+    assert end is not None
     status = end.text("status")
-    if status == "ok":
-        result.status = "ok"
-        result.return_value = end.int("ret")
+    if status in ("ok", "fault", "timeout"):
+        result.status = status
         result.timing = {phase: end.optional_int(phase) for phase in TIMING_PHASES}
+    if status == "ok":
+        result.return_value = end.int("ret")
+    elif status == "fault" and seen.fault is not None:
+        result.fault = _fault_info(seen.fault, seen, job, target)
+    elif status == "fault" and seen.abi is not None:
+        result.fault = _abi_fault(seen.abi)
     elif status == "rejected":
         result.status, result.error = "rejected", end.text("error")
     elif status == "nofile":
         result.error = "the firmware could not open the module file"
-    else:
+    elif status not in ("fault", "timeout"):
         result.error = f"the firmware does not know this job: {status}"
 
 
@@ -216,10 +233,7 @@ def _settle(job: Job, seen: JobTranscript, outcome: BootOutcome, target: Target)
                        ok=False, expected=job.expect.as_dict(), stdout=seen.stdout,
                        unresolved=list(seen.unresolved), sizes=job.sizes)
     if seen.end is not None:
-        _from_end(result, seen.end)
-    elif seen.fault is not None:
-        result.status = "fault"
-        result.fault = _fault_info(seen.fault, seen, job, target)
+        _from_end(result, seen, job, target)
     else:
         result.status, why = outcome.ending()
         result.error = why if result.status == "error" else None

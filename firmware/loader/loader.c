@@ -322,7 +322,7 @@ int loader_link(const loader_env *env, loaded_module *module)
 
 /* --- loader_init, loader_find, loader_unload --------------------------------------------- */
 
-int loader_init(const loaded_module *module)
+int loader_init(const loader_env *env, const loaded_module *module)
 {
     const mod_header *h = &module->header;
     uint32_t low = (uint32_t)(uintptr_t)module->base;
@@ -332,7 +332,12 @@ int loader_init(const loaded_module *module)
         if ((target & 1u) == 0u || target - low >= h->text_size) {
             return LOADER_E_STARTUP; /* a constructor pointer that leaves the module's code */
         }
-        ((void (*)(void))(uintptr_t)target)();
+        void (*constructor)(void) = (void (*)(void))(uintptr_t)target;
+        if (env->run_constructor == NULL) {
+            constructor();
+        } else if (env->run_constructor(env->context, constructor) != 0) {
+            return LOADER_E_STARTUP;
+        }
     }
     return LOADER_OK;
 }

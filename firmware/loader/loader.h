@@ -63,6 +63,9 @@ typedef struct {
     uint32_t resident_count;
     /* Called once per import nothing provides, before loader_link fails. */
     void (*report_unresolved)(void *context, const char *name);
+    /* Runs one constructor and returns 0, or non-zero if it did not come back normally (the
+     * firmware runs it as contained job code). NULL: call it directly. */
+    int (*run_constructor)(void *context, void (*constructor)(void));
     void *context;
 } loader_env;
 
@@ -82,7 +85,7 @@ int loader_check_exports(const export_table *table);
 int loader_read(const loader_env *env, loader_arena *arena, loader_source *source,
                 loaded_module *module);
 int loader_link(const loader_env *env, loaded_module *module);
-int loader_init(const loaded_module *module);
+int loader_init(const loader_env *env, const loaded_module *module);
 int loader_find(const loaded_module *module, const char *name, void **address);
 void loader_unload(loader_arena *arena, const loaded_module *module);
 

@@ -40,6 +40,10 @@
 /* CPACR: full access to CP10 and CP11 (the FPU) */
 #define SCB_CPACR_CP10_CP11_FULL    (0xFu << 20)
 
+/* FPU context control (Cortex-M4F): LSPACT says lazy state preservation is pending */
+#define FPU_FPCCR  REG32(0xE000EF34u)
+#define FPU_FPCCR_LSPACT_Msk        (1u << 0)
+
 /* SysTick */
 #define SYSTICK_CTRL  REG32(0xE000E010u)
 #define SYSTICK_LOAD  REG32(0xE000E014u)

@@ -3,54 +3,55 @@
  * on the host in sim/diagnostics.py, with the ARMv7-M reasoning behind it. */
 #include "diag.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* Unmapped on both chips and in QEMU (FSMC bank 1 on parts that have an FSMC, which these do
  * not enable): a read raises a precise BusFault with BFAR valid. */
 #define UNMAPPED_ADDRESS 0x60000000u
 
-typedef int32_t (*diag_fn)(const int32_t args[4]);
-
 /* A clean run: the job path without a fault. Returns the sum of the arguments. */
-__attribute__((noinline)) static int32_t diag_add(const int32_t args[4])
+__attribute__((noinline)) static int32_t diag_add(int32_t a, int32_t b, int32_t c, int32_t d)
 {
-    return args[0] + args[1] + args[2] + args[3];
+    return a + b + c + d;
 }
 
-__attribute__((noinline)) static int32_t diag_unmapped_read(const int32_t args[4])
+__attribute__((noinline)) static int32_t diag_unmapped_read(int32_t a, int32_t b, int32_t c, int32_t d)
 {
-    (void)args;
+    (void)a, (void)b, (void)c, (void)d;
     return *(volatile int32_t *)UNMAPPED_ADDRESS;
 }
 
-__attribute__((noinline)) static int32_t diag_thumb_target(const int32_t args[4])
+__attribute__((noinline)) static int32_t diag_thumb_target(int32_t a, int32_t b, int32_t c, int32_t d)
 {
-    return args[0];
+    (void)b, (void)c, (void)d;
+    return a;
 }
 
 /* Branch to a function with bit 0 clear: the core leaves Thumb state, which ARMv7-M cannot
  * execute, and raises UsageFault INVSTATE at the target. */
-__attribute__((noinline)) static int32_t diag_no_thumb(const int32_t args[4])
+__attribute__((noinline)) static int32_t diag_no_thumb(int32_t a, int32_t b, int32_t c, int32_t d)
 {
     uintptr_t address = (uintptr_t)&diag_thumb_target & ~(uintptr_t)1u;
-    diag_fn arm_state_target = (diag_fn)address;
-    return arm_state_target(args);
+    job_fn arm_state_target = (job_fn)address;
+    return arm_state_target(a, b, c, d);
 }
 
-__attribute__((noinline)) static int32_t diag_undefined(const int32_t args[4])
+__attribute__((noinline)) static int32_t diag_undefined(int32_t a, int32_t b, int32_t c, int32_t d)
 {
-    (void)args;
+    (void)a, (void)b, (void)c, (void)d;
     __asm__ volatile("udf #0");
     return 0;
 }
 
 /* Single-precision add, encoded by hand so the same source assembles for the Cortex-M3:
  *   vmov s0, r0 ; vadd.f32 s0, s0, s0 ; vmov r0, s0
- * Returns the bits of 2 * x for x given as float bits in args[0]. On a core without an FPU
+ * Returns the bits of 2 * x for x given as float bits in a. On a core without an FPU
  * the first instruction raises UsageFault NOCP. */
-__attribute__((noinline)) static int32_t diag_fpu(const int32_t args[4])
+__attribute__((noinline)) static int32_t diag_fpu(int32_t a, int32_t b, int32_t c, int32_t d)
 {
-    register int32_t bits __asm__("r0") = args[0];
+    (void)b, (void)c, (void)d;
+    register int32_t bits __asm__("r0") = a;
     __asm__ volatile(
         ".inst.w 0xee000a10\n" /* vmov s0, r0 */
         ".inst.w 0xee300a00\n" /* vadd.f32 s0, s0, s0 */
@@ -61,15 +62,16 @@ __attribute__((noinline)) static int32_t diag_fpu(const int32_t args[4])
     return bits;
 }
 
-__attribute__((noinline)) static int32_t diag_divide_by_zero(const int32_t args[4])
+__attribute__((noinline)) static int32_t diag_divide_by_zero(int32_t a, int32_t b, int32_t c, int32_t d)
 {
+    (void)b, (void)c, (void)d;
     volatile int32_t zero = 0;
-    return args[0] / zero;
+    return a / zero;
 }
 
 static const struct {
     const char *name;
-    diag_fn run;
+    job_fn run;
 } diagnostics[] = {
     {"add", diag_add},
     {"unmapped_read", diag_unmapped_read},
@@ -79,14 +81,12 @@ static const struct {
     {"divide_by_zero", diag_divide_by_zero},
 };
 
-int diag_run(const char *name, const int32_t args[4], int32_t *result)
+job_fn diag_find(const char *name)
 {
     for (unsigned i = 0; i < sizeof diagnostics / sizeof diagnostics[0]; i++) {
         if (strcmp(diagnostics[i].name, name) == 0) {
-            *result = diagnostics[i].run(args);
-            return 0;
+            return diagnostics[i].run;
         }
     }
-    return -1;
+    return NULL;
 }
-

@@ -3,10 +3,10 @@
 #ifndef DIAG_H
 #define DIAG_H
 
-#include <stdint.h>
+#include "job_call.h"
 
-/* Run diagnostic `name` with up to four arguments. Returns 0 and sets *result, or -1 if there
- * is no diagnostic of that name. A diagnostic that faults does not return. */
-int diag_run(const char *name, const int32_t args[4], int32_t *result);
+/* The diagnostic called `name`, or NULL. It runs as job code (job_call), so its faults are
+ * contained like a module's. */
+job_fn diag_find(const char *name);
 
 #endif

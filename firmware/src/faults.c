@@ -1,12 +1,13 @@
-/* Fault handlers: report what the core recorded, then end the boot.
- * Containment (returning to the job loop) comes with a later issue; until then a fault ends
- * the boot, always with an @fault record first and never a silent hang. */
+/* Fault handlers: report what the core recorded; contain faults in job code (the boot goes on
+ * with the next job) and end the boot on a fault in the firmware's own code. Also the records
+ * for the other ways job code is stopped: an exhausted budget, a broken callee-saved contract. */
 #include "faults.h"
 
 #include <stdint.h>
 
 #include "armv7m.h"
 #include "firmware.h"
+#include "job_call.h"
 #include "records.h"
 #include "semihost.h"
 
@@ -42,23 +43,43 @@ static void report_frame(const exception_frame *frame)
     rec_hex("xpsr", frame->xpsr);
 }
 
-/* Called from fault_entry with the stack the core pushed the frame on and EXC_RETURN. */
-__attribute__((used, noreturn)) void fault_report(const exception_frame *frame, uint32_t exc_return);
-
-void fault_report(const exception_frame *frame, uint32_t exc_return)
+static void report_fault_status(uint32_t cfsr, uint32_t hfsr)
 {
-    uint32_t cfsr = SCB_CFSR;
-    rec_begin("fault");
-    rec_word("job", current_job != 0 ? current_job : "-");
     rec_u32("exc", read_ipsr() & 0x1FFu);
     rec_hex("cfsr", cfsr);
-    rec_hex("hfsr", SCB_HFSR);
+    rec_hex("hfsr", hfsr);
     if (cfsr & SCB_CFSR_MMARVALID_Msk) {
         rec_hex("mmfar", SCB_MMFAR);
     }
     if (cfsr & SCB_CFSR_BFARVALID_Msk) {
         rec_hex("bfar", SCB_BFAR);
     }
+}
+
+__attribute__((noreturn)) static void end_boot(enum firmware_exit_status status)
+{
+    rec_begin("exit");
+    rec_u32("status", status);
+    rec_end();
+    sh_exit(status);
+}
+
+/* Called from fault_entry with the stack the core pushed the frame on and EXC_RETURN. A fault
+ * in job code is contained: the job loop goes on (the returned EXC_RETURN resumes it). A fault
+ * anywhere else is the firmware's own: it is reported as such and ends the boot. */
+__attribute__((used)) uint32_t fault_report(const exception_frame *frame, uint32_t exc_return);
+
+uint32_t fault_report(const exception_frame *frame, uint32_t exc_return)
+{
+    uint32_t cfsr = SCB_CFSR;
+    uint32_t hfsr = SCB_HFSR;
+    int contained = job_call_interrupted(exc_return);
+    rec_begin("fault");
+    rec_word("job", contained && current_job != 0 ? current_job : "-");
+    if (!contained && current_job != 0) {
+        rec_word("during", current_job); /* the firmware failed while this job ran */
+    }
+    report_fault_status(cfsr, hfsr);
     rec_hex("excret", exc_return);
     rec_hex("sp", (uint32_t)frame);
     /* After a stacking error the frame was never written: reading it would only mislead. */
@@ -66,13 +87,39 @@ void fault_report(const exception_frame *frame, uint32_t exc_return)
         report_frame(frame);
     }
     rec_end();
-    rec_begin("exit");
-    rec_u32("status", FW_EXIT_FAULT);
-    rec_end();
-    sh_exit(FW_EXIT_FAULT);
+    if (!contained) {
+        end_boot(FW_EXIT_FAULT);
+    }
+    SCB_CFSR = cfsr; /* write-one-to-clear: the next fault reports only its own bits */
+    SCB_HFSR = hfsr;
+    return job_call_abort(JOB_CALL_FAULTED);
 }
 
-/* Find the stack holding the frame (EXC_RETURN bit 2: 0 = MSP, 1 = PSP) and report. */
+uint32_t faults_report_timeout(const uint32_t *frame)
+{
+    rec_begin("timeout");
+    rec_word("job", current_job != 0 ? current_job : "-");
+    rec_hex("pc", frame[6]);
+    rec_hex("lr", frame[5]);
+    rec_end();
+    return job_call_abort(JOB_CALL_TIMED_OUT);
+}
+
+void faults_report_abi(uint32_t psp_expected, uint32_t psp_after, const uint32_t callee[8])
+{
+    rec_begin("abi");
+    rec_word("job", current_job != 0 ? current_job : "-");
+    rec_hex("sp_expected", psp_expected);
+    rec_hex("sp", psp_after);
+    static const char *const names[8] = {"r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11"};
+    for (int i = 0; i < 8; i++) {
+        rec_hex(names[i], callee[i]);
+    }
+    rec_end();
+}
+
+/* Find the stack holding the frame (EXC_RETURN bit 2: 0 = MSP, 1 = PSP), report, and leave
+ * with the EXC_RETURN fault_report gives back. */
 __attribute__((naked)) static void fault_entry(void)
 {
     __asm__ volatile(
@@ -81,7 +128,10 @@ __attribute__((naked)) static void fault_entry(void)
         "mrseq r0, msp\n"
         "mrsne r0, psp\n"
         "mov r1, lr\n"
-        "b fault_report\n");
+        "push {r4, lr}\n"
+        "bl fault_report\n"
+        "pop {r4, lr}\n"
+        "bx r0\n");
 }
 
 void HardFault_Handler(void) __attribute__((alias("fault_entry")));

@@ -6,7 +6,8 @@
 enum firmware_exit_status {
     FW_EXIT_COMPLETED = 0,   /* every job in the list ran to an @end record */
     FW_EXIT_BAD_JOBLIST = 2, /* no job list, unreadable, or a line the firmware cannot parse */
-    FW_EXIT_FAULT = 3,       /* a fault ended the boot (reported in an @fault record first) */
+    FW_EXIT_FAULT = 3,       /* a fault in the firmware's own code (an @fault record with job=-) */
+    FW_EXIT_CORRUPTED = 4,   /* the firmware's state was damaged by a job (an @integrity record) */
 };
 
 #define FIRMWARE_VERSION "0.1.0"

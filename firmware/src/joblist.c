@@ -162,6 +162,16 @@ static int parse_option(const char *token, job *out, const char **error)
         out->deps[out->dep_count++] = token + 4;
         return 0;
     }
+    if (strncmp(token, "budget=", 7) == 0) {
+        const char *p = token + 7;
+        int32_t budget;
+        if (parse_int(&p, '\0', &budget) < 0 || budget <= 0) {
+            *error = "bad budget (a positive decimal number of ticks, below 2^31)";
+            return -1;
+        }
+        out->budget = (uint32_t)budget;
+        return 0;
+    }
     if (strcmp(token, "abi=tems") == 0) {
         out->abi_tems = 1;
         return 0;
@@ -188,6 +198,7 @@ static int parse_job(job *out, const char **error)
     out->entry = "module_main";
     out->abi_tems = 0;
     out->dep_count = 0;
+    out->budget = 0;
     memset(out->args, 0, sizeof out->args);
     out->arg_count = 0;
     for (int i = 3; i < count; i++) {

@@ -7,6 +7,8 @@
 #include "armv7m.h"
 #include "board_config.h"
 #include "heap.h"
+#include "job_call.h"
+#include "job_outcome.h"
 #include "module_source.h"
 #include "records.h"
 #include "tems.h"
@@ -14,13 +16,13 @@
 
 extern uint8_t __module_arena_start[], __module_arena_end[];
 
-typedef int32_t (*module_entry)(int32_t, int32_t, int32_t, int32_t);
-
 #define CPUID_PARTNO(cpuid) (((cpuid) >> 4) & 0xFFFu)
 
 static loader_arena arena;
 static loader_env env;
 static int exports_status;
+
+static int run_constructor(void *context, void (*constructor)(void));
 
 /* Ticks each phase took; records are printed outside the timed windows. */
 typedef struct {
@@ -57,12 +59,15 @@ int module_jobs_init(void)
 #endif
     env.exports = &firmware_exports;
     env.report_unresolved = report_unresolved;
+    env.run_constructor = run_constructor;
     exports_status = loader_check_exports(&firmware_exports);
     return exports_status;
 }
 
 #define MAIN_MODULE (-1) /* the "dep" of the job's own module in records */
-#define JOB_NOFILE 1      /* positive, so never a loader status: a file could not be opened */
+
+static const job *running_job;    /* for the constructor hook */
+static int constructor_outcome;   /* how the last constructor call ended (job_outcome.h) */
 
 /* The job's modules: its dependencies in load order, then the module itself. Static: five
  * loaded_module records would crowd the small board's stack. */
@@ -82,18 +87,17 @@ static void report_end(const job *j, int status, int dep, int32_t result, const 
 {
     rec_begin("end");
     rec_word("id", j->id);
+    rec_word("status", job_outcome_status(status));
     if (status == LOADER_OK) {
-        rec_word("status", "ok");
         rec_i32("ret", result);
         rec_u64("load", t->load);
         rec_u64("link", t->link);
         rec_u64("init", t->init);
         rec_u64("run", t->run);
-    } else {
-        rec_word("status", status == JOB_NOFILE ? "nofile" : "rejected");
-        if (status != JOB_NOFILE) {
-            rec_word("error", loader_status_name(status));
-        }
+    } else if (status < 0) {
+        rec_word("error", loader_status_name(status));
+    }
+    if (status != LOADER_OK) {
         field_dep(dep);
     }
     rec_end();
@@ -177,16 +181,40 @@ static int load_all(const job *j, phase_times *t, int *dep)
     return load_and_link(j, MAIN_MODULE, j->target, &job_modules.modules[j->dep_count], t);
 }
 
-/* Constructors of every module of the job, dependencies first. */
+static const int32_t no_args[4] = {0, 0, 0, 0};
+
+/* The loader's constructor hook: each constructor is contained job code with the job's budget. */
+static int run_constructor(void *context, void (*constructor)(void))
+{
+    (void)context;
+    int32_t ignored;
+    /* A void(void) function called as job code: under the AAPCS the extra arguments and the
+     * return register are simply unused. */
+    job_fn call = (job_fn)(uintptr_t)constructor;
+    constructor_outcome = job_outcome_of_call(job_call(call, no_args, job_budget(running_job),
+                                                       &ignored));
+    return constructor_outcome;
+}
+
+/* Constructors of every module of the job, dependencies first. A constructor that faulted or
+ * ran out of time ends the job as a fault or a timeout, not a start-up refusal. */
 static int init_all(const job *j)
 {
+    running_job = j;
+    constructor_outcome = LOADER_OK;
     for (unsigned k = 0; k <= j->dep_count; k++) {
-        int status = loader_init(&job_modules.modules[k]);
+        int status = loader_init(&env, &job_modules.modules[k]);
         if (status != LOADER_OK) {
-            return status;
+            return constructor_outcome != LOADER_OK ? constructor_outcome : status;
         }
     }
     return LOADER_OK;
+}
+
+/* Call job code with the job's budget; the outcome as job_outcome.h has it. */
+static int call_job_code(const job *j, job_fn fn, const int32_t args[4], int32_t *result)
+{
+    return job_outcome_of_call(job_call(fn, args, job_budget(j), result));
 }
 
 /* TEMS init: constructors, the ModuleInfo table, then _start(info, START), whose answer 1 is a
@@ -201,9 +229,11 @@ static int tems_start_module(const job *j, tems_start start, tems_module_info **
     if (*info == NULL) {
         return LOADER_E_NO_MEMORY;
     }
-    int answer = start(*info, TEMS_ACTION_START);
-    if (answer == TEMS_OK) {
-        return LOADER_OK;
+    int32_t args[4] = {(int32_t)(uintptr_t)*info, TEMS_ACTION_START, 0, 0};
+    int32_t answer = 0;
+    status = call_job_code(j, (job_fn)(uintptr_t)start, args, &answer);
+    if (status != LOADER_OK || answer == TEMS_OK) {
+        return status;
     }
     return answer == TEMS_SYMBOL_ERROR ? LOADER_E_UNRESOLVED : LOADER_E_STARTUP;
 }
@@ -226,10 +256,11 @@ static int tems_init_and_run(const job *j, const loaded_module *module, phase_ti
     if (status != LOADER_OK) {
         return status;
     }
+    int32_t args[4] = {(int32_t)(uintptr_t)info, TEMS_ACTION_RUN, 0, 0};
     timing_restart();
-    *result = start(info, TEMS_ACTION_RUN);
+    status = call_job_code(j, (job_fn)(uintptr_t)start, args, result);
     t->run = timing_now();
-    return LOADER_OK;
+    return status;
 }
 
 /* The entry is found by name before any of the job's code runs. */
@@ -248,9 +279,9 @@ static int init_and_run(const job *j, const loaded_module *module, phase_times *
         return status;
     }
     timing_restart();
-    *result = ((module_entry)(uintptr_t)entry)(j->args[0], j->args[1], j->args[2], j->args[3]);
+    status = call_job_code(j, (job_fn)(uintptr_t)entry, j->args, result);
     t->run = timing_now();
-    return LOADER_OK;
+    return status;
 }
 
 void module_job_run(const job *j)

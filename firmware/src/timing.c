@@ -1,9 +1,14 @@
 #include "timing.h"
 
 #include "armv7m.h"
+#include "faults.h"
+#include "job_call.h"
 
 static timer_source active_source;
 static volatile uint32_t systick_wraps;
+static uint32_t systick_reload = SYSTICK_LOAD_MAX;
+static uint64_t budget_ticks; /* 0: no budget */
+static uint64_t systick_base; /* SysTick ticks counted before its last (re)start this measurement */
 static uint32_t dwt_high;     /* upper 32 bits of the 64-bit DWT count */
 static uint32_t dwt_last_low;
 
@@ -21,11 +26,12 @@ static int dwt_counts(void)
 
 /* Stop, then start: QEMU keeps the tick phase of a running SysTick across a write to VAL, but
  * starts a stopped one in phase with the instruction that enables it. */
-static void systick_start(void)
+static void systick_start(uint32_t reload)
 {
     SYSTICK_CTRL = 0;
     systick_wraps = 0;
-    SYSTICK_LOAD = SYSTICK_LOAD_MAX;
+    systick_reload = reload;
+    SYSTICK_LOAD = reload;
     SYSTICK_VAL = 0;
     SYSTICK_CTRL = SYSTICK_CTRL_CLKSOURCE_Msk | SYSTICK_CTRL_TICKINT_Msk | SYSTICK_CTRL_ENABLE_Msk;
 }
@@ -33,20 +39,39 @@ static void systick_start(void)
 timer_source timing_init(void)
 {
     active_source = dwt_counts() ? TIMER_DWT : TIMER_SYSTICK;
-    if (active_source == TIMER_SYSTICK) {
-        systick_start();
-    }
+    /* SysTick runs either way: it enforces budgets. */
+    systick_start(SYSTICK_LOAD_MAX);
     return active_source;
 }
+
+static void dwt_restart(void)
+{
+    DWT_CYCCNT = 0;
+    dwt_high = 0;
+    dwt_last_low = 0;
+}
+
+static uint64_t systick_now(void);
 
 void timing_restart(void)
 {
     if (active_source == TIMER_DWT) {
-        DWT_CYCCNT = 0;
-        dwt_high = 0;
-        dwt_last_low = 0;
-    } else {
-        systick_start();
+        dwt_restart();
+    }
+    systick_base = 0;
+    systick_start(SYSTICK_LOAD_MAX);
+}
+
+void timing_set_budget(uint64_t budget)
+{
+    budget_ticks = budget;
+    if (budget != 0u) {
+        /* Wrap exactly when the budget runs out if it fits in SysTick's 24 bits; longer ones
+         * are checked every 2^24 ticks. The restart keeps the measurement going: what SysTick
+         * counted so far moves into systick_base. */
+        uint64_t counted = systick_now();
+        systick_start(budget <= SYSTICK_LOAD_MAX ? (uint32_t)budget - 1u : SYSTICK_LOAD_MAX);
+        systick_base = counted;
     }
 }
 
@@ -55,9 +80,33 @@ const char *timing_source_name(timer_source source)
     return source == TIMER_DWT ? "dwt" : "systick";
 }
 
-void SysTick_Handler(void)
+/* Called from SysTick_Handler's entry with the interrupted frame and EXC_RETURN; returns the
+ * EXC_RETURN to leave with (another one when it stops job code that ran out of budget). */
+__attribute__((used)) uint32_t systick_isr(const uint32_t *frame, uint32_t exc_return);
+
+uint32_t systick_isr(const uint32_t *frame, uint32_t exc_return)
 {
     systick_wraps++;
+    uint64_t elapsed = (uint64_t)systick_wraps * ((uint64_t)systick_reload + 1u); /* since set */
+    if (budget_ticks != 0u && elapsed >= budget_ticks && job_call_interrupted(exc_return)) {
+        budget_ticks = 0;
+        return faults_report_timeout(frame);
+    }
+    return exc_return;
+}
+
+__attribute__((naked)) void SysTick_Handler(void)
+{
+    __asm__ volatile(
+        "tst lr, #4\n"
+        "ite eq\n"
+        "mrseq r0, msp\n"
+        "mrsne r0, psp\n"
+        "mov r1, lr\n"
+        "push {r4, lr}\n"
+        "bl systick_isr\n"
+        "pop {r4, lr}\n"
+        "bx r0\n");
 }
 
 static uint64_t systick_now(void)
@@ -69,8 +118,8 @@ static uint64_t systick_now(void)
         wraps = systick_wraps;
         value = SYSTICK_VAL;
     } while (wraps != systick_wraps);
-    uint64_t per_wrap = (uint64_t)SYSTICK_LOAD_MAX + 1u;
-    return (uint64_t)wraps * per_wrap + (SYSTICK_LOAD_MAX - value);
+    return systick_base + (uint64_t)wraps * ((uint64_t)systick_reload + 1u) +
+           (systick_reload - value);
 }
 
 static uint64_t dwt_now(void)

@@ -20,10 +20,14 @@ const char *timing_source_name(timer_source source);
  * before it in the same boot) would otherwise shift the tick phase by one. */
 void timing_restart(void);
 
-/* Ticks since timing_init or the last timing_restart; monotonic, 64 bits wide. */
+/* Give the job code about to run `budget` ticks from now (0: no budget); restarts the count.
+ * When they run out, SysTick stops the code (job_call.h). */
+void timing_set_budget(uint64_t budget);
+
+/* Ticks since timing_init or the last restart; monotonic, 64 bits wide. */
 uint64_t timing_now(void);
 
-/* SysTick exception handler (wrap counter). */
+/* SysTick exception handler: the wrap counter, and the budget. */
 void SysTick_Handler(void);
 
 #endif

@@ -1,0 +1,34 @@
+/* Calls into job code (module entries, constructors, TEMS _start, diagnostics) with the
+ * firmware protected from what that code does:
+ *  - the code runs in thread mode on its own stack (PSP), so the fault handlers, which run on
+ *    the main stack, still work after it wrecks or overflows its own;
+ *  - a fault or an exhausted time budget in that context is contained: the handler makes the
+ *    exception return into an abort path that unwinds to the job loop (job_call_abort);
+ *  - r4-r11 are loaded with canaries before the call and sp is checked after it, so a module
+ *    that breaks the AAPCS callee-saved contract is caught. */
+#ifndef JOB_CALL_H
+#define JOB_CALL_H
+
+#include <stdint.h>
+
+typedef int32_t (*job_fn)(int32_t, int32_t, int32_t, int32_t);
+
+typedef enum {
+    JOB_CALL_RETURNED = 0,
+    JOB_CALL_FAULTED = 1,    /* a fault handler aborted it (an @fault record says which) */
+    JOB_CALL_TIMED_OUT = 2,  /* the budget ran out (an @timeout record says where) */
+    JOB_CALL_BROKE_ABI = 3,  /* it returned with r4-r11 or sp changed */
+} job_call_status;
+
+/* Call fn(args[0..3]) in job context with a budget in timing ticks (0: none). On
+ * JOB_CALL_RETURNED *result is its return value. */
+job_call_status job_call(job_fn fn, const int32_t args[4], uint64_t budget, int32_t *result);
+
+/* Whether an exception with this EXC_RETURN interrupted job code. */
+int job_call_interrupted(uint32_t exc_return);
+
+/* From a handler that interrupted job code: arrange for the exception return to resume in the
+ * job loop. Returns the EXC_RETURN value the handler must return with. */
+uint32_t job_call_abort(job_call_status why);
+
+#endif
