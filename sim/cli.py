@@ -107,8 +107,8 @@ def _module_job(board: Board, module: Module, everything: list[Module], build_di
     except (BuildError, DependencyError) as error:
         return Job(module.name, "module", "", module.args, expect, build_error=str(error))
     return Job(module.name, "module", str(image.file), module.args, expect, entry=module.entry,
-               abi=module.abi, deps=tuple(str(d.file) for d in deps), elf=image.elf,
-               sizes=image.sizes())
+               abi=module.abi, deps=tuple(str(d.file) for d in deps), budget=module.budget,
+               elf=image.elf, sizes=image.sizes())
 
 
 def _module_jobs(boards: list[Board], selected: list[Module], everything: list[Module],

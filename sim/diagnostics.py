@@ -7,6 +7,8 @@ the ARMv7-M Architecture Reference Manual, not from what the firmware printed:
 - UDF is permanently undefined: UNDEFINSTR;
 - a VFP instruction on a core without an FPU (or with CPACR off) is a coprocessor fault: NOCP;
 - SDIV by zero with CCR.DIV_0_TRP set: DIVBYZERO.
+All run as contained job code except firmware_unmapped_read, which runs in the firmware's own
+context to show that such a fault ends the boot as the firmware's failure.
 """
 
 from __future__ import annotations
@@ -43,4 +45,8 @@ def diagnostic_jobs(board: Board) -> list[Job]:
         Job("diag:undefined", "diag", "undefined", (), _fault("UsageFault.UNDEFINSTR")),
         Job("diag:fpu", "diag", "fpu", (float_bits(fpu_in),), fpu_expect),
         Job("diag:divide_by_zero", "diag", "divide_by_zero", (7,), _fault("UsageFault.DIVBYZERO")),
+        # The same unmapped read in the firmware's own context: the boot ends and the job is an
+        # error naming the firmware, not a fault of the job. Last, so it ends the boot last.
+        Job("diag:firmware_unmapped_read", "diag", "firmware_unmapped_read", (),
+            Expectation(status="error")),
     ]

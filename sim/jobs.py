@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-STATUSES = ("ok", "rejected", "fault", "timeout", "lockup", "hang", "error")
+STATUSES = ("ok", "rejected", "fault", "timeout", "lockup", "reset", "hang", "error")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class Job:
     entry: str | None = None         # module jobs: the entry's name
     abi: str | None = None           # module jobs: "tems" for the TEMS _start protocol
     deps: tuple[str, ...] = ()       # module jobs: resident libraries' files, in load order
+    budget: int | None = None        # ticks each call of its code may take (None: firmware's)
     elf: Path | None = None          # module jobs: the linked module, to name fault addresses
     sizes: dict[str, int] | None = None
     build_error: str | None = None   # the module could not be built: the run is an error
@@ -60,12 +61,14 @@ def joblist_line(job_id: str, job: Job, file_name: str | None = None,
         parts.append(f"abi={job.abi}")
     elif job.entry is not None:
         parts.append(f"entry={job.entry}")
+    if job.budget is not None:
+        parts.append(f"budget={job.budget}")
     if job.args:
         parts.append("args=" + ",".join(str(a) for a in job.args))
     return " ".join(parts)
 
 
 def write_joblist(path: Path, lines: list[str]) -> None:
-    header = ("# id kind target [dep=file]... [entry=name | abi=tems] [args=a,b,c,d]  "
-              "(firmware/src/PROTOCOL.md)")
+    header = ("# id kind target [dep=file]... [entry=name | abi=tems] [budget=ticks] "
+              "[args=a,b,c,d]  (firmware/src/PROTOCOL.md)")
     path.write_text("\n".join([header, *lines]) + "\n")

@@ -16,7 +16,7 @@ from sim.jobs import Expectation
 
 MODULE_FILE = "module.toml"
 SOURCE_SUFFIXES = (".c", ".S")
-EXPECT_STATUSES = ("ok", "rejected", "fault", "timeout")
+EXPECT_STATUSES = ("ok", "rejected", "fault", "timeout", "lockup", "reset")
 ABIS = ("tems",)
 INT32 = (-(1 << 31), (1 << 32) - 1)  # args and returns: int32, or uint32 written as positive
 
@@ -155,8 +155,8 @@ def load_module(folder: Path, boards: set[str]) -> Module:
     if not isinstance(args, list) or len(args) > 4:
         raise check.fail("args", f"expected a list of up to 4 integers, got {args!r}")
     budget = data.get("budget")
-    if budget is not None and (check.integer(budget, "budget") <= 0):
-        raise check.fail("budget", f"must be positive, got {budget}")
+    if budget is not None and not (isinstance(budget, int) and 0 < budget < 1 << 31):
+        raise check.fail("budget", f"must be a positive number of ticks below 2^31, got {budget!r}")
     sources = tuple(sorted(p for p in folder.iterdir() if p.suffix in SOURCE_SUFFIXES))
     if not sources:
         raise SetupError(f"{folder}: no C or assembly sources (*.c, *.S)")

@@ -21,6 +21,8 @@ class FaultInfo:
     lr: int | None
     symbol: str | None
     location: str | None
+    lr_symbol: str | None       # the return address: the caller of what faulted
+    lr_location: str | None
     bits: tuple[str, ...]
     address: int | None
     cfsr: int

@@ -82,7 +82,7 @@ class BootOutcome:
         if self.transcript.exit is not None:
             return "error", f"firmware exited with status {self.transcript.exit.text('status')}"
         if self.exit.status == 0:
-            return "error", "the guest reset the system (QEMU ran with -no-reboot)"
+            return "reset", "the job reset the system (QEMU ran with -no-reboot, so it exited)"
         return "error", f"QEMU ended with status {self.exit.status}: {_last_line(stderr)}"
 
 
@@ -136,18 +136,23 @@ def _fault_info(record: Record, seen: JobTranscript, job: Job, target: Target) -
     decoded = decode_fault(record.int("exc"), record.int("cfsr"), record.int("hfsr"),
                            record.optional_int("mmfar"), record.optional_int("bfar"))
     pc, lr = record.optional_int("pc"), record.optional_int("lr")
-    symbol = location = None
+    name = "ABI.STACK" if record.fields.get("overflow") == "1" else decoded.name
+    symbol = location = lr_symbol = lr_location = None
     if pc is not None:
         elf, address = _fault_elf(seen, job, target, pc)
         symbol, location = elf.symbol(address), elf.location(address)
-    return FaultInfo(name=decoded.name, pc=pc, lr=lr, symbol=symbol, location=location,
+    if lr is not None:  # the caller: where a jump into nowhere came from
+        elf, address = _fault_elf(seen, job, target, lr & ~1)
+        lr_symbol, lr_location = elf.symbol(address), elf.location(address)
+    return FaultInfo(name=name, pc=pc, lr=lr, symbol=symbol, location=location,
+                     lr_symbol=lr_symbol, lr_location=lr_location,
                      bits=decoded.bits, address=decoded.address,
                      cfsr=record.int("cfsr"), hfsr=record.int("hfsr"))
 
 
 def _abi_fault(record: Record) -> FaultInfo:
     return FaultInfo(name="ABI.CALLEE_SAVED", pc=None, lr=None, symbol=None, location=None,
-                     bits=(), address=None, cfsr=0, hfsr=0)
+                     lr_symbol=None, lr_location=None, bits=(), address=None, cfsr=0, hfsr=0)
 
 
 def _from_end(result: RunResult, seen: JobTranscript, job: Job, target: Target) -> None:
@@ -236,7 +241,7 @@ def _settle(job: Job, seen: JobTranscript, outcome: BootOutcome, target: Target)
         _from_end(result, seen, job, target)
     else:
         result.status, why = outcome.ending()
-        result.error = why if result.status == "error" else None
+        result.error = why if result.status in ("error", "reset") else None
     _compare_link(result, job, seen, target)
     return result
 

@@ -79,6 +79,9 @@ static const struct {
     {"undefined", diag_undefined},
     {"fpu", diag_fpu},
     {"divide_by_zero", diag_divide_by_zero},
+    /* Run in the firmware's own context (main.c): proves such a fault ends the boot as the
+     * firmware's failure and is never blamed on a job. */
+    {"firmware_unmapped_read", diag_unmapped_read},
 };
 
 job_fn diag_find(const char *name)

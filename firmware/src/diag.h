@@ -6,7 +6,9 @@
 #include "job_call.h"
 
 /* The diagnostic called `name`, or NULL. It runs as job code (job_call), so its faults are
- * contained like a module's. */
+ * contained like a module's; except those whose name starts with "firmware_", which run in
+ * the firmware's own context. */
+#define DIAG_FIRMWARE_PREFIX "firmware_"
 job_fn diag_find(const char *name);
 
 #endif

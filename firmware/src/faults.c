@@ -80,6 +80,10 @@ uint32_t fault_report(const exception_frame *frame, uint32_t exc_return)
         rec_word("during", current_job); /* the firmware failed while this job ran */
     }
     report_fault_status(cfsr, hfsr);
+    uint32_t address = (cfsr & SCB_CFSR_BFARVALID_Msk) ? SCB_BFAR : SCB_MMFAR;
+    if (contained && job_call_stack_overflow(cfsr, address)) {
+        rec_u32("overflow", 1); /* the job ran past its stack: ABI.STACK */
+    }
     rec_hex("excret", exc_return);
     rec_hex("sp", (uint32_t)frame);
     /* After a stacking error the frame was never written: reading it would only mislead. */

@@ -13,6 +13,7 @@
 #define EXC_RETURN_HANDLER_Msk (1u << 3) /* 1: returning to thread mode */
 #define XPSR_THUMB_Msk (1u << 24)
 #define CALLEE_SAVED_COUNT 8             /* r4-r11 */
+#define OVERFLOW_REACH 256u              /* a write this far below the job stack is an overflow */
 
 /* Read by the assembly below: keep the offsets in step with it. */
 struct job_call_context {
@@ -25,7 +26,8 @@ struct job_call_context {
 
 struct job_call_context job_call_ctx;
 
-static uint64_t job_stack[BOARD_JOB_STACK_BYTES / sizeof(uint64_t)];
+/* First in RAM (boards/sections.ld): an overflow runs off the bottom of RAM and faults. */
+__attribute__((section(".job_stack"))) static uint64_t job_stack[BOARD_JOB_STACK_BYTES / sizeof(uint64_t)];
 static volatile int active;
 static volatile job_call_status abort_reason;
 
@@ -119,6 +121,14 @@ job_call_status job_call(job_fn fn, const int32_t args[4], uint64_t budget, int3
         return JOB_CALL_BROKE_ABI;
     }
     return JOB_CALL_RETURNED;
+}
+
+int job_call_stack_overflow(uint32_t cfsr, uint32_t fault_address)
+{
+    uint32_t bottom = (uint32_t)(uintptr_t)job_stack;
+    int stacking = (cfsr & (SCB_CFSR_STKERR_Msk | SCB_CFSR_MSTKERR_Msk)) != 0u;
+    int valid = (cfsr & (SCB_CFSR_BFARVALID_Msk | SCB_CFSR_MMARVALID_Msk)) != 0u;
+    return stacking || (valid && fault_address < bottom && bottom - fault_address <= OVERFLOW_REACH);
 }
 
 int job_call_interrupted(uint32_t exc_return)

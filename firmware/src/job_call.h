@@ -24,6 +24,10 @@ typedef enum {
  * JOB_CALL_RETURNED *result is its return value. */
 job_call_status job_call(job_fn fn, const int32_t args[4], uint64_t budget, int32_t *result);
 
+/* Whether a fault in job code with these status bits and fault address (BFAR or MMFAR) is the
+ * job stack overflowing: a stacking error, or an access just below the stack's bottom. */
+int job_call_stack_overflow(uint32_t cfsr, uint32_t fault_address);
+
 /* Whether an exception with this EXC_RETURN interrupted job code. */
 int job_call_interrupted(uint32_t exc_return);
 

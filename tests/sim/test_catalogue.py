@@ -28,7 +28,8 @@ def run_module(target: Target, module: Module, build_dir: Path, out: Path,
     image = build_module(target.board, module, build_dir)
     job = Job(module.name, "module", str(image.file), module.args,
               module.expectation(target.board.name), entry=module.entry, abi=module.abi,
-              deps=tuple(str(d.file) for d in deps), elf=image.elf, sizes=image.sizes())
+              deps=tuple(str(d.file) for d in deps), budget=module.budget, elf=image.elf,
+              sizes=image.sizes())
     [(_, result)] = run_batch(target, [job], out / "logs", RunSettings(out_dir=out))
     return result
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from sim import REPO_ROOT
+from sim.boards import load_boards
 from sim.build import FirmwareImage
+from sim.diagnostics import diagnostic_jobs
 
 pytestmark = pytest.mark.qemu
 
@@ -35,7 +37,8 @@ def test_run_writes_reports_and_exits_0(firmware: dict[str, FirmwareImage], tmp_
     catalogue = {p.parent.name for p in (REPO_ROOT / "modules").glob("*/module.toml")}
     assert {r["module"] for r in runs} == catalogue | {r["module"] for r in runs
                                                       if r["module"].startswith("diag:")}
-    assert len(runs) == 2 * (len(catalogue) + 6) and all(run["ok"] for run in runs)
+    diagnostics = len(diagnostic_jobs(load_boards(["stm32vldiscovery"])[0]))
+    assert len(runs) == 2 * (len(catalogue) + diagnostics) and all(run["ok"] for run in runs)
     assert all(RUN_KEYS <= set(run) for run in runs)
     nocp = next(r for r in runs if r["board"] == "stm32vldiscovery" and r["module"] == "diag:fpu")
     assert nocp["fault"]["name"] == "UsageFault.NOCP"

@@ -62,7 +62,8 @@ def _module(tmp_path: Path, toml: str) -> Path:
     ('[build]\ncpu = "cortex-a9"\n', "build.cpu", "expected one of"),
     ('[build]\ncflags = "-O2"\n', "build.cflags", "list of strings"),
     ('[build]\noptimise = true\n', "build.optimise", "unknown key"),
-    ('[expect]\nstatus = "crashed"\n', "expect.status", "expected one of ok, rejected"),
+    ('[expect]\nstatus = "crashed"\n', "expect.status", "expected one of ok, rejected, fault, "
+                                                     "timeout, lockup, reset"),
     ('[expect]\nreturn = "eleven"\n', "expect.return", "32-bit integer"),
     ('[expect]\noutput = "x"\n', "expect.output", "unknown key"),
     ('[expect.stm32f4discovery]\nstatus = "ok"\n', "expect.stm32f4discovery", "no board named"),

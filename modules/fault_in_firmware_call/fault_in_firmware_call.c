@@ -1,0 +1,9 @@
+/* Exercises a fault inside a firmware function the module called (strlen on a bad pointer):
+ * the fault is in firmware code but in the module's call, so it is the module's job that
+ * faults, contained, and the report names strlen in the firmware. */
+#include <string.h>
+
+int module_main(void)
+{
+    return (int)strlen((const char *)0x60000000u);
+}
