@@ -57,7 +57,7 @@ def _module(tmp_path: Path, toml: str) -> Path:
     ("args = [4294967296]\n", "args", "32-bit integer"),
     ("entry = 5\n", "entry", "expected a string"),
     ('abi = "posix"\n', "abi", "expected one of tems"),
-    ("budget = 0\n", "budget", "must be positive"),
+    ("budget = 0\n", "budget", "must be a positive number of ticks"),
     ('depends = "libfoo"\n', "depends", "list of strings"),
     ('[build]\ncpu = "cortex-a9"\n', "build.cpu", "expected one of"),
     ('[build]\ncflags = "-O2"\n', "build.cflags", "list of strings"),
