@@ -34,6 +34,9 @@ from sim.toolchain import GCC
 log = logging.getLogger(__name__)
 
 MODULE_LINKER_SCRIPT = FIRMWARE_DIR / "loader" / "module.ld"
+# Symbols module.ld defines: a module may use them, and they are never imports.
+LINKER_SCRIPT_SYMBOLS = frozenset({"__module_image_start", "__module_init_start",
+                                   "__module_init_end"})
 BASE_CFLAGS = ["-g", "-ffunction-sections", "-fdata-sections", "-fno-common",
                "-fno-unwind-tables", "-fno-asynchronous-unwind-tables", "-Wall", "-Wextra"]
 DEFAULT_OPTIMISATION = "-Os"
@@ -142,7 +145,7 @@ def _compile_and_link(board: Board, module: Module, out: Path) -> dict[str, list
         objects.append(obj)
     defined, needed = _object_symbols(objects)
     target = arch_flags(module_arch(board, module))
-    imports = sorted(needed - _libgcc_symbols(tuple(target)))
+    imports = sorted(needed - _libgcc_symbols(tuple(target)) - LINKER_SCRIPT_SYMBOLS)
     (out / "veneers.S").write_text(veneer_source(imports))
     _run([GCC, *target, "-c", str(out / "veneers.S"), "-o", str(out / "veneers.o")],
          f"assembling {module.name}'s veneers")

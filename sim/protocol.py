@@ -88,6 +88,7 @@ class JobTranscript:
     end: Record | None = None
     fault: Record | None = None      # @fault: a contained fault in the job's code
     timeout: Record | None = None    # @timeout: where the budget ran out
+    integrity: Record | None = None  # @integrity: the firmware state it damaged
     abi: Record | None = None        # @abi: the callee-saved contract it broke
     module: LinkTranscript = field(default_factory=LinkTranscript)
     deps: dict[int, LinkTranscript] = field(default_factory=dict)   # by load order
@@ -176,6 +177,9 @@ class BootTranscript:
 
     def _on_timeout(self, record: Record) -> None:
         self.job(record.text("job")).timeout = record
+
+    def _on_integrity(self, record: Record) -> None:
+        self.job(record.text("job")).integrity = record
 
     def _on_abi(self, record: Record) -> None:
         self.job(record.text("job")).abi = record

@@ -237,7 +237,11 @@ def _settle(job: Job, seen: JobTranscript, outcome: BootOutcome, target: Target)
     result = RunResult(board=target.board.name, module=job.module, boot=0, status="error",
                        ok=False, expected=job.expect.as_dict(), stdout=seen.stdout,
                        unresolved=list(seen.unresolved), sizes=job.sizes)
-    if seen.end is not None:
+    if seen.integrity is not None:
+        result.status = "error"
+        result.error = (f"the job damaged the firmware ({seen.integrity.text('damaged')}); the "
+                        "firmware ended the boot")
+    elif seen.end is not None:
         _from_end(result, seen, job, target)
     else:
         result.status, why = outcome.ending()

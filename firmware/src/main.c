@@ -11,6 +11,7 @@
 #include "faults.h"
 #include "firmware.h"
 #include "job_outcome.h"
+#include "integrity.h"
 #include "joblist.h"
 #include "module_jobs.h"
 #include "records.h"
@@ -104,6 +105,21 @@ static void run_diag_job(const job *j)
     rec_end();
 }
 
+/* After every job: if the job damaged the firmware's state, say so and end the boot, since
+ * nothing the firmware does afterwards could be trusted. */
+static void check_integrity(const job *j)
+{
+    const char *damaged = integrity_check();
+    if (damaged == NULL) {
+        return;
+    }
+    rec_begin("integrity");
+    rec_word("job", j->id);
+    rec_word("damaged", damaged);
+    rec_end();
+    finish(FW_EXIT_CORRUPTED);
+}
+
 static void run_job(const job *j)
 {
     rec_begin("job");
@@ -123,11 +139,13 @@ static void run_job(const job *j)
         rec_word("status", "unknown");
         rec_end();
     }
+    check_integrity(j);
     faults_set_job(0);
 }
 
 int main(void)
 {
+    integrity_init();
     faults_apply_policy();
     timer_source timer = timing_init();
     __asm__ volatile("cpsie i" ::: "memory");

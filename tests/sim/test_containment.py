@@ -1,0 +1,84 @@
+"""Containment: faulting jobs leave the boot running; a job that damages the firmware's own
+state is caught by the checks after it; lockups and resets cost one boot and the batch goes
+on; every job in gives exactly one result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.jobs import Expectation, Job
+from sim.modbuild import build_module
+from sim.modules import Module, load_module
+from sim.runner import RunSettings, Target, run_batch
+
+pytestmark = pytest.mark.qemu
+BOARDS = {"netduinoplus2", "stm32vldiscovery"}
+FAULTING = ["fault_unmapped_read", "fault_undefined_instruction", "fault_thumb_bit_clear",
+            "fault_divide_by_zero", "fault_unaligned_ldm", "fault_execute_system_space",
+            "fault_instruction_fetch", "fault_in_firmware_call", "stack_overflow",
+            "runs_forever", "constructor_faults", "clobbers_callee_saved"]
+
+
+def _job(target: Target, module: Module, build_dir: Path) -> Job:
+    image = build_module(target.board, module, build_dir)
+    return Job(module.name, "module", str(image.file), module.args,
+               module.expectation(target.board.name), entry=module.entry, budget=module.budget,
+               elf=image.elf)
+
+
+@pytest.mark.parametrize("board", sorted(BOARDS))
+def test_one_boot_survives_every_contained_fault(board: str, targets: dict[str, Target],
+                                                 catalogue: dict[str, Module], build_dir: Path,
+                                                 tmp_path: Path) -> None:
+    """Each faulting module twice in a row, then a good one: all in one boot."""
+    target = targets[board]
+    jobs = [_job(target, catalogue[name], build_dir) for name in FAULTING for _ in range(2)]
+    jobs.append(_job(target, catalogue["entry_not_first"], build_dir))
+    results = run_batch(target, jobs, tmp_path / "logs", RunSettings(out_dir=tmp_path))
+    assert {boot for boot, _ in results} == {1}
+    assert [(r.module, r.ok) for _, r in results if not r.ok] == []
+
+
+def test_lockup_and_reset_cost_one_boot_each(targets: dict[str, Target],
+                                             catalogue: dict[str, Module], build_dir: Path,
+                                             tmp_path: Path) -> None:
+    target = targets["netduinoplus2"]
+    names = ["entry_not_first", "lockup_faultmask", "entry_not_first", "requests_reset",
+             "entry_not_first"]
+    results = run_batch(target, [_job(target, catalogue[n], build_dir) for n in names],
+                        tmp_path / "logs", RunSettings(out_dir=tmp_path))
+    assert [(boot, r.status) for boot, r in results] == [
+        (1, "ok"), (1, "lockup"), (2, "ok"), (2, "reset"), (3, "ok")]
+
+
+def test_damage_to_the_firmware_is_caught_after_the_job(targets: dict[str, Target],
+                                                        catalogue: dict[str, Module],
+                                                        build_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "corrupts_arena_canary"
+    folder.mkdir()
+    (folder / "module.c").write_text(
+        "#include <stdint.h>\n"
+        "extern char __module_image_start[];\n"
+        "int module_main(void) { ((volatile uint32_t *)__module_image_start)[-1] = 0; "
+        "return 1; }\n")
+    (folder / "module.toml").write_text('description = "writes just below its image"\n')
+    target = targets["stm32vldiscovery"]
+    bad = _job(target, load_module(folder, BOARDS), tmp_path / "build")
+    good = _job(target, catalogue["entry_not_first"], build_dir)
+    results = run_batch(target, [bad, good], tmp_path / "logs", RunSettings(out_dir=tmp_path))
+    (boot1, damaged), (boot2, after) = results
+    assert damaged.status == "error" and "damaged the firmware (arena_canary)" in damaged.error
+    assert (boot1, boot2, after.status) == (1, 2, "ok")
+
+
+def test_firmware_faults_are_not_blamed_on_the_job(targets: dict[str, Target],
+                                                   tmp_path: Path) -> None:
+    from sim.diagnostics import diagnostic_jobs
+    target = targets["netduinoplus2"]
+    jobs = {j.module: j for j in diagnostic_jobs(target.board)}
+    [(_, result)] = run_batch(target, [jobs["diag:firmware_unmapped_read"]], tmp_path / "logs",
+                              RunSettings(out_dir=tmp_path))
+    assert result.status == "error" and result.fault is None
+    assert "the firmware itself faulted" in result.error
