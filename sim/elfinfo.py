@@ -35,17 +35,21 @@ class ElfInfo:
                      if s["st_info"]["type"] == "STT_FUNC" and s.name}
         return sorted((Function(*f) for f in found), key=lambda f: (f.start, f.name))
 
-    def symbol(self, address: int) -> str | None:
-        """'name+0xoff' for the function holding address, or None."""
+    def function_at(self, address: int) -> Function | None:
         address &= ~1
         starts = [f.start for f in self.functions]
         index = bisect.bisect_right(starts, address) - 1
         if index < 0:
             return None
         function = self.functions[index]
-        if address >= function.start + max(function.size, 1):
+        return function if address < function.start + max(function.size, 1) else None
+
+    def symbol(self, address: int) -> str | None:
+        """'name+0xoff' for the function holding address, or None."""
+        function = self.function_at(address)
+        if function is None:
             return None
-        offset = address - function.start
+        offset = (address & ~1) - function.start
         return f"{function.name}+{offset:#x}" if offset else function.name
 
     @cached_property
@@ -77,7 +81,9 @@ class ElfInfo:
         address &= ~1
         rows = self._line_rows
         index = bisect.bisect_right(rows, (address, "\uffff", 1 << 30)) - 1
-        if index < 0 or self.symbol(address) is None:
+        function = self.function_at(address)
+        # The row must lie in the same function: code without line info (assembly) has none.
+        if index < 0 or function is None or rows[index][0] < function.start:
             return None
         _, name, line = rows[index]
         return f"{name}:{line}"

@@ -100,6 +100,36 @@ def _resolution_across_boards(runs: list[RunResult], boards: list[Board]) -> str
     return tabulate(rows, ["module", *[b.name for b in boards], ""], tablefmt="github")
 
 
+def _fault_place(run: RunResult) -> str | None:
+    """Where it faulted, or, for a jump into nowhere, where the jump came from."""
+    fault = run.fault
+    if fault is None:
+        return None
+    if fault.location or fault.symbol:
+        return fault.location or fault.symbol
+    caller = fault.lr_location or fault.lr_symbol
+    return f"called from {caller}" if caller else None
+
+
+def _fault_cell(run: RunResult) -> str:
+    expected = run.expected.get("fault") or run.expected.get("status", "?")
+    observed = run.fault.name if run.fault else run.status
+    where = _fault_place(run)
+    cell = expected if expected == observed else f"expected {expected}, got **{observed}**"
+    return f"{cell} @ {where}" if where else cell
+
+
+def _fault_matrix(runs: list[RunResult], boards: list[Board]) -> str:
+    """Module x board for every run that was expected to, or did, end abnormally."""
+    abnormal = {"fault", "timeout", "lockup", "reset", "hang"}
+    cells = {(run.module, run.board): run for run in runs}
+    modules = list(dict.fromkeys(run.module for run in runs
+                                 if run.status in abnormal or run.expected.get("status") in abnormal))
+    rows = [[module, *[_fault_cell(cells[(module, b.name)]) if (module, b.name) in cells else ""
+                       for b in boards]] for module in modules]
+    return tabulate(rows, ["module", *[b.name for b in boards]], tablefmt="github")
+
+
 def _missed_section(runs: list[RunResult]) -> list[str]:
     missed = [run for run in runs if not run.ok]
     if not missed:
@@ -126,6 +156,9 @@ def render_summary(runs: list[RunResult], boards: list[Board],
              f"{met} met their expectation, {len(runs) - met} missed.", ""]
     lines += _missed_section(runs)
     lines += ["## Outcomes", "", _matrix(runs, boards), ""]
+    lines += ["## Fault matrix", "",
+              "Expected against observed for runs that fault, time out, lock up or reset, with "
+              "where (file:line, or the function).", "", _fault_matrix(runs, boards), ""]
     lines += ["## Symbol resolution across boards", "",
               "Imports the target resolved out of those the module has, per board.", "",
               _resolution_across_boards(runs, boards), ""]

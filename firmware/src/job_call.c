@@ -78,6 +78,7 @@ __asm__(
     "   movs r0, #0\n"
     "   pop {r4-r11, ip, pc}\n"
     "   .ltorg\n"
+    "   .size job_call_enter, . - job_call_enter\n"
     "   .global job_call_resume\n"
     "   .type job_call_resume, %function\n"
     "   .thumb_func\n"
@@ -91,7 +92,8 @@ __asm__(
     "   mov sp, r2\n"
     "   movs r0, #1\n"
     "   pop {r4-r11, ip, pc}\n"
-    "   .ltorg\n");
+    "   .ltorg\n"
+    "   .size job_call_resume, . - job_call_resume\n");
 
 static int abi_kept(void)
 {

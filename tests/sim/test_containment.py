@@ -82,3 +82,19 @@ def test_firmware_faults_are_not_blamed_on_the_job(targets: dict[str, Target],
                               RunSettings(out_dir=tmp_path))
     assert result.status == "error" and result.fault is None
     assert "the firmware itself faulted" in result.error
+
+
+def test_a_job_that_masks_interrupts_and_spins_hits_the_host_deadline(
+        targets: dict[str, Target], catalogue: dict[str, Module], tmp_path: Path) -> None:
+    """With interrupts off SysTick cannot stop it: the harness's deadline is the backstop."""
+    folder = tmp_path / "spins_with_interrupts_off"
+    folder.mkdir()
+    (folder / "module.c").write_text(
+        'int module_main(void) { __asm__ volatile("cpsid i\\n1: b 1b"); return 0; }\n')
+    (folder / "module.toml").write_text('description = "hangs"\n')
+    target = targets["stm32vldiscovery"]
+    spin = _job(target, load_module(folder, BOARDS), tmp_path / "build")
+    good = _job(target, catalogue["entry_not_first"], tmp_path / "build")
+    settings = RunSettings(out_dir=tmp_path, boot_deadline_s=2.0, job_deadline_s=1.0)
+    (boot1, hung), (boot2, after) = run_batch(target, [spin, good], tmp_path / "logs", settings)
+    assert (boot1, hung.status, boot2, after.status) == (1, "hang", 2, "ok")

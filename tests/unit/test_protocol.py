@@ -75,3 +75,19 @@ def test_other_protocol_version_is_reported() -> None:
     transcript.feed("@boot proto=9 board=x")
     assert transcript.boot is None
     assert "protocol 9" in transcript.malformed[0]
+
+
+def test_containment_records() -> None:
+    transcript = BootTranscript()
+    for line in ["@job id=4 kind=module target=\"4.cmod\"",
+                 "@timeout job=4 pc=0x20001010 lr=0x08000841",
+                 "@end id=4 status=timeout",
+                 "@job id=5 kind=module target=\"5.cmod\"",
+                 "@abi job=5 sp_expected=0x20000400 sp=0x200003f8 r4=0x00000000",
+                 "@end id=5 status=fault",
+                 "@integrity job=5 damaged=arena_canary"]:
+        transcript.feed(line)
+    assert transcript.jobs["4"].timeout is not None and transcript.jobs["4"].end is not None
+    assert transcript.jobs["5"].abi.int("sp") == 0x200003F8
+    assert transcript.jobs["5"].integrity.text("damaged") == "arena_canary"
+    assert not transcript.malformed
