@@ -194,6 +194,9 @@ def _load_firmware_layout(path: Path, table: _Table, memory: tuple[MemoryRegion,
     if job_stack % 8:
         raise table.fail("job_stack_bytes", f"must be a multiple of 8, got {job_stack}")
     arena = _positive(table, "module_arena_bytes")
+    if arena < 256 or arena & (arena - 1):
+        raise table.fail("module_arena_bytes", f"must be a power of two of at least 256 (one MPU "
+                         f"region of 8 subregions), got {arena}")
     table.check_unknown()
     ram = next((r for r in memory if r.name == ram_name), None)
     if ram is None:

@@ -60,7 +60,8 @@ class FirmwareExports:
 @dataclass(frozen=True)
 class ModuleFile:
     """What the oracle needs from a module file: the image, fix-ups, imports and exports."""
-    image: bytes
+    image: bytes                           # text then data, as the packer laid them out
+    text_size: int
     fixups: tuple[int, ...]
     imports: tuple[tuple[str, int], ...]   # (name, slot)
     exports: tuple[tuple[str, int], ...]   # (name, value)
@@ -84,30 +85,49 @@ class ModuleFile:
 
         imports = tuple(named(i) for i in range(import_count))
         exports = tuple(named(import_count + i) for i in range(export_count))
-        return cls(image, tuple(word & 0x0FFFFFFF for word in fixups), imports, exports)
+        return cls(image, text, tuple(word & 0x0FFFFFFF for word in fixups), imports, exports)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the target put a module file: its text and its data."""
+    module: ModuleFile
+    base: int
+    data_base: int
+
+    def address(self, value: int) -> int:
+        """The run-time address of a link-time value (Thumb bit kept)."""
+        offset = value & ~1
+        shift = self.base if offset < self.module.text_size else self.data_base - self.module.text_size
+        return offset + shift + (value & 1)
 
 
 def predict_bindings(exports: FirmwareExports, module: ModuleFile,
-                     residents: tuple[tuple[ModuleFile, int], ...] = ()) -> dict[str, int | None]:
+                     residents: tuple[Placement, ...] = ()) -> dict[str, int | None]:
     """Each import's address, or None where nothing provides it: the firmware's exports first,
-    then each resident module's (module file, load address), in load order."""
+    then each resident module's, in load order."""
     def resolve(name: str) -> int | None:
         if name in exports.addresses:
             return exports.addresses[name]
-        for resident, base in residents:
-            value = dict(resident.exports).get(name)
+        for resident in residents:
+            value = dict(resident.module.exports).get(name)
             if value is not None:
-                return base + value
+                return resident.address(value)
         return None
     return {name: resolve(name) for name, _ in module.imports}
 
 
-def predict_image_crc(module: ModuleFile, base: int, bindings: dict[str, int | None]) -> int:
-    """CRC-32 of the image as linked at base: fix-ups applied, import slots filled."""
+def predict_image_crc(module: ModuleFile, base: int, data_base: int,
+                      bindings: dict[str, int | None]) -> int:
+    """CRC-32 of the text and data as linked with the text at base and the data at data_base
+    (FORMAT.md: a word below text_size moves with the text, any other with the data), import
+    slots filled."""
     image = bytearray(module.image)
+    text_shift, data_shift = base, data_base - module.text_size
     for offset in module.fixups:
         (word,) = struct.unpack_from("<I", image, offset)
-        struct.pack_into("<I", image, offset, (word + base) & 0xFFFFFFFF)
+        shift = text_shift if word < module.text_size else data_shift
+        struct.pack_into("<I", image, offset, (word + shift) & 0xFFFFFFFF)
     for name, slot in module.imports:
         struct.pack_into("<I", image, slot, bindings[name] or 0)
     return zlib.crc32(image)

@@ -47,6 +47,8 @@ R_ARM_NAMES = {
 }
 ABSOLUTE_WORD = {2, 38}  # ABS32, TARGET1 (an ABS32 on arm-none-eabi)
 POSITION_INDEPENDENT = {0, 3, 10, 11, 30, 40, 42, 49, 50, 51, 52, 53, 54, 102, 103}
+TEXT_SEGMENT = (".text",)  # the loader may put data anywhere after the text: PC-relative
+                           # references must stay within one segment
 
 
 class PackError(BuildError):
@@ -109,6 +111,15 @@ def _symbol_label(symbol: Symbol) -> str:
     return symbol.name or "<section symbol>"
 
 
+def _crosses_segments(elf: ELFFile, site_section: str, symbol: Symbol) -> bool:
+    """Whether a PC-relative reference from site_section reaches the other segment."""
+    index = symbol["st_shndx"]
+    if not isinstance(index, int):  # undefined or absolute: in no section
+        return False
+    target = elf.get_section(index).name
+    return (site_section in TEXT_SEGMENT) != (target in TEXT_SEGMENT)
+
+
 def _fixups(elf: ELFFile, sections: dict[str, object]) -> list[int]:
     """Offsets needing the load address added; refuses every relocation it cannot express."""
     loaded = {elf.get_section_index(name): name for name in sections}
@@ -124,6 +135,11 @@ def _fixups(elf: ELFFile, sections: dict[str, object]) -> list[int]:
         for entry in rel.iter_relocations():
             code, symbol = entry["r_info_type"], symbols.get_symbol(entry["r_info_sym"])
             if code in POSITION_INDEPENDENT:
+                if _crosses_segments(elf, target, symbol):
+                    problems.append(f"{_reloc_name(code)} in section {target} at "
+                                    f"{entry['r_offset']:#x} reaches symbol "
+                                    f"'{_symbol_label(symbol)}' in the other segment (text vs "
+                                    "data): the loader places them apart")
                 continue
             if code in ABSOLUTE_WORD:
                 if symbol["st_shndx"] not in ("SHN_ABS", "SHN_UNDEF"):

@@ -159,7 +159,7 @@ class BootTranscript:
         job_id = record.text("job")
         if job_id == "-":
             self.firmware_fault = record
-        else:
+        elif self.job(job_id).fault is None:  # the first fault is the cause; later ones follow
             self.job(job_id).fault = record
 
     def _on_load(self, record: Record) -> None:

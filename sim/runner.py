@@ -18,7 +18,8 @@ from sim.build import FirmwareImage
 from sim.elfinfo import ElfInfo
 from sim.faults import decode_fault
 from sim.jobs import Job, joblist_line, write_joblist
-from sim.oracle import FirmwareExports, ModuleFile, predict_bindings, predict_image_crc
+from sim.oracle import (FirmwareExports, ModuleFile, Placement, predict_bindings,
+                        predict_image_crc)
 from sim.protocol import BootTranscript, JobTranscript, LinkTranscript, Record
 from sim.qemu import QemuExit, QemuSession, qemu_argv, rerun_command
 from sim.results import TIMING_PHASES, FaultInfo, RunResult
@@ -177,7 +178,7 @@ def _from_end(result: RunResult, seen: JobTranscript, job: Job, target: Target) 
 
 
 def _compare_file(module: ModuleFile, link: LinkTranscript, unresolved: list[str],
-                  target: Target, residents: tuple[tuple[ModuleFile, int], ...],
+                  target: Target, residents: tuple[Placement, ...],
                   ) -> tuple[list[dict[str, object]], dict[str, object] | None]:
     """One module file's imports and image CRC, target against the host oracle."""
     assert link.load is not None
@@ -189,7 +190,8 @@ def _compare_file(module: ModuleFile, link: LinkTranscript, unresolved: list[str
                         "ok": bound == predicted})
     crc = None
     if link.linked is not None:
-        predicted_crc = predict_image_crc(module, link.load.int("base"), expected)
+        predicted_crc = predict_image_crc(module, link.load.int("base"), link.load.int("data"),
+                                          expected)
         actual = link.linked.int("crc")
         crc = {"target": actual, "expected": predicted_crc, "ok": actual == predicted_crc}
     return imports, crc
@@ -210,7 +212,7 @@ def _compare_link(result: RunResult, job: Job, seen: JobTranscript, target: Targ
     libraries it loaded first are checked the same way, each against those before it."""
     if job.kind != "module":
         return
-    residents: tuple[tuple[ModuleFile, int], ...] = ()
+    residents: tuple[Placement, ...] = ()
     for index, path in enumerate(job.deps):
         link = seen.deps.get(index)
         if link is None or link.load is None:
@@ -219,7 +221,7 @@ def _compare_link(result: RunResult, job: Job, seen: JobTranscript, target: Targ
         if link.link_ran:
             imports, crc = _compare_file(dep, link, seen.unresolved, target, residents)
             result.link_mismatches += _disagreements(imports, crc, f"dependency {index}: ")
-        residents += ((dep, link.load.int("base")),)
+        residents += (Placement(dep, link.load.int("base"), link.load.int("data")),)
     link = seen.module
     if link.load is None or not (link.link_ran or seen.unresolved):
         return

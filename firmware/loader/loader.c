@@ -8,7 +8,6 @@
 #define FNV_OFFSET_BASIS 0x811C9DC5u
 #define FNV_PRIME 0x01000193u
 #define CRC32_POLYNOMIAL 0xEDB88320u /* IEEE 802.3, reflected (as zlib) */
-#define ARENA_ALIGN 8u
 
 static const char *const status_names[] = {
     "ok", "bad_magic", "bad_version", "bad_crc", "truncated", "bad_header", "bad_arch",
@@ -128,23 +127,38 @@ static int check_header(const loader_env *env, const mod_header *h, uint32_t fil
     return LOADER_OK;
 }
 
+static uint64_t align_up(uint64_t value, uint32_t align)
+{
+    return (value + align - 1u) & ~(uint64_t)(align - 1u);
+}
+
+/* [text | pad to a segment boundary | data | bss | tables], the text on a segment boundary. */
 static int allocate(loader_arena *arena, const mod_header *h, loaded_module *module)
 {
-    uintptr_t top = ((uintptr_t)arena->top + (ARENA_ALIGN - 1u)) & ~(uintptr_t)(ARENA_ALIGN - 1u);
-    uint64_t need = (uint64_t)h->text_size + h->data_size + h->bss_size + tables_size(h);
-    if (top > (uintptr_t)arena->end || need > (uintptr_t)arena->end - top) {
+    uint32_t align = arena->segment_align < 8u ? 8u : arena->segment_align;
+    uint64_t base = align_up((uintptr_t)arena->top, align);
+    uint64_t data = base + align_up(h->text_size, align);
+    uint64_t end = data + h->data_size + h->bss_size + tables_size(h);
+    if (end > (uintptr_t)arena->end) {
         return LOADER_E_NO_MEMORY;
     }
     module->block_start = arena->top;
-    module->base = (uint8_t *)top;
-    arena->top = module->base + need;
+    module->base = (uint8_t *)(uintptr_t)base;
+    module->data = (uint8_t *)(uintptr_t)data;
+    arena->top = (uint8_t *)(uintptr_t)end;
     return LOADER_OK;
+}
+
+uint8_t *loader_address(const loaded_module *module, uint32_t offset)
+{
+    uint32_t text = module->header.text_size;
+    return offset < text ? module->base + offset : module->data + (offset - text);
 }
 
 static void locate_tables(loaded_module *module)
 {
     const mod_header *h = &module->header;
-    uint8_t *tables = module->base + h->text_size + h->data_size + h->bss_size;
+    uint8_t *tables = module->data + h->data_size + h->bss_size;
     module->fixups = (const uint32_t *)(void *)tables;
     module->imports = (const mod_import *)(void *)(tables + 4u * h->fixup_count);
     module->exports = (const mod_export *)(const void *)(module->imports + h->import_count);
@@ -154,16 +168,18 @@ static void locate_tables(loaded_module *module)
 static int read_body(loader_source *source, loaded_module *module)
 {
     const mod_header *h = &module->header;
-    uint32_t image = h->text_size + h->data_size;
-    if (source->read(source, sizeof(mod_header), module->base, image) != 0 ||
-        source->read(source, sizeof(mod_header) + image, (void *)module->fixups,
+    uint32_t at = sizeof(mod_header);
+    if (source->read(source, at, module->base, h->text_size) != 0 ||
+        source->read(source, at + h->text_size, module->data, h->data_size) != 0 ||
+        source->read(source, at + h->text_size + h->data_size, (void *)module->fixups,
                      tables_size(h)) != 0) {
         return LOADER_E_TRUNCATED;
     }
     mod_header zeroed = *h;
     zeroed.crc32 = 0;
     uint32_t crc = loader_crc32(0, &zeroed, sizeof zeroed);
-    crc = loader_crc32(crc, module->base, image);
+    crc = loader_crc32(crc, module->base, h->text_size);
+    crc = loader_crc32(crc, module->data, h->data_size);
     crc = loader_crc32(crc, module->fixups, tables_size(h));
     return crc == h->crc32 ? LOADER_OK : LOADER_E_BAD_CRC;
 }
@@ -226,7 +242,7 @@ int loader_read(const loader_env *env, loader_arena *arena, loader_source *sourc
         return status;
     }
     const mod_header *h = &module->header;
-    memset(module->base + h->text_size + h->data_size, 0, h->bss_size);
+    memset(module->data + h->data_size, 0, h->bss_size);
     return LOADER_OK;
 }
 
@@ -258,7 +274,7 @@ static void *module_export(const loaded_module *module, uint32_t hash, const cha
     for (uint32_t i = 0; i < module->header.export_count; i++) {
         const mod_export *exp = &module->exports[i];
         if (exp->name_hash == hash && strcmp(module->strings + exp->name, name) == 0) {
-            return module->base + exp->value;
+            return loader_address(module, exp->value & ~1u) + (exp->value & 1u);
         }
     }
     return NULL;
@@ -280,14 +296,18 @@ static const void *resolve(const loader_env *env, uint32_t hash, const char *nam
     return NULL;
 }
 
+/* Each word holds a link-time address (text from 0, data from text_size); make it the run-time
+ * one. Thumb bits ride along: text addresses move by the text's base. */
 static void apply_fixups(const loaded_module *module)
 {
-    uint32_t base = (uint32_t)(uintptr_t)module->base;
+    uint32_t text = module->header.text_size;
+    uint32_t text_shift = (uint32_t)(uintptr_t)module->base;
+    uint32_t data_shift = (uint32_t)(uintptr_t)module->data - text;
     for (uint32_t i = 0; i < module->header.fixup_count; i++) {
-        uint8_t *site = module->base + MOD_FIXUP_OFFSET(module->fixups[i]);
+        uint8_t *site = loader_address(module, MOD_FIXUP_OFFSET(module->fixups[i]));
         uint32_t word;
         memcpy(&word, site, sizeof word); /* the site may be unaligned */
-        word += base;
+        word += word < text ? text_shift : data_shift;
         memcpy(site, &word, sizeof word);
     }
 }
@@ -306,7 +326,7 @@ static int bind_imports(const loader_env *env, const loaded_module *module)
             }
             continue;
         }
-        *(const void **)(void *)(module->base + imp->slot) = address;
+        *(const void **)(void *)loader_address(module, imp->slot) = address;
     }
     return missing == 0 ? LOADER_OK : LOADER_E_UNRESOLVED;
 }
@@ -328,7 +348,7 @@ int loader_init(const loader_env *env, const loaded_module *module)
     uint32_t low = (uint32_t)(uintptr_t)module->base;
     for (uint32_t i = 0; i < h->init_count; i++) {
         uint32_t target;
-        memcpy(&target, module->base + h->init_offset + 4u * i, sizeof target);
+        memcpy(&target, loader_address(module, h->init_offset + 4u * i), sizeof target);
         if ((target & 1u) == 0u || target - low >= h->text_size) {
             return LOADER_E_STARTUP; /* a constructor pointer that leaves the module's code */
         }

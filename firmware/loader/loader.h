@@ -44,11 +44,14 @@ typedef struct loader_source {
     uint32_t size;
 } loader_source;
 
-/* A bump allocator: modules are loaded and unloaded last-in, first-out within a job. */
+/* A bump allocator: modules are loaded and unloaded last-in, first-out within a job. Each
+ * module's code starts on a segment_align boundary and its data on the next one after the
+ * code, so a memory protection unit with that granule can make code executable and data not. */
 typedef struct {
     uint8_t *start;
     uint8_t *end;
     uint8_t *top;
+    uint32_t segment_align;        /* a power of two, at least 8 */
 } loader_arena;
 
 struct loaded_module;
@@ -71,7 +74,8 @@ typedef struct {
 
 typedef struct loaded_module {
     mod_header header;
-    uint8_t *base;                 /* text, then data, then bss */
+    uint8_t *base;                 /* text (code, read-only data, constructors) */
+    uint8_t *data;                 /* data then bss, at the first segment boundary after text */
     const uint32_t *fixups;
     const mod_import *imports;
     const mod_export *exports;
@@ -88,6 +92,10 @@ int loader_link(const loader_env *env, loaded_module *module);
 int loader_init(const loader_env *env, const loaded_module *module);
 int loader_find(const loaded_module *module, const char *name, void **address);
 void loader_unload(loader_arena *arena, const loaded_module *module);
+
+/* Where the module's link-time offset (as the packer laid it out: text, then data at
+ * text_size) is at run time. */
+uint8_t *loader_address(const loaded_module *module, uint32_t offset);
 
 uint32_t loader_name_hash(const char *name);
 uint32_t loader_crc32(uint32_t crc, const void *data, uint32_t len);

@@ -24,6 +24,9 @@
 #define SCB_CCR_DIV_0_TRP_Msk       (1u << 4)
 #define SCB_CCR_STKALIGN_Msk        (1u << 9)
 
+#define SCB_SHCSR_USGFAULTPENDED_Msk (1u << 12)
+#define SCB_SHCSR_MEMFAULTPENDED_Msk (1u << 13)
+#define SCB_SHCSR_BUSFAULTPENDED_Msk (1u << 14)
 #define SCB_SHCSR_MEMFAULTENA_Msk   (1u << 16)
 #define SCB_SHCSR_BUSFAULTENA_Msk   (1u << 17)
 #define SCB_SHCSR_USGFAULTENA_Msk   (1u << 18)
@@ -32,6 +35,8 @@
 #define SCB_AIRCR_SYSRESETREQ_Msk   (1u << 2)
 
 /* CFSR = UFSR[31:16] | BFSR[15:8] | MMFSR[7:0] */
+#define SCB_CFSR_IACCVIOL_Msk       (1u << 0)
+#define SCB_CFSR_DACCVIOL_Msk       (1u << 1)
 #define SCB_CFSR_MMARVALID_Msk      (1u << 7)
 #define SCB_CFSR_MSTKERR_Msk        (1u << 4)
 #define SCB_CFSR_BFARVALID_Msk      (1u << 15)
@@ -43,6 +48,24 @@
 /* FPU context control (Cortex-M4F): LSPACT says lazy state preservation is pending */
 #define FPU_FPCCR  REG32(0xE000EF34u)
 #define FPU_FPCCR_LSPACT_Msk        (1u << 0)
+
+/* Memory protection unit (PMSAv7) */
+#define MPU_CTRL  REG32(0xE000ED94u)
+#define MPU_RNR   REG32(0xE000ED98u)
+#define MPU_RBAR  REG32(0xE000ED9Cu)
+#define MPU_RASR  REG32(0xE000EDA0u)
+
+#define MPU_CTRL_ENABLE_Msk         (1u << 0)
+#define MPU_CTRL_PRIVDEFENA_Msk     (1u << 2)  /* default map for privileged accesses */
+#define MPU_RASR_ENABLE_Msk         (1u << 0)
+#define MPU_RASR_SIZE_Pos           1u
+#define MPU_RASR_SRD_Pos            8u         /* subregion disable bits */
+#define MPU_RASR_B_Msk              (1u << 16)
+#define MPU_RASR_C_Msk              (1u << 17)
+#define MPU_RASR_S_Msk              (1u << 18)
+#define MPU_RASR_AP_NONE            (0u << 24)
+#define MPU_RASR_AP_FULL            (3u << 24)
+#define MPU_RASR_XN_Msk             (1u << 28)
 
 /* SysTick */
 #define SYSTICK_CTRL  REG32(0xE000E010u)

@@ -96,6 +96,10 @@ uint32_t fault_report(const exception_frame *frame, uint32_t exc_return)
     }
     SCB_CFSR = cfsr; /* write-one-to-clear: the next fault reports only its own bits */
     SCB_HFSR = hfsr;
+    /* A fault raised while this one was being taken (stacking onto an overflowed stack) is
+     * part of the same event: drop it rather than report it against the next job. */
+    SCB_SHCSR &= ~(SCB_SHCSR_MEMFAULTPENDED_Msk | SCB_SHCSR_BUSFAULTPENDED_Msk |
+                   SCB_SHCSR_USGFAULTPENDED_Msk);
     return job_call_abort(JOB_CALL_FAULTED);
 }
 

@@ -6,6 +6,7 @@
 #include "armv7m.h"
 #include "board_config.h" /* BOARD_JOB_STACK_BYTES */
 #include "faults.h"
+#include "mpu.h"
 #include "timing.h"
 
 #define EXC_RETURN_THREAD_PSP 0xFFFFFFFDu /* thread mode, process stack, basic frame */
@@ -127,10 +128,12 @@ job_call_status job_call(job_fn fn, const int32_t args[4], uint64_t budget, int3
 
 int job_call_stack_overflow(uint32_t cfsr, uint32_t fault_address)
 {
-    uint32_t bottom = (uint32_t)(uintptr_t)job_stack;
+    /* The MPU guard is the stack's lowest bytes; below it is the end of RAM. */
+    uint32_t guard_top = (uint32_t)(uintptr_t)job_stack + MPU_STACK_GUARD_BYTES;
     int stacking = (cfsr & (SCB_CFSR_STKERR_Msk | SCB_CFSR_MSTKERR_Msk)) != 0u;
     int valid = (cfsr & (SCB_CFSR_BFARVALID_Msk | SCB_CFSR_MMARVALID_Msk)) != 0u;
-    return stacking || (valid && fault_address < bottom && bottom - fault_address <= OVERFLOW_REACH);
+    return stacking ||
+           (valid && fault_address < guard_top && guard_top - fault_address <= OVERFLOW_REACH);
 }
 
 int job_call_interrupted(uint32_t exc_return)

@@ -14,6 +14,7 @@
 #include "integrity.h"
 #include "joblist.h"
 #include "module_jobs.h"
+#include "mpu.h"
 #include "records.h"
 #include "semihost.h"
 #include "timing.h"
@@ -147,6 +148,7 @@ int main(void)
 {
     integrity_init();
     faults_apply_policy();
+    mpu_init();
     timer_source timer = timing_init();
     __asm__ volatile("cpsie i" ::: "memory");
     report_boot(timer, module_jobs_init());

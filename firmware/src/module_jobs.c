@@ -10,6 +10,7 @@
 #include "job_call.h"
 #include "job_outcome.h"
 #include "module_source.h"
+#include "mpu.h"
 #include "records.h"
 #include "tems.h"
 #include "timing.h"
@@ -51,6 +52,7 @@ int module_jobs_init(void)
 {
     arena.start = arena.top = __module_arena_start;
     arena.end = __module_arena_end;
+    arena.segment_align = mpu_segment_bytes();
     env.core = running_core();
 #if defined(__ARM_FP)
     env.fpu = BOARD_FPU_KIND; /* the FPU this firmware enabled at reset */
@@ -110,6 +112,7 @@ static void report_load(const job *j, int dep, const loaded_module *module)
     rec_word("id", j->id);
     field_dep(dep);
     rec_hex("base", (uint32_t)(uintptr_t)module->base);
+    rec_hex("data", (uint32_t)(uintptr_t)module->data);
     rec_u32("bytes", (uint32_t)(arena.top - module->base));
     rec_end();
 }
@@ -123,7 +126,7 @@ static void report_linked(const job *j, int dep, const loaded_module *module, in
     for (uint32_t i = 0; i < h->import_count; i++) {
         const mod_import *imp = &module->imports[i];
         uint32_t address;
-        memcpy(&address, module->base + imp->slot, sizeof address);
+        memcpy(&address, loader_address(module, imp->slot), sizeof address);
         rec_begin("bind");
         rec_word("id", j->id);
         field_dep(dep);
@@ -135,7 +138,8 @@ static void report_linked(const job *j, int dep, const loaded_module *module, in
         rec_begin("linked");
         rec_word("id", j->id);
         field_dep(dep);
-        rec_hex("crc", loader_crc32(0, module->base, h->text_size + h->data_size));
+        uint32_t crc = loader_crc32(0, module->base, h->text_size);
+        rec_hex("crc", loader_crc32(crc, module->data, h->data_size));
         rec_end();
     }
 }
@@ -284,6 +288,16 @@ static int init_and_run(const job *j, const loaded_module *module, phase_times *
     return status;
 }
 
+/* Only the code of the job's own modules is executable, and only while the job runs. */
+static void allow_job_code(const job *j, unsigned loaded)
+{
+    (void)j;
+    for (unsigned k = 0; k < loaded; k++) {
+        const loaded_module *module = &job_modules.modules[k];
+        mpu_allow_code(module->base, (uint32_t)(module->data - module->base));
+    }
+}
+
 void module_job_run(const job *j)
 {
     if (exports_status != LOADER_OK) {
@@ -296,12 +310,14 @@ void module_job_run(const job *j)
     int dep = MAIN_MODULE;
     uint8_t *mark = arena.top;
     int status = load_all(j, &t, &dep);
+    allow_job_code(j, status == LOADER_OK ? j->dep_count + 1u : 0u);
     if (status == LOADER_OK) {
         const loaded_module *module = &job_modules.modules[j->dep_count];
         heap_reset(arena.top, arena.end); /* above every module of the job */
         status = j->abi_tems ? tems_init_and_run(j, module, &t, &result)
                              : init_and_run(j, module, &t, &result);
     }
+    mpu_forbid_code();
     arena.top = mark; /* unload the module and its dependencies: the arena is last-in first-out */
     report_end(j, status, dep, result, &t);
 }

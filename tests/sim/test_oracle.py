@@ -48,13 +48,16 @@ def test_prediction_follows_the_format(targets: dict[str, Target], catalogue: di
     bindings = predict_bindings(target.exports, module)
     malloc = next(f for f in target.elf.functions if f.name == "malloc")
     assert bindings["malloc"] == malloc.start | 1
-    base = 0x20001000
+    base, data_base = 0x20001000, 0x20001400
+    text = image.packed.text_size
     linked = bytearray(image.file.read_bytes()[56:56 + len(module.image)])
     for offset in image.packed.fixups:
-        struct.pack_into("<I", linked, offset, struct.unpack_from("<I", linked, offset)[0] + base)
+        (word,) = struct.unpack_from("<I", linked, offset)
+        moved = word + base if word < text else word - text + data_base
+        struct.pack_into("<I", linked, offset, moved)
     for name, slot in image.packed.imports:
         struct.pack_into("<I", linked, slot, bindings[name])
-    assert predict_image_crc(module, base, bindings) == zlib.crc32(linked)
+    assert predict_image_crc(module, base, data_base, bindings) == zlib.crc32(linked)
 
 
 def _seen(job_id: str, lines: list[str]) -> JobTranscript:
@@ -77,7 +80,7 @@ def test_a_wrong_binding_or_crc_is_a_mismatch(targets: dict[str, Target],
     job = Job("tail_calls", "module", str(image.file), (), Expectation())
     [(name, _)] = image.packed.imports
     right = target.exports.addresses[name]
-    seen = _seen("0", ["@load id=0 base=0x20000a00 bytes=512",
+    seen = _seen("0", ["@load id=0 base=0x20000a00 data=0x20000c00 bytes=512",
                        f"@bind id=0 name={name} addr={right + 4:#010x}",
                        "@linked id=0 crc=0x12345678"])
     result = RunResult("stm32vldiscovery", "tail_calls", 1, "ok", True, {})

@@ -147,3 +147,18 @@ def test_tems_module_may_not_import(m3: Board, tmp_path: Path) -> None:
 def test_tems_entry_is_start(m3: Board, catalogue: dict[str, Module], build_dir: Path) -> None:
     image = _build(m3, catalogue["tems_protocol"], build_dir)
     assert ElfInfo(image.elf).symbol(image.packed.entry & ~1) == "_start"
+
+
+def test_pc_relative_reference_across_segments_is_refused(m3: Board, tmp_path: Path) -> None:
+    """The loader puts data on its own MPU segment, so text cannot reach it PC-relatively."""
+    folder = tmp_path / "cross"
+    folder.mkdir()
+    (folder / "cross.S").write_text(
+        ".syntax unified\n.thumb\n.data\ncounter: .word 7\n.text\n.global module_main\n"
+        ".type module_main, %function\n.thumb_func\nmodule_main:\n movs r0, #0\n bx lr\n"
+        ".balign 4\n.word counter - .\n")
+    (folder / "module.toml").write_text("")
+    module = load_module(folder, BOARDS)
+    with pytest.raises(PackError, match=r"R_ARM_REL32 in section .text at 0x\w+ reaches symbol "
+                                        r"'.*' in the other segment"):
+        _build(m3, module, tmp_path / "build")
