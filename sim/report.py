@@ -175,3 +175,44 @@ def render_summary(runs: list[RunResult], boards: list[Board],
 
 def write_summary(path: Path, text: str) -> None:
     path.write_text(text)
+
+
+ABNORMAL = ("fault", "timeout", "lockup", "reset", "hang")
+
+
+def _where(address: int | None, symbol: str | None, location: str | None) -> str:
+    if address is None:
+        return "not recorded"
+    named = ", ".join(part for part in (symbol, location) if part)
+    return f"`{address:#010x}`" + (f" = {named}" if named else "")
+
+
+def _fault_entry(run: RunResult) -> list[str]:
+    expected = _expected_text(run)
+    verdict = "as expected" if run.ok else f"**missed**: {'; '.join(run.mismatches)}"
+    lines = [f"## {run.board} / {run.module}: {run.fault.name if run.fault else run.status}", "",
+             f"- outcome: {run.status}; expected {expected}; {verdict}"]
+    if run.fault is not None:
+        fault = run.fault
+        address = f"; fault address `{fault.address:#010x}`" if fault.address is not None else ""
+        lines += [f"- status bits: {', '.join(fault.bits) or 'none'} (CFSR `{fault.cfsr:#010x}`, "
+                  f"HFSR `{fault.hfsr:#010x}`){address}",
+                  f"- pc: {_where(fault.pc, fault.symbol, fault.location)}",
+                  f"- lr: {_where(fault.lr, fault.lr_symbol, fault.lr_location)}"]
+    if run.error:
+        lines.append(f"- {run.error}")
+    lines.append(f"- boot {run.boot}, log `{run.log}`")
+    return lines + [""]
+
+
+def render_fault_report(runs: list[RunResult]) -> str:
+    """reports/faults.md: every run that ended abnormally or was expected to, in detail."""
+    chosen = [run for run in runs
+              if run.status in ABNORMAL or run.expected.get("status") in ABNORMAL]
+    lines = ["# Fault report", "",
+             f"{len(chosen)} runs faulted, timed out, locked up, reset or hung (or were expected "
+             "to). pc and lr are mapped to function+offset and file:line in the module's ELF, or "
+             "the firmware's when they point there.", ""]
+    for run in chosen:
+        lines += _fault_entry(run)
+    return "\n".join(lines)

@@ -46,7 +46,10 @@ def test_run_writes_reports_and_exits_0(firmware: dict[str, FirmwareImage], tmp_
     assert "## netduinoplus2" in summary and "## stm32vldiscovery" in summary
     assert f"{len(runs)} met their expectation, 0 missed" in summary
     for run in runs:
-        assert (tmp_path / run["log"] / "command.sh").is_file()
+        assert run["log"] is None or (tmp_path / run["log"] / "command.sh").is_file()
+    faults = (tmp_path / "faults.md").read_text()
+    assert "## stm32vldiscovery / jump_into_data: MemManage.IACCVIOL" in faults
+    assert "jump_into_data.c:" in faults
 
 
 def test_batch_1_gives_the_same_results_as_one_batch(firmware: dict[str, FirmwareImage],
