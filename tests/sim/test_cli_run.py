@@ -48,8 +48,8 @@ def test_run_writes_reports_and_exits_0(firmware: dict[str, FirmwareImage], tmp_
     for run in runs:
         assert run["log"] is None or (tmp_path / run["log"] / "command.sh").is_file()
     faults = (tmp_path / "faults.md").read_text()
-    assert "## stm32vldiscovery / jump_into_data: MemManage.IACCVIOL" in faults
-    assert "jump_into_data.c:" in faults
+    assert "## stm32vldiscovery / fault_unmapped_read: BusFault.PRECISERR" in faults
+    assert "= module_main+0x" in faults and "fault_unmapped_read.c:6" in faults
 
 
 def test_batch_1_gives_the_same_results_as_one_batch(firmware: dict[str, FirmwareImage],
