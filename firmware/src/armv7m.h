@@ -92,6 +92,20 @@ enum {
     EXC_USAGEFAULT = 6,
 };
 
+/* The body of a naked exception handler that calls `uint32_t handler(void *frame, uint32_t
+ * exc_return)` with the stacked frame (on MSP or PSP, as EXC_RETURN bit 2 says) and leaves with
+ * the EXC_RETURN the handler returns (the same one, or another that resumes elsewhere). */
+#define EXCEPTION_ENTRY_ASM(handler) \
+    "tst lr, #4\n"                 \
+    "ite eq\n"                     \
+    "mrseq r0, msp\n"              \
+    "mrsne r0, psp\n"              \
+    "mov r1, lr\n"                 \
+    "push {r4, lr}\n"              \
+    "bl " #handler "\n"            \
+    "pop {r4, lr}\n"               \
+    "bx r0\n"
+
 static inline void dsb(void) { __asm__ volatile("dsb" ::: "memory"); }
 static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
 

@@ -130,16 +130,7 @@ void faults_report_abi(uint32_t psp_expected, uint32_t psp_after, const uint32_t
  * with the EXC_RETURN fault_report gives back. */
 __attribute__((naked)) static void fault_entry(void)
 {
-    __asm__ volatile(
-        "tst lr, #4\n"
-        "ite eq\n"
-        "mrseq r0, msp\n"
-        "mrsne r0, psp\n"
-        "mov r1, lr\n"
-        "push {r4, lr}\n"
-        "bl fault_report\n"
-        "pop {r4, lr}\n"
-        "bx r0\n");
+    __asm__ volatile(EXCEPTION_ENTRY_ASM(fault_report));
 }
 
 void HardFault_Handler(void) __attribute__((alias("fault_entry")));

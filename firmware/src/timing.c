@@ -97,16 +97,7 @@ uint32_t systick_isr(const uint32_t *frame, uint32_t exc_return)
 
 __attribute__((naked)) void SysTick_Handler(void)
 {
-    __asm__ volatile(
-        "tst lr, #4\n"
-        "ite eq\n"
-        "mrseq r0, msp\n"
-        "mrsne r0, psp\n"
-        "mov r1, lr\n"
-        "push {r4, lr}\n"
-        "bl systick_isr\n"
-        "pop {r4, lr}\n"
-        "bx r0\n");
+    __asm__ volatile(EXCEPTION_ENTRY_ASM(systick_isr));
 }
 
 static uint64_t systick_now(void)
