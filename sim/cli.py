@@ -21,7 +21,7 @@ from sim.modbuild import build_module
 from sim.modules import (DependencyError, Module, check_dependency_cycles, discover_modules,
                          load_order)
 from sim.footprint import firmware_footprint
-from sim.report import render_fault_report, render_summary, write_summary
+from sim.report import render_fault_report, render_summary, write_report
 from sim.results import RunResult, current_commit, results_document, write_results
 from sim.runner import RunSettings, Target, run_matrix
 from sim.toolchain import check_tools, install_missing_tools
@@ -156,8 +156,8 @@ def _write_reports(out_dir: Path, runs: list[RunResult], boards: list[Board],
     footprints = {t.board.name: firmware_footprint(t.image, t.board) for t in targets}
     commit = current_commit()
     write_results(out_dir / "results.json", results_document(runs, footprints, commit))
-    write_summary(out_dir / "summary.md", render_summary(runs, boards, footprints, commit))
-    write_summary(out_dir / "faults.md", render_fault_report(runs))
+    write_report(out_dir / "summary.md", render_summary(runs, boards, footprints, commit))
+    write_report(out_dir / "faults.md", render_fault_report(runs))
 
 
 def command_run(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""reports/summary.md: tables for a person, made with tabulate from the same runs as results.json."""
+"""The reports for a person, from the same runs as results.json: summary.md (tables, made with
+tabulate) and faults.md (a section per abnormal run)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from tabulate import tabulate
 
 from sim.boards import Board
 from sim.results import TIMING_UNIT, RunResult
+
 
 def _expected_text(run: RunResult) -> str:
     expected = dict(run.expected)
@@ -173,7 +175,7 @@ def render_summary(runs: list[RunResult], boards: list[Board],
     return "\n".join(lines)
 
 
-def write_summary(path: Path, text: str) -> None:
+def write_report(path: Path, text: str) -> None:
     path.write_text(text)
 
 

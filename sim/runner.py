@@ -1,7 +1,9 @@
 """Runs jobs on QEMU: batches of jobs per boot, boots in parallel, one result per job.
 
-A boot that ends early (a fault, until faults are contained; a lockup; a hang) is followed by a
-new boot that resumes at the next job, so every job in gives exactly one result out. Each boot
+Faults in job code are contained by the firmware, so a boot normally runs its whole batch. A
+boot that ends early (a lockup, a reset, a hang, a fault in the firmware's own code, firmware
+state a job damaged) is followed by a new boot that resumes at the next job, so every job in
+gives exactly one result out. Each boot
 keeps its job list, console, QEMU stderr and a command to rerun it by hand in its log folder.
 """
 
