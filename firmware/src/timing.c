@@ -109,8 +109,12 @@ static uint64_t systick_now(void)
         wraps = systick_wraps;
         value = SYSTICK_VAL;
     } while (wraps != systick_wraps);
-    return systick_base + (uint64_t)wraps * ((uint64_t)systick_reload + 1u) +
-           (systick_reload - value);
+    /* After a start VAL reads 0 until the first tick loads it; it then counts down from the
+     * reload value and reaches 0 again at the tick that raises the wrap interrupt. So k ticks
+     * in: wraps = k / period and VAL = (period - k % period) % period. */
+    uint64_t period = (uint64_t)systick_reload + 1u;
+    uint64_t into_period = value == 0u ? 0u : period - value;
+    return systick_base + (uint64_t)wraps * period + into_period;
 }
 
 static uint64_t dwt_now(void)
