@@ -24,6 +24,7 @@ from sim.footprint import firmware_footprint
 from sim.report import render_fault_report, render_summary, write_report
 from sim.results import RunResult, current_commit, results_document, write_results
 from sim.runner import RunSettings, Target, run_matrix
+from sim.timing import DEFAULT_BUDGET_INSTRUCTIONS, instructions_to_ticks
 from sim.toolchain import check_tools, install_missing_tools
 
 log = logging.getLogger("sim")
@@ -97,6 +98,11 @@ def _select(jobs: list[Job], only: list[str] | None) -> list[Job]:
     return [job for job in jobs if not only or job.module in only]
 
 
+def budget_ticks(module: Module, board: Board) -> int:
+    """The module's budget (instructions; default DEFAULT_BUDGET_INSTRUCTIONS) in SysTick ticks."""
+    return instructions_to_ticks(module.budget or DEFAULT_BUDGET_INSTRUCTIONS, board.cpu.clock_hz)
+
+
 def _module_job(board: Board, module: Module, everything: list[Module], build_dir: Path) -> Job:
     """Build the module and its dependencies for the board; a failure becomes a job that
     reports it."""
@@ -107,8 +113,8 @@ def _module_job(board: Board, module: Module, everything: list[Module], build_di
     except (BuildError, DependencyError) as error:
         return Job(module.name, "module", "", module.args, expect, build_error=str(error))
     return Job(module.name, "module", str(image.file), module.args, expect, entry=module.entry,
-               abi=module.abi, deps=tuple(str(d.file) for d in deps), budget=module.budget,
-               elf=image.elf, sizes=image.sizes())
+               abi=module.abi, deps=tuple(str(d.file) for d in deps),
+               budget=budget_ticks(module, board), elf=image.elf, sizes=image.sizes())
 
 
 def _module_jobs(boards: list[Board], selected: list[Module], everything: list[Module],

@@ -19,14 +19,16 @@ from typing import Iterator, Sequence
 
 import pexpect
 
+from sim.timing import ICOUNT_SHIFT
 from sim.toolchain import QEMU
 
 log = logging.getLogger(__name__)
 
 # Instruction counting makes the guest's clocks a function of the instructions executed, so
-# SysTick readings are the same on every run and every machine. sleep=off: an idle guest
-# advances virtual time instead of waiting in real time.
-ICOUNT = "shift=0,align=off,sleep=off"
+# SysTick readings are the same on every run and every machine; with 64 ns an instruction the
+# host can turn ticks back into exact instruction counts (sim/timing.py). sleep=off: an idle
+# guest advances virtual time instead of waiting in real time.
+ICOUNT = f"shift={ICOUNT_SHIFT},align=off,sleep=off"
 CONSOLE_CHARDEV = "semihosting"
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from tabulate import tabulate
 
 from sim.boards import Board
-from sim.results import TIMING_UNIT, RunResult
+from sim.results import RunResult
+from sim.timing import TIMING_UNIT
 
 
 def _expected_text(run: RunResult) -> str:
@@ -168,7 +169,7 @@ def render_summary(runs: list[RunResult], boards: list[Board],
         board_runs = [run for run in runs if run.board == board.name]
         lines += [f"## {board.name}", "", f"{board.description}; QEMU machine "
                   f"`{board.qemu_machine}`; float ABI {board.cpu.float_abi}. Times in "
-                  f"{TIMING_UNIT} ticks at {board.cpu.clock_hz // 1_000_000} MHz.", "",
+                  f"{TIMING_UNIT}.", "",
                   _board_table(board_runs), "", f"### {board.name}: symbol resolution, target "
                   "against host oracle", "", _resolution_table(board_runs), ""]
     lines += ["## Firmware footprint", "", _footprint_table(footprints), ""]

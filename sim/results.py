@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from sim import REPO_ROOT
+from sim.timing import TIMING_UNIT
 
 SCHEMA_VERSION = 1
-TIMING_UNIT = "systick"  # SysTick ticks at the board's core clock, under QEMU -icount
 
 
 @dataclass(frozen=True)

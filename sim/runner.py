@@ -25,6 +25,7 @@ from sim.oracle import (FirmwareExports, ModuleFile, Placement, predict_bindings
 from sim.protocol import BootTranscript, JobTranscript, LinkTranscript, Record
 from sim.qemu import QemuExit, QemuSession, qemu_argv, rerun_command
 from sim.results import TIMING_PHASES, FaultInfo, RunResult
+from sim.timing import ticks_to_instructions
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,10 @@ def _from_end(result: RunResult, seen: JobTranscript, job: Job, target: Target) 
     status = end.text("status")
     if status in ("ok", "fault", "timeout"):
         result.status = status
-        result.timing = {phase: end.optional_int(phase) for phase in TIMING_PHASES}
+        clock = target.board.cpu.clock_hz
+        ticks = {phase: end.optional_int(phase) for phase in TIMING_PHASES}
+        result.timing = {phase: None if t is None else ticks_to_instructions(t, clock)
+                         for phase, t in ticks.items()}
     if status == "ok":
         result.return_value = end.int("ret")
     elif status == "fault" and seen.fault is not None:

@@ -2,7 +2,7 @@
 
 #include "board_config.h"
 
-#define DEFAULT_BUDGET_TICKS (BOARD_CLOCK_HZ / 100u) /* 10 ms of the core clock */
+#define DEFAULT_BUDGET_TICKS (BOARD_CLOCK_HZ / 10u) /* 100 ms of virtual time */
 
 int job_outcome_of_call(job_call_status status)
 {

@@ -18,7 +18,8 @@ int job_outcome_of_call(job_call_status status);
 /* The @end record's status word for an outcome: ok, rejected, nofile, fault, timeout. */
 const char *job_outcome_status(int outcome);
 
-/* The job's budget in ticks: its budget= option, or 10 ms of the core clock. */
+/* The job's budget in ticks: its budget= option, or 100 ms of virtual time (the host always
+ * passes one: module.toml's budget, or its default, converted from instructions). */
 uint64_t job_budget(const job *j);
 
 #endif

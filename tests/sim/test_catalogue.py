@@ -3,11 +3,13 @@ over the cores), against the expectation in its module.toml."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from sim import MODULES_DIR
+from sim.cli import budget_ticks
 from sim.modbuild import build_module
 from sim.modules import Module, load_order
 from sim.results import RunResult
@@ -28,8 +30,8 @@ def run_module(target: Target, module: Module, build_dir: Path, out: Path,
     image = build_module(target.board, module, build_dir)
     job = Job(module.name, "module", str(image.file), module.args,
               module.expectation(target.board.name), entry=module.entry, abi=module.abi,
-              deps=tuple(str(d.file) for d in deps), budget=module.budget, elf=image.elf,
-              sizes=image.sizes())
+              deps=tuple(str(d.file) for d in deps), budget=budget_ticks(module, target.board),
+              elf=image.elf, sizes=image.sizes())
     [(_, result)] = run_batch(target, [job], out / "logs", RunSettings(out_dir=out))
     return result
 
@@ -87,3 +89,14 @@ def test_a_board_only_export_resolves_there_and_is_named_elsewhere(
     assert (f405.status, f405.unresolved) == ("ok", [])
     assert (f100.status, f100.error, f100.unresolved) == ("rejected", "unresolved",
                                                           ["strstr", "strtol"])
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_timing_counts_instructions_exactly(board: str, targets: dict[str, Target],
+                                            catalogue: dict[str, Module], build_dir: Path,
+                                            tmp_path: Path) -> None:
+    """counted_loop runs 2 instructions a pass: 2000 more passes, exactly 4000 more."""
+    loop = catalogue["counted_loop"]
+    runs = [run_module(targets[board], dataclasses.replace(loop, args=(passes,)), build_dir,
+                       tmp_path / str(passes)) for passes in (1000, 3000)]
+    assert runs[1].timing["run"] - runs[0].timing["run"] == 4000

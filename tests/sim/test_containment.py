@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.jobs import Job
+from sim.cli import budget_ticks
 from sim.modbuild import build_module
 from sim.modules import Module, load_module
 from sim.runner import RunSettings, Target, run_batch
@@ -24,8 +25,8 @@ FAULTING = ["fault_unmapped_read", "fault_undefined_instruction", "fault_thumb_b
 def _job(target: Target, module: Module, build_dir: Path) -> Job:
     image = build_module(target.board, module, build_dir)
     return Job(module.name, "module", str(image.file), module.args,
-               module.expectation(target.board.name), entry=module.entry, budget=module.budget,
-               elf=image.elf)
+               module.expectation(target.board.name), entry=module.entry,
+               budget=budget_ticks(module, target.board), elf=image.elf)
 
 
 @pytest.mark.parametrize("board", sorted(BOARDS))

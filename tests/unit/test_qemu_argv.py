@@ -17,7 +17,7 @@ def test_machine_kernel_and_icount() -> None:
     assert argv[0] == "qemu-system-arm"
     assert _option(argv, "-M") == "netduinoplus2"
     assert _option(argv, "-kernel") == "/fw/firmware.elf"
-    assert _option(argv, "-icount") == ICOUNT == "shift=0,align=off,sleep=off"
+    assert _option(argv, "-icount") == ICOUNT == "shift=6,align=off,sleep=off"
     assert "-no-reboot" in argv and "-nodefaults" in argv
 
 
