@@ -29,7 +29,7 @@ class FaultInfo:
     hfsr: int
 
 
-TIMING_PHASES = ("load", "link", "init", "run")
+TIMING_PHASES = ("load", "link", "init", "run", "unload")
 
 
 @dataclass

@@ -27,7 +27,7 @@ static int run_constructor(void *context, void (*constructor)(void));
 
 /* Ticks each phase took; records are printed outside the timed windows. */
 typedef struct {
-    uint64_t load, link, init, run;
+    uint64_t load, link, init, run, unload;
 } phase_times;
 
 static uint8_t running_core(void)
@@ -96,6 +96,7 @@ static void report_end(const job *j, int status, int dep, int32_t result, const 
         rec_u64("link", t->link);
         rec_u64("init", t->init);
         rec_u64("run", t->run);
+        rec_u64("unload", t->unload);
     } else if (status < 0) {
         rec_word("error", loader_status_name(status));
     }
@@ -305,7 +306,7 @@ void module_job_run(const job *j)
         return;
     }
     env.context = (void *)(uintptr_t)j->id;
-    phase_times t = {0, 0, 0, 0};
+    phase_times t = {0, 0, 0, 0, 0};
     int32_t result = 0;
     int dep = MAIN_MODULE;
     uint8_t *mark = arena.top;
@@ -317,7 +318,9 @@ void module_job_run(const job *j)
         status = j->abi_tems ? tems_init_and_run(j, module, &t, &result)
                              : init_and_run(j, module, &t, &result);
     }
+    timing_restart();
     mpu_forbid_code();
     arena.top = mark; /* unload the module and its dependencies: the arena is last-in first-out */
+    t.unload = timing_now();
     report_end(j, status, dep, result, &t);
 }
