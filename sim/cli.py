@@ -21,7 +21,9 @@ from sim.modbuild import build_module
 from sim.modules import (DependencyError, Module, check_dependency_cycles, discover_modules,
                          load_order)
 from sim.footprint import firmware_footprint
-from sim.report import render_fault_report, render_summary, write_report
+from sim.baseline import (BASELINE_FILE, Change, compare, read_baseline, tracked_figures,
+                          write_baseline)
+from sim.report import baseline_table, render_fault_report, render_summary, write_report
 from sim.results import RunResult, current_commit, results_document, write_results
 from sim.runner import RunSettings, Target, run_matrix
 from sim.timing import DEFAULT_BUDGET_INSTRUCTIONS, instructions_to_ticks
@@ -54,6 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log each step")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the module x board matrix and write reports")
+    _add_run_options(run)
+    baseline = commands.add_parser("baseline", help="rewrite the performance baseline")
+    baseline.add_argument("--update", action="store_true", help="run the matrix and write "
+                          "its figures to the baseline file")
+    _add_run_options(baseline)
+    commands.add_parser("setup", help="install the host tools that are missing (needs root)")
+    commands.add_parser("boards", help="list the boards")
+    return parser
+
+
+def _add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--board", action="append", help="a board from boards/ (repeatable; "
                      "default every board)")
     run.add_argument("--modules", action="append", type=Path, help="a folder of module folders "
@@ -71,9 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="where firmware is built (default build/)")
     run.add_argument("--boards-dir", type=Path, default=BOARDS_DIR,
                      help="the folder of board files (default boards/)")
-    commands.add_parser("setup", help="install the host tools that are missing (needs root)")
-    commands.add_parser("boards", help="list the boards")
-    return parser
+    run.add_argument("--baseline", type=Path, default=BASELINE_FILE,
+                     help="the performance baseline (default reports/baseline.json)")
 
 
 def _targets(boards: list[Board], prebuilt: list[tuple[str, Path]], build_dir: Path) -> list[Target]:
@@ -158,19 +170,23 @@ def _fresh_out_dir(out: Path) -> Path:
 
 
 def _write_reports(out_dir: Path, runs: list[RunResult], boards: list[Board],
-                   targets: list[Target]) -> None:
+                   targets: list[Target], baseline: Path) -> tuple[dict, list[Change] | None]:
+    """Write the reports; return results.json's document and the changes against the
+    baseline (None without one)."""
     footprints = {t.board.name: firmware_footprint(t.image, t.board) for t in targets}
     commit = current_commit()
-    write_results(out_dir / "results.json", results_document(runs, footprints, commit))
-    write_report(out_dir / "summary.md", render_summary(runs, boards, footprints, commit))
+    document = results_document(runs, footprints, commit)
+    before = read_baseline(baseline)
+    changes = None if before is None else compare(before, tracked_figures(document))
+    write_results(out_dir / "results.json", document)
+    write_report(out_dir / "summary.md", render_summary(runs, boards, footprints, commit, changes))
     write_report(out_dir / "faults.md", render_fault_report(runs))
+    return document, changes
 
 
-def command_run(args: argparse.Namespace) -> int:
-    boards, targets, jobs_for = _plan(args)
-    out_dir = _fresh_out_dir(args.out)
-    runs = run_matrix(targets, jobs_for, RunSettings(out_dir, args.batch, args.jobs))
-    _write_reports(out_dir, runs, boards, targets)
+def _print_outcome(runs: list[RunResult], out_dir: Path, changes: list[Change] | None) -> bool:
+    """Print what a person needs to see; True when everything met its expectation and no
+    figure regressed."""
     missed = [run for run in runs if not run.ok]
     print(f"{len(runs)} runs, {len(runs) - len(missed)} met their expectation, "
           f"{len(missed)} missed; reports in {out_dir}")
@@ -178,7 +194,36 @@ def command_run(args: argparse.Namespace) -> int:
         where = run.log or "never booted"
         reason = f" ({run.error.splitlines()[0]})" if run.status == "error" and run.error else ""
         print(f"  MISSED {run.board}/{run.module}: {'; '.join(run.mismatches)}{reason} [{where}]")
-    return EXIT_MISSED if missed else EXIT_OK
+    regressed = [c for c in changes or [] if c.regressed]
+    if changes:
+        print(f"against the baseline: {len(changes)} figures changed, {len(regressed)} regressed")
+        print(baseline_table(changes))
+    return not missed and not regressed
+
+
+def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict]:
+    boards, targets, jobs_for = _plan(args)
+    out_dir = _fresh_out_dir(args.out)
+    runs = run_matrix(targets, jobs_for, RunSettings(out_dir, args.batch, args.jobs))
+    document, changes = _write_reports(out_dir, runs, boards, targets, args.baseline)
+    return _print_outcome(runs, out_dir, changes), document
+
+
+def command_run(args: argparse.Namespace) -> int:
+    passed, _ = _run_matrix(args)
+    return EXIT_OK if passed else EXIT_MISSED
+
+
+def command_baseline(args: argparse.Namespace) -> int:
+    """--update: run the matrix and write its figures as the new baseline."""
+    if not args.update:
+        raise SetupError("baseline: say --update to rewrite reports/baseline.json on purpose")
+    passed, document = _run_matrix(args)
+    if not passed and any(not run["ok"] for run in document["runs"]):
+        raise SetupError("baseline --update: some runs missed their expectation; fix them first")
+    write_baseline(args.baseline, document)
+    print(f"wrote {args.baseline}: {len(tracked_figures(document))} figures")
+    return EXIT_OK
 
 
 def command_setup(args: argparse.Namespace) -> int:
@@ -198,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(name)s: %(message)s")
-    handler = {"run": command_run, "setup": command_setup, "boards": command_boards}
+    handler = {"run": command_run, "baseline": command_baseline, "setup": command_setup,
+               "boards": command_boards}
     try:
         return handler[args.command](args)
     except SetupError as error:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from sim.baseline import Change
 from sim.boards import Board
 from sim.results import TIMING_PHASES, RunResult
 from sim.timing import TIMING_UNIT
@@ -133,6 +134,25 @@ def _fault_matrix(runs: list[RunResult], boards: list[Board]) -> str:
     return tabulate(rows, ["module", *[b.name for b in boards]], tablefmt="github")
 
 
+def baseline_table(changes: list[Change]) -> str:
+    rows = [[c.figure, c.before, c.after, f"{c.percent:+.2f}%",
+             "**REGRESSED**" if c.regressed else ("better" if c.after < c.before else "within")]
+            for c in changes]
+    return tabulate(rows, ["figure", "baseline", "now", "change", "verdict"], tablefmt="github")
+
+
+def _baseline_section(changes: list[Change] | None) -> list[str]:
+    if changes is None:
+        return ["## Against the baseline", "", "No baseline (reports/baseline.json); "
+                "`python -m sim baseline --update` writes one.", ""]
+    if not changes:
+        return ["## Against the baseline", "", "Every tracked figure equals the baseline.", ""]
+    regressed = sum(c.regressed for c in changes)
+    return ["## Against the baseline", "",
+            f"{len(changes)} tracked figures changed, {regressed} past their threshold.", "",
+            baseline_table(changes), ""]
+
+
 def _missed_section(runs: list[RunResult]) -> list[str]:
     missed = [run for run in runs if not run.ok]
     if not missed:
@@ -152,7 +172,8 @@ def _footprint_table(footprints: dict[str, dict[str, int | None]]) -> str:
 
 
 def render_summary(runs: list[RunResult], boards: list[Board],
-                   footprints: dict[str, dict[str, int]], commit: str | None) -> str:
+                   footprints: dict[str, dict[str, int | None]], commit: str | None,
+                   changes: list[Change] | None = None) -> str:
     met = sum(run.ok for run in runs)
     lines = ["# Simulation summary", "",
              f"commit `{commit or 'unknown'}`: {len(runs)} runs on {len(boards)} boards, "
@@ -173,6 +194,7 @@ def render_summary(runs: list[RunResult], boards: list[Board],
                   _board_table(board_runs), "", f"### {board.name}: symbol resolution, target "
                   "against host oracle", "", _resolution_table(board_runs), ""]
     lines += ["## Firmware footprint", "", _footprint_table(footprints), ""]
+    lines += _baseline_section(changes)
     return "\n".join(lines)
 
 

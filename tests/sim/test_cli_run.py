@@ -140,3 +140,24 @@ def test_dependency_cycle_exits_2_and_missing_dependency_is_an_error_run(
     assert done.returncode == 1
     [run] = json.loads((tmp_path / "out2" / "results.json").read_text())["runs"]
     assert run["status"] == "error" and "no module 'libgone'" in run["error"]
+
+
+def test_a_regression_past_its_threshold_exits_1(firmware: dict[str, FirmwareImage],
+                                                 tmp_path: Path) -> None:
+    build_dir = firmware["netduinoplus2"].elf.parent.parent
+    args = ["--only", "entry_not_first", "--board", "stm32vldiscovery", "--build-dir",
+            str(build_dir)]
+    baseline = tmp_path / "baseline.json"
+    done = _sim("baseline", "--update", "--baseline", str(baseline), "--out",
+                str(tmp_path / "b"), *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    same = _sim("run", "--baseline", str(baseline), "--out", str(tmp_path / "same"), *args)
+    assert same.returncode == 0 and "REGRESSED" not in same.stdout
+    document = json.loads(baseline.read_text())
+    figure = "stm32vldiscovery/entry_not_first/timing.load"
+    document["figures"][figure] = int(document["figures"][figure] / 1.02)  # 2% faster before
+    baseline.write_text(json.dumps(document))
+    slower = _sim("run", "--baseline", str(baseline), "--out", str(tmp_path / "slower"), *args)
+    assert slower.returncode == 1
+    assert f"| {figure}" in slower.stdout and "**REGRESSED**" in slower.stdout
+    assert "**REGRESSED**" in (tmp_path / "slower" / "summary.md").read_text()

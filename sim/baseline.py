@@ -1,0 +1,81 @@
+"""Performance regression tracking against reports/baseline.json.
+
+Tracked figures, all deterministic: each ok run's phase timings (instructions) and module
+sizes (bytes), and each board's firmware footprint. A figure regresses when it grows by more
+than its threshold over the baseline; `python -m sim baseline --update` rewrites the baseline
+on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim import REPORTS_DIR
+
+BASELINE_FILE = REPORTS_DIR / "baseline.json"
+BASELINE_SCHEMA = 1
+# Relative growth allowed before a figure counts as a regression. The figures are exact, so
+# these can be tight: 1% of a 10,000-instruction phase is 100 instructions, never noise.
+THRESHOLDS = {"timing": 0.01, "sizes": 0.01, "footprint": 0.01}
+FOOTPRINT_FIGURES = ("loader_bytes", "flash_bytes", "ram_bytes")
+
+
+def tracked_figures(document: dict[str, Any]) -> dict[str, int]:
+    """{"<board>/<module>/timing.run": 123, "<board>/footprint.loader_bytes": 1846, ...}"""
+    figures: dict[str, int] = {}
+    for run in document["runs"]:
+        prefix = f"{run['board']}/{run['module']}"
+        if run["status"] == "ok":
+            for phase, value in run["timing"].items():
+                if isinstance(value, int):
+                    figures[f"{prefix}/timing.{phase}"] = value
+        for name, value in (run.get("sizes") or {}).items():
+            figures[f"{prefix}/sizes.{name}"] = value
+    for board, footprint in document["footprint"].items():
+        for name in FOOTPRINT_FIGURES:
+            if footprint.get(name) is not None:
+                figures[f"{board}/footprint.{name}"] = footprint[name]
+    return figures
+
+
+def baseline_document(results: dict[str, Any]) -> dict[str, Any]:
+    return {"schema": BASELINE_SCHEMA, "commit": results.get("commit"),
+            "thresholds": THRESHOLDS, "figures": dict(sorted(tracked_figures(results).items()))}
+
+
+def write_baseline(path: Path, results: dict[str, Any]) -> None:
+    path.write_text(json.dumps(baseline_document(results), indent=1) + "\n")
+
+
+def read_baseline(path: Path) -> dict[str, int] | None:
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text())["figures"]
+
+
+@dataclass(frozen=True)
+class Change:
+    figure: str
+    before: int
+    after: int
+
+    @property
+    def kind(self) -> str:
+        return self.figure.rsplit("/", 1)[-1].split(".", 1)[0]
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * (self.after - self.before) / self.before if self.before else float("inf")
+
+    @property
+    def regressed(self) -> bool:
+        return self.after > self.before * (1 + THRESHOLDS[self.kind])
+
+
+def compare(baseline: dict[str, int], current: dict[str, int]) -> list[Change]:
+    """Every figure both have that changed, in name order."""
+    return [Change(name, baseline[name], current[name]) for name in sorted(current)
+            if name in baseline and baseline[name] != current[name]]
