@@ -19,6 +19,10 @@ from sim.boards import Board
 from sim.jobs import Expectation, Job
 
 
+# Calls made by diag:import_call_direct, and by modules/bench_import_calls (its args).
+VENEER_BENCH_CALLS = 1000
+
+
 def float_bits(value: float) -> int:
     """The IEEE-754 single-precision bits of value, as the signed int32 the firmware returns."""
     return struct.unpack("<i", struct.pack("<f", value))[0]
@@ -45,6 +49,9 @@ def diagnostic_jobs(board: Board) -> list[Job]:
         Job("diag:undefined", "diag", "undefined", (), _fault("UsageFault.UNDEFINSTR")),
         Job("diag:fpu", "diag", "fpu", (float_bits(fpu_in),), fpu_expect),
         Job("diag:divide_by_zero", "diag", "divide_by_zero", (7,), _fault("UsageFault.DIVBYZERO")),
+        # The baseline for the veneer's cost: bench_import_calls makes the same calls through it.
+        Job("diag:import_call_direct", "diag", "import_call_direct", (VENEER_BENCH_CALLS,),
+            Expectation(return_value=VENEER_BENCH_CALLS * (VENEER_BENCH_CALLS + 1) // 2)),
         # The same unmapped read in the firmware's own context: the boot ends and the job is an
         # error naming the firmware, not a fault of the job. Last, so it ends the boot last.
         Job("diag:firmware_unmapped_read", "diag", "firmware_unmapped_read", (),

@@ -52,8 +52,10 @@ class ModuleImage:
     packed: PackedModule
 
     def sizes(self) -> dict[str, int]:
+        """Bytes of the file and its parts, and the counts of what the loader must process."""
         return {"file": len(self.packed.data), "text": self.packed.text_size,
-                "data": self.packed.data_size, "bss": self.packed.bss_size}
+                "data": self.packed.data_size, "bss": self.packed.bss_size,
+                "fixups": len(self.packed.fixups), "imports": len(self.packed.imports)}
 
 
 def module_arch(board: Board, module: Module) -> Arch:

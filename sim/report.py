@@ -9,6 +9,7 @@ from tabulate import tabulate
 
 from sim.baseline import Change
 from sim.boards import Board
+from sim.diagnostics import VENEER_BENCH_CALLS
 from sim.results import TIMING_PHASES, RunResult
 from sim.timing import TIMING_UNIT
 
@@ -153,6 +154,48 @@ def _baseline_section(changes: list[Change] | None) -> list[str]:
             baseline_table(changes), ""]
 
 
+def _per_unit(slow: RunResult | None, fast: RunResult | None, phase: str,
+              units: int | None) -> str:
+    """(slow - fast) instructions in phase, per unit of work; '—' without both runs."""
+    if slow is None or fast is None or not units or slow.status != "ok" or fast.status != "ok":
+        return "—"
+    return f"{(slow.timing[phase] - fast.timing[phase]) / units:.2f}"
+
+
+def _count(run: RunResult | None, name: str) -> int | None:
+    if run is None or run.sizes is None:
+        return None
+    return run.sizes[name]
+
+
+def _median(values: list[float]) -> float | None:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else None
+
+
+def _benchmarks(runs: list[RunResult], boards: list[Board]) -> str:
+    """The on-target figures the benchmark modules exist for, per board."""
+    rows = []
+    for board in boards:
+        by = {run.module: run for run in runs if run.board == board.name}
+        plain, fixups, imports = (by.get(n) for n in ("entry_not_first", "bench_fixups",
+                                                       "bench_imports"))
+        fixup_units = (_count(fixups, "fixups") or 0) - (_count(plain, "fixups") or 0)
+        import_units = (_count(imports, "imports") or 0) - (_count(plain, "imports") or 0)
+        sized = [run.sizes for run in by.values() if run.sizes]
+        overhead = _median([s["file"] / max(1, s["text"] + s["data"]) for s in sized])
+        rows.append([board.name,
+                     _per_unit(fixups, plain, "link", fixup_units),
+                     _per_unit(imports, plain, "link", import_units),
+                     _per_unit(by.get("bench_import_calls"), by.get("diag:import_call_direct"),
+                               "run", VENEER_BENCH_CALLS),
+                     "—" if overhead is None else f"{overhead:.2f}"])
+    headers = ["board", "instructions per fix-up", "instructions per import bound",
+               "extra instructions per call through a veneer (goal ≤ 4)",
+               "module file / raw text+data (median)"]
+    return tabulate(rows, headers, tablefmt="github")
+
+
 def _missed_section(runs: list[RunResult]) -> list[str]:
     missed = [run for run in runs if not run.ok]
     if not missed:
@@ -193,6 +236,11 @@ def render_summary(runs: list[RunResult], boards: list[Board],
                   f"{TIMING_UNIT}.", "",
                   _board_table(board_runs), "", f"### {board.name}: symbol resolution, target "
                   "against host oracle", "", _resolution_table(board_runs), ""]
+    lines += ["## On-target figures", "",
+              "From the benchmark modules: link cost per fix-up (bench_fixups) and per import "
+              "(bench_imports) against a module with neither (entry_not_first); a call through "
+              "a veneer (bench_import_calls) against the same call made directly in the "
+              "firmware (diag:import_call_direct).", "", _benchmarks(runs, boards), ""]
     lines += ["## Firmware footprint", "", _footprint_table(footprints), ""]
     lines += _baseline_section(changes)
     return "\n".join(lines)

@@ -8,17 +8,9 @@
 #define FNV_OFFSET_BASIS 0x811C9DC5u
 #define FNV_PRIME 0x01000193u
 #define CRC32_POLYNOMIAL 0xEDB88320u /* IEEE 802.3, reflected (as zlib) */
-
-static const char *const status_names[] = {
-    "ok", "bad_magic", "bad_version", "bad_crc", "truncated", "bad_header", "bad_arch",
-    "unresolved", "no_memory", "bad_reloc", "startup", "no_entry", "bad_exports",
-};
-
-const char *loader_status_name(int status)
-{
-    unsigned index = (unsigned)-status;
-    return index < sizeof status_names / sizeof status_names[0] ? status_names[index] : "unknown";
-}
+/* No section of a module may exceed 16 MiB: with that cap every size sum below fits in 32
+ * bits (5 * 2^24 plus the tables' at most 28 * 65535 bytes), so no 64-bit arithmetic. */
+#define MAX_SECTION_BYTES (1u << 24)
 
 uint32_t loader_name_hash(const char *name)
 {
@@ -98,14 +90,14 @@ static int check_header(const loader_env *env, const mod_header *h, uint32_t fil
     if (h->format_version != MOD_FORMAT_VERSION) {
         return LOADER_E_BAD_VERSION;
     }
+    uint32_t sections = h->text_size | h->data_size | h->bss_size | h->strings_size;
     if (h->header_size != sizeof(mod_header) || h->reserved0 != 0u || h->reserved1 != 0u ||
-        ((h->text_size | h->data_size | h->bss_size | h->strings_size) & 3u) != 0u) {
+        (sections & 3u) != 0u || h->text_size >= MAX_SECTION_BYTES ||
+        h->data_size >= MAX_SECTION_BYTES || h->bss_size >= MAX_SECTION_BYTES ||
+        h->strings_size >= MAX_SECTION_BYTES) {
         return LOADER_E_BAD_HEADER;
     }
-    /* 64-bit sum: no field combination can wrap around. */
-    uint64_t expected = (uint64_t)sizeof(mod_header) + h->text_size + h->data_size +
-                        4u * (uint64_t)h->fixup_count + 12u * (uint64_t)h->import_count +
-                        12u * (uint64_t)h->export_count + h->strings_size;
+    uint32_t expected = sizeof(mod_header) + h->text_size + h->data_size + tables_size(h);
     if (file_size < expected) {
         return LOADER_E_TRUNCATED;
     }
@@ -121,31 +113,33 @@ static int check_header(const loader_env *env, const mod_header *h, uint32_t fil
     }
     uint32_t entry = h->entry & ~1u;
     if ((h->entry & 1u) == 0u || entry >= h->text_size || (h->init_offset & 3u) != 0u ||
-        (uint64_t)h->init_offset + 4u * (uint64_t)h->init_count > h->text_size) {
+        h->init_offset > h->text_size || 4u * h->init_count > h->text_size - h->init_offset) {
         return LOADER_E_BAD_HEADER;
     }
     return LOADER_OK;
 }
 
-static uint64_t align_up(uint64_t value, uint32_t align)
+static uint32_t align_up(uint32_t value, uint32_t align)
 {
-    return (value + align - 1u) & ~(uint64_t)(align - 1u);
+    return (value + align - 1u) & ~(align - 1u);
 }
 
-/* [text | pad to a segment boundary | data | bss | tables], the text on a segment boundary. */
+/* [text | pad to a segment boundary | data | bss | tables], the text on a segment boundary.
+ * Offsets from the arena's start, so nothing can wrap past the top of the address space. */
 static int allocate(loader_arena *arena, const mod_header *h, loaded_module *module)
 {
     uint32_t align = arena->segment_align < 8u ? 8u : arena->segment_align;
-    uint64_t base = align_up((uintptr_t)arena->top, align);
-    uint64_t data = base + align_up(h->text_size, align);
-    uint64_t end = data + h->data_size + h->bss_size + tables_size(h);
-    if (end > (uintptr_t)arena->end) {
+    uint32_t room = (uint32_t)(arena->end - arena->start);
+    uint32_t base = align_up((uint32_t)(arena->top - arena->start), align);
+    uint32_t data = base + align_up(h->text_size, align);
+    uint32_t end = data + h->data_size + h->bss_size + tables_size(h);
+    if (end > room) {
         return LOADER_E_NO_MEMORY;
     }
     module->block_start = arena->top;
-    module->base = (uint8_t *)(uintptr_t)base;
-    module->data = (uint8_t *)(uintptr_t)data;
-    arena->top = (uint8_t *)(uintptr_t)end;
+    module->base = arena->start + base;
+    module->data = arena->start + data;
+    arena->top = arena->start + end;
     return LOADER_OK;
 }
 
@@ -306,9 +300,9 @@ static void apply_fixups(const loaded_module *module)
     for (uint32_t i = 0; i < module->header.fixup_count; i++) {
         uint8_t *site = loader_address(module, MOD_FIXUP_OFFSET(module->fixups[i]));
         uint32_t word;
-        memcpy(&word, site, sizeof word); /* the site may be unaligned */
+        __builtin_memcpy(&word, site, sizeof word); /* may be unaligned: v7-M LDR copes */
         word += word < text ? text_shift : data_shift;
-        memcpy(site, &word, sizeof word);
+        __builtin_memcpy(site, &word, sizeof word);
     }
 }
 
@@ -348,7 +342,7 @@ int loader_init(const loader_env *env, const loaded_module *module)
     uint32_t low = (uint32_t)(uintptr_t)module->base;
     for (uint32_t i = 0; i < h->init_count; i++) {
         uint32_t target;
-        memcpy(&target, loader_address(module, h->init_offset + 4u * i), sizeof target);
+        __builtin_memcpy(&target, loader_address(module, h->init_offset + 4u * i), sizeof target);
         if ((target & 1u) == 0u || target - low >= h->text_size) {
             return LOADER_E_STARTUP; /* a constructor pointer that leaves the module's code */
         }

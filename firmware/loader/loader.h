@@ -9,8 +9,8 @@
  *   loader_find   look up the entry (or any export) by name
  *   loader_unload give the memory back
  *
- * Every stage returns LOADER_OK or a negative loader_status; loader_status_name() gives the
- * CONTRACT.md error name. */
+ * Every stage returns LOADER_OK or a negative loader_status (the firmware's
+ * loader_status_name() gives its CONTRACT.md error name). */
 #ifndef LOADER_H
 #define LOADER_H
 
@@ -35,7 +35,6 @@ typedef enum {
     LOADER_E_BAD_EXPORTS = -12,
 } loader_status;
 
-const char *loader_status_name(int status);
 
 /* Where module bytes come from: semihosting, a buffer, flash. */
 typedef struct loader_source {

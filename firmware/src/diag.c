@@ -22,7 +22,9 @@ __attribute__((noinline)) static int32_t diag_unmapped_read(int32_t a, int32_t b
     return *(volatile int32_t *)UNMAPPED_ADDRESS;
 }
 
-__attribute__((noinline)) static int32_t diag_thumb_target(int32_t a, int32_t b, int32_t c, int32_t d)
+/* Word aligned: QEMU reports a branch to a halfword-aligned address without the Thumb bit as
+ * UNALIGNED rather than INVSTATE, so the target must sit on a word boundary. */
+__attribute__((noinline, aligned(4))) static int32_t diag_thumb_target(int32_t a, int32_t b, int32_t c, int32_t d)
 {
     (void)b, (void)c, (void)d;
     return a;
@@ -69,6 +71,29 @@ __attribute__((noinline)) static int32_t diag_divide_by_zero(int32_t a, int32_t 
     return a / zero;
 }
 
+/* n calls into abs, made directly: the same loop as modules/bench_import_calls, which makes
+ * them through its veneer, so the two run phases differ by the veneer's cost per call times n.
+ * Returns the sum of abs(i) for i = n down to 1. */
+int32_t diag_import_call_direct(int32_t n, int32_t b, int32_t c, int32_t d);
+__asm__(
+    "   .syntax unified\n"
+    "   .thumb\n"
+    "   .section .text.diag_import_call_direct, \"ax\", %progbits\n"
+    "   .type diag_import_call_direct, %function\n"
+    "   .thumb_func\n"
+    "diag_import_call_direct:\n"
+    "   push {r4, r5, lr}\n"
+    "   mov r4, r0\n"
+    "   movs r5, #0\n"
+    "1: mov r0, r4\n"
+    "   bl abs\n"
+    "   add r5, r5, r0\n"
+    "   subs r4, r4, #1\n"
+    "   bne 1b\n"
+    "   mov r0, r5\n"
+    "   pop {r4, r5, pc}\n"
+    "   .size diag_import_call_direct, . - diag_import_call_direct\n");
+
 static const struct {
     const char *name;
     job_fn run;
@@ -79,6 +104,7 @@ static const struct {
     {"undefined", diag_undefined},
     {"fpu", diag_fpu},
     {"divide_by_zero", diag_divide_by_zero},
+    {"import_call_direct", diag_import_call_direct},
     /* Run in the firmware's own context (main.c): proves such a fault ends the boot as the
      * firmware's failure and is never blamed on a job. */
     {"firmware_unmapped_read", diag_unmapped_read},

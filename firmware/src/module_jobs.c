@@ -9,6 +9,7 @@
 #include "heap.h"
 #include "job_call.h"
 #include "job_outcome.h"
+#include "loader_status.h"
 #include "module_source.h"
 #include "mpu.h"
 #include "records.h"
