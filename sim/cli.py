@@ -21,11 +21,14 @@ from sim.modbuild import build_module
 from sim.modules import (DependencyError, Module, check_dependency_cycles, discover_modules,
                          load_order)
 from sim.footprint import firmware_footprint
+from tabulate import tabulate
+
+from sim.bench import throughput
 from sim.baseline import (BASELINE_FILE, Change, compare, read_baseline, tracked_figures,
                           write_baseline)
 from sim.report import baseline_table, render_fault_report, render_summary, write_report
 from sim.results import RunResult, current_commit, results_document, write_results
-from sim.runner import RunSettings, Target, run_matrix
+from sim.runner import RunSettings, Target, print_progress, run_matrix
 from sim.timing import DEFAULT_BUDGET_INSTRUCTIONS, instructions_to_ticks
 from sim.toolchain import check_tools, install_missing_tools
 
@@ -57,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the module x board matrix and write reports")
     _add_run_options(run)
+    bench = commands.add_parser("bench", help="suite throughput: one boot per run against one "
+                                "boot per board, on the same runs")
+    bench.add_argument("--runs", type=_positive_int, default=200,
+                       help="module runs per board (default 200)")
+    _add_run_options(bench)
     baseline = commands.add_parser("baseline", help="rewrite the performance baseline")
     baseline.add_argument("--update", action="store_true", help="run the matrix and write "
                           "its figures to the baseline file")
@@ -204,7 +212,8 @@ def _print_outcome(runs: list[RunResult], out_dir: Path, changes: list[Change] |
 def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict]:
     boards, targets, jobs_for = _plan(args)
     out_dir = _fresh_out_dir(args.out)
-    runs = run_matrix(targets, jobs_for, RunSettings(out_dir, args.batch, args.jobs))
+    runs = run_matrix(targets, jobs_for, RunSettings(out_dir, args.batch, args.jobs),
+                      print_progress)
     document, changes = _write_reports(out_dir, runs, boards, targets, args.baseline)
     return _print_outcome(runs, out_dir, changes), document
 
@@ -226,6 +235,22 @@ def command_baseline(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_bench(args: argparse.Namespace) -> int:
+    boards, targets, jobs_for = _plan(args)
+    out_dir = _fresh_out_dir(args.out / "bench")
+    per_run, per_board = throughput(targets, jobs_for, args.runs, out_dir, args.jobs)
+    rows = [["one QEMU boot per run (--batch 1)", per_run.runs, f"{per_run.seconds:.2f}",
+             f"{per_run.per_second:.0f}", per_run.met],
+            [f"one boot per board (--batch {args.runs})", per_board.runs,
+             f"{per_board.seconds:.2f}", f"{per_board.per_second:.0f}", per_board.met]]
+    print(tabulate(rows, ["mode", "module-runs", "seconds", "runs/s", "met expectation"],
+                   tablefmt="github"))
+    print(f"ratio: {per_board.per_second / per_run.per_second:.1f}x "
+          f"({len(boards)} boards, {args.jobs} QEMU at once)")
+    all_met = per_run.met == per_run.runs and per_board.met == per_board.runs
+    return EXIT_OK if all_met else EXIT_MISSED
+
+
 def command_setup(args: argparse.Namespace) -> int:
     installed = install_missing_tools()
     print(f"installed: {' '.join(installed)}" if installed else "all host tools present")
@@ -243,8 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(name)s: %(message)s")
-    handler = {"run": command_run, "baseline": command_baseline, "setup": command_setup,
-               "boards": command_boards}
+    handler = {"run": command_run, "baseline": command_baseline, "bench": command_bench,
+               "setup": command_setup, "boards": command_boards}
     try:
         return handler[args.command](args)
     except SetupError as error:

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # guest advances virtual time instead of waiting in real time.
 ICOUNT = f"shift={ICOUNT_SHIFT},align=off,sleep=off"
 CONSOLE_CHARDEV = "semihosting"
+READ_CHUNK = 65536
 
 
 def _semihosting_config(args: Sequence[str]) -> str:
@@ -103,25 +104,36 @@ class QemuSession:
         self._child = pexpect.spawn(self.argv[0], self.argv[1:], cwd=str(self.cwd),
                                     preexec_fn=self._redirect_stderr, encoding="utf-8",
                                     codec_errors="replace", echo=False)
+        # pexpect's default pauses (after each read, 0.1 s after close) are for interactive
+        # programs; QEMU has exited by the time we close, and the pauses would dominate.
+        self._child.delayafterread = None
+        self._child.delayafterclose = 0.0
+        self._child.delayafterterminate = 0.0
+        self._child.ptyproc.delayafterclose = 0.0
 
     def lines(self) -> Iterator[str]:
-        """Console lines (without line endings) until QEMU closes it or the deadline passes."""
+        """Console lines (without line endings) until QEMU closes it or the deadline passes.
+        Reads in large chunks and splits them here: a pattern match per line would cost more
+        than QEMU takes to run a job."""
         assert self._child is not None, "start() first"
+        pending = ""
         while True:
             remaining = self._deadline - time.monotonic()
             if remaining <= 0:
                 self.deadline_hit = True
-                return
-            index = self._child.expect(["\n", pexpect.EOF, pexpect.TIMEOUT], timeout=remaining)
-            text = self._child.before.rstrip("\r")
-            if index == 0:
-                yield text
-                continue
-            if text:
-                yield text  # a last line without its newline
-            if index == 2:
+                break
+            try:
+                pending += self._child.read_nonblocking(READ_CHUNK, timeout=remaining)
+            except pexpect.TIMEOUT:
                 self.deadline_hit = True
-            return
+                break
+            except pexpect.EOF:
+                break
+            *complete, pending = pending.split("\n")
+            for line in complete:
+                yield line.rstrip("\r")
+        if pending.strip("\r"):
+            yield pending.rstrip("\r")  # a last line without its newline
 
     def close(self) -> QemuExit:
         """Tear down: let QEMU exit, then SIGTERM, then SIGKILL. Idempotent."""

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from sim.boards import Board
 from sim.build import FirmwareImage
@@ -316,16 +318,33 @@ def _batches(jobs: list[Job], size: int) -> list[list[Job]]:
     return [jobs[start:start + size] for start in range(0, len(jobs), size)]
 
 
-def run_matrix(targets: list[Target], jobs_for: dict[str, list[Job]],
-               settings: RunSettings) -> list[RunResult]:
+Progress = Callable[[int, int], None]   # (runs done, runs in all)
+
+
+def print_progress(done: int, total: int) -> None:
+    """A line on stderr at every tenth of the runs, so a long run shows it is moving."""
+    step = max(1, total // 10)
+    if done == total or done // step != (done - 1) // step:
+        print(f"  {done}/{total} runs", file=sys.stderr, flush=True)
+
+
+def run_matrix(targets: list[Target], jobs_for: dict[str, list[Job]], settings: RunSettings,
+               progress: Progress | None = None) -> list[RunResult]:
     """Run every board's jobs; results in board order, then job order. Boots are numbered per
-    board in job order, so the numbering does not depend on how the boots were scheduled."""
+    board in job order, so the numbering does not depend on how the boots were scheduled.
+    progress, if given, hears after every batch how many runs are done."""
     tasks = [(target, index, batch) for target in targets
              for index, batch in enumerate(_batches(jobs_for[target.board.name], settings.batch))]
+    total = sum(len(batch) for _, _, batch in tasks)
     with ThreadPoolExecutor(max_workers=max(1, settings.parallel)) as pool:
         futures = [pool.submit(run_batch, target, batch,
                                settings.out_dir / "logs" / target.board.name / f"batch{index:03d}",
                                settings) for target, index, batch in tasks]
+        done = 0
+        for future in as_completed(futures):
+            done += len(future.result())
+            if progress is not None:
+                progress(done, total)
         batch_results = [future.result() for future in futures]
     results: list[RunResult] = []
     boots_before: dict[str, int] = {}

@@ -161,3 +161,14 @@ def test_a_regression_past_its_threshold_exits_1(firmware: dict[str, FirmwareIma
     assert slower.returncode == 1
     assert f"| {figure}" in slower.stdout and "**REGRESSED**" in slower.stdout
     assert "**REGRESSED**" in (tmp_path / "slower" / "summary.md").read_text()
+
+
+def test_bench_prints_throughput_both_ways(firmware: dict[str, FirmwareImage],
+                                           tmp_path: Path) -> None:
+    build_dir = firmware["netduinoplus2"].elf.parent.parent
+    done = _sim("bench", "--runs", "6", "--board", "stm32vldiscovery", "--out", str(tmp_path),
+                "--build-dir", str(build_dir))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "| one QEMU boot per run (--batch 1) |             6 |" in done.stdout
+    assert "| one boot per board (--batch 6)    |             6 |" in done.stdout
+    assert "ratio: " in done.stdout and "6/6 runs" in done.stderr
