@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim import REPORTS_DIR
+from sim import REPO_ROOT, REPORTS_DIR
 
 BASELINE_FILE = REPORTS_DIR / "baseline.json"
 BASELINE_SCHEMA = 1
@@ -79,3 +79,59 @@ def compare(baseline: dict[str, int], current: dict[str, int]) -> list[Change]:
     """Every figure both have that changed, in name order."""
     return [Change(name, baseline[name], current[name]) for name in sorted(current)
             if name in baseline and baseline[name] != current[name]]
+
+
+# The figures the trend chart follows, per board: one per benchmark and the loader's size.
+HEADLINE_FIGURES = ("bench_crc32/timing.run", "bench_sort/timing.run",
+                    "bench_import_calls/timing.run", "bench_fixups/timing.link",
+                    "bench_imports/timing.link", "footprint.loader_bytes")
+
+
+@dataclass(frozen=True)
+class BaselineVersion:
+    commit: str
+    date: str
+    figures: dict[str, int]
+
+
+def baseline_history(path: Path = BASELINE_FILE) -> list[BaselineVersion]:
+    """Every committed version of the baseline, oldest first (git log of the file)."""
+    import subprocess
+
+    relative = path.resolve().relative_to(REPO_ROOT)
+    log = subprocess.run(["git", "log", "--reverse", "--format=%H %cs", "--", str(relative)],
+                         cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
+    history = []
+    for line in log.splitlines():
+        commit, date = line.split()
+        text = subprocess.run(["git", "show", f"{commit}:{relative}"], cwd=REPO_ROOT,
+                              capture_output=True, text=True, check=True).stdout
+        history.append(BaselineVersion(commit, date, json.loads(text)["figures"]))
+    return history
+
+
+def plot_trend(history: list[BaselineVersion], boards: list[str], out: Path) -> None:
+    """A PNG per the headline figures: each as a percentage of its first recorded value."""
+    import matplotlib
+    matplotlib.use("Agg")  # no display: write the file
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(len(boards), 1, figsize=(10, 4 * len(boards)), squeeze=False)
+    labels = [f"{v.commit[:7]}\n{v.date}" for v in history]
+    for axis, board in zip(axes[:, 0], boards, strict=True):
+        for name in HEADLINE_FIGURES:
+            key = f"{board}/{name}"
+            values = [v.figures.get(key) for v in history]
+            first = next((x for x in values if x), None)
+            if first is None:
+                continue
+            axis.plot(range(len(history)), [None if x is None else 100.0 * x / first
+                                            for x in values], marker="o", label=name)
+        axis.set_title(f"{board}: tracked figures across the baseline's history")
+        axis.set_ylabel("% of first recorded value")
+        axis.set_xticks(range(len(history)), labels, fontsize=7)
+        axis.legend(fontsize=7)
+        axis.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(out, dpi=100)
+    plt.close(figure)

@@ -24,8 +24,8 @@ from sim.footprint import firmware_footprint
 from tabulate import tabulate
 
 from sim.bench import throughput
-from sim.baseline import (BASELINE_FILE, Change, compare, read_baseline, tracked_figures,
-                          write_baseline)
+from sim.baseline import (BASELINE_FILE, Change, baseline_history, compare, plot_trend,
+                          read_baseline, tracked_figures, write_baseline)
 from sim.report import baseline_table, render_fault_report, render_summary, write_report
 from sim.results import RunResult, current_commit, results_document, write_results
 from sim.runner import RunSettings, Target, print_progress, run_matrix
@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     baseline = commands.add_parser("baseline", help="rewrite the performance baseline")
     baseline.add_argument("--update", action="store_true", help="run the matrix and write "
                           "its figures to the baseline file")
+    baseline.add_argument("--chart", type=Path, metavar="PNG", help="draw the headline figures "
+                          "across the baseline's git history")
     _add_run_options(baseline)
     commands.add_parser("setup", help="install the host tools that are missing (needs root)")
     commands.add_parser("boards", help="list the boards")
@@ -224,9 +226,17 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def command_baseline(args: argparse.Namespace) -> int:
-    """--update: run the matrix and write its figures as the new baseline."""
+    """--update: run the matrix and write its figures as the new baseline; --chart: draw the
+    trend of the committed baselines."""
+    if args.chart is not None:
+        history = baseline_history(args.baseline)
+        plot_trend(history, [b.name for b in load_boards(args.board, args.boards_dir)],
+                   args.chart)
+        print(f"wrote {args.chart}: {len(history)} versions of {args.baseline}")
+        return EXIT_OK
     if not args.update:
-        raise SetupError("baseline: say --update to rewrite reports/baseline.json on purpose")
+        raise SetupError("baseline: say --update to rewrite reports/baseline.json on purpose, "
+                         "or --chart PNG to draw its history")
     passed, document = _run_matrix(args)
     if not passed and any(not run["ok"] for run in document["runs"]):
         raise SetupError("baseline --update: some runs missed their expectation; fix them first")
