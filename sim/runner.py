@@ -244,9 +244,12 @@ def _hex(value: int | None) -> str:
 
 def _settle(job: Job, seen: JobTranscript, outcome: BootOutcome, target: Target) -> RunResult:
     """The result of a job the boot started."""
+    sizes = dict(job.sizes) if job.sizes else None
+    if sizes is not None and seen.module.load is not None:
+        sizes["arena"] = seen.module.load.int("bytes")  # what it held in the arena, all in
     result = RunResult(board=target.board.name, module=job.module, boot=0, status="error",
                        ok=False, expected=job.expect.as_dict(), stdout=seen.stdout,
-                       unresolved=list(seen.unresolved), sizes=job.sizes)
+                       unresolved=list(seen.unresolved), sizes=sizes)
     if seen.integrity is not None:
         result.status = "error"
         result.error = (f"the job damaged the firmware ({seen.integrity.text('damaged')}); the "

@@ -52,14 +52,15 @@ def test_run_writes_reports_and_exits_0(firmware: dict[str, FirmwareImage], tmp_
     assert "= module_main+0x" in faults and "fault_unmapped_read.c:6" in faults
 
 
-def test_batch_1_gives_the_same_results_as_one_batch(firmware: dict[str, FirmwareImage],
-                                                     tmp_path: Path) -> None:
+def test_figures_do_not_depend_on_batch_or_parallelism(firmware: dict[str, FirmwareImage],
+                                                       tmp_path: Path) -> None:
+    """Two runs, equal figures: one QEMU per run on 2 at once, against all runs in one boot."""
     build_dir = firmware["netduinoplus2"].elf.parent.parent
     outcomes = []
-    for batch in ("1", "50"):
+    for batch, parallel in (("1", "2"), ("200", "1")):
         out = tmp_path / batch
         done = _sim("run", "--board", "stm32vldiscovery", "--out", str(out), "--build-dir",
-                    str(build_dir), "--batch", batch)
+                    str(build_dir), "--batch", batch, "-j", parallel)
         assert done.returncode == 0, done.stdout + done.stderr
         runs = json.loads((out / "results.json").read_text())["runs"]
         outcomes.append([(r["module"], r["status"], r["return"], r["timing"],
