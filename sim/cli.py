@@ -24,6 +24,7 @@ from sim.footprint import firmware_footprint
 from tabulate import tabulate
 
 from sim.bench import throughput
+from sim.fuzz import Seed, run_fuzz
 from sim.baseline import (BASELINE_FILE, Change, baseline_history, compare, plot_trend,
                           read_baseline, tracked_figures, write_baseline)
 from sim.report import baseline_table, render_fault_report, render_summary, write_report
@@ -65,6 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--runs", type=_positive_int, default=200,
                        help="module runs per board (default 200)")
     _add_run_options(bench)
+    fuzz = commands.add_parser("fuzz", help="load mutated module files and count escapes")
+    fuzz.add_argument("--board", required=True, help="the board to fuzz")
+    fuzz.add_argument("--count", type=_positive_int, default=1000, help="module files to load")
+    fuzz.add_argument("--seed", type=int, default=1, help="the random seed (default 1)")
+    fuzz.add_argument("--out", type=Path, default=REPORTS_DIR / "fuzz",
+                      help="where fuzz.json, the inputs and the logs go")
+    fuzz.add_argument("-j", "--jobs", type=_positive_int, default=os.cpu_count() or 1,
+                      help="QEMU instances at once")
+    fuzz.add_argument("--build-dir", type=Path, default=REPO_ROOT / "build")
+    fuzz.add_argument("--boards-dir", type=Path, default=BOARDS_DIR)
     baseline = commands.add_parser("baseline", help="rewrite the performance baseline")
     baseline.add_argument("--update", action="store_true", help="run the matrix and write "
                           "its figures to the baseline file")
@@ -261,6 +272,40 @@ def command_bench(args: argparse.Namespace) -> int:
     return EXIT_OK if all_met else EXIT_MISSED
 
 
+FUZZ_BUDGET_INSTRUCTIONS = 200_000  # mutated code may loop: stop it early
+
+
+def _fuzz_seeds(board: Board, build_dir: Path) -> dict[str, Seed]:
+    """The catalogue modules that load and run on the board on their own."""
+    seeds = {}
+    for module in discover_modules([MODULES_DIR], {b.name for b in load_boards()}):
+        if module.depends or module.expectation(board.name).status != "ok":
+            continue
+        image = build_module(board, module, build_dir)
+        seeds[module.name] = Seed(module.name, image.file.read_bytes(), module.entry,
+                                  module.abi, module.args)
+    return seeds
+
+
+def command_fuzz(args: argparse.Namespace) -> int:
+    [board] = load_boards([args.board], args.boards_dir)
+    check_tools()
+    [target] = _targets([board], [], args.build_dir)
+    out = _fresh_out_dir(args.out)
+    summary = run_fuzz(target, _fuzz_seeds(board, args.build_dir), args.count, args.seed, out,
+                       args.jobs, budget=instructions_to_ticks(FUZZ_BUDGET_INSTRUCTIONS,
+                                                               board.cpu.clock_hz))
+    counts = ", ".join(f"{k} {summary[k]}" for k in ("ok", "rejected", "fault", "timeout"))
+    print(f"{summary['runs']} loads on {board.name} (seed {args.seed}): {counts}; "
+          f"{summary['escapes']} escapes; {summary['loads_per_minute']} loads/min; "
+          f"{out / 'fuzz.json'}")
+    for example in summary["examples"]:
+        print(f"  ESCAPE #{example['number']} from {example['source']} "
+              f"({example['mutation']}, crc {'fixed' if example['crc_recomputed'] else 'kept'})"
+              f": {example['status']} {example['error'] or ''} [{example['log']}]")
+    return EXIT_MISSED if summary["escapes"] else EXIT_OK
+
+
 def command_setup(args: argparse.Namespace) -> int:
     installed = install_missing_tools()
     print(f"installed: {' '.join(installed)}" if installed else "all host tools present")
@@ -279,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(name)s: %(message)s")
     handler = {"run": command_run, "baseline": command_baseline, "bench": command_bench,
-               "setup": command_setup, "boards": command_boards}
+               "fuzz": command_fuzz, "setup": command_setup, "boards": command_boards}
     try:
         return handler[args.command](args)
     except SetupError as error:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import struct
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -233,8 +234,14 @@ def _compare_link(result: RunResult, job: Job, seen: JobTranscript, target: Targ
     link = seen.module
     if link.load is None or not (link.link_ran or seen.unresolved):
         return
-    result.imports, result.image_crc = _compare_file(ModuleFile.read(Path(job.target)), link,
-                                                     seen.unresolved, target, residents)
+    try:
+        module = ModuleFile.read(Path(job.target))
+    except (struct.error, ValueError, IndexError, UnicodeDecodeError) as error:
+        result.link_mismatches.append(f"the target linked a module file the host oracle cannot "
+                                      f"read ({error})")
+        return
+    result.imports, result.image_crc = _compare_file(module, link, seen.unresolved, target,
+                                                     residents)
     result.link_mismatches += _disagreements(result.imports, result.image_crc)
 
 
