@@ -191,8 +191,9 @@ def _load_firmware_layout(path: Path, table: _Table, memory: tuple[MemoryRegion,
     ram_name = table.get("ram", str)
     stack = _positive(table, "stack_bytes")
     job_stack = _positive(table, "job_stack_bytes")
-    if job_stack % 8:
-        raise table.fail("job_stack_bytes", f"must be a multiple of 8, got {job_stack}")
+    if job_stack < 256 or job_stack & (job_stack - 1):
+        raise table.fail("job_stack_bytes", f"must be a power of two of at least 256 (an MPU "
+                         f"region), got {job_stack}")
     arena = _positive(table, "module_arena_bytes")
     if arena < 256 or arena & (arena - 1):
         raise table.fail("module_arena_bytes", f"must be a power of two of at least 256 (one MPU "

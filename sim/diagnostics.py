@@ -7,8 +7,10 @@ the ARMv7-M Architecture Reference Manual, not from what the firmware printed:
 - UDF is permanently undefined: UNDEFINSTR;
 - a VFP instruction on a core without an FPU (or with CPACR off) is a coprocessor fault: NOCP;
 - SDIV by zero with CCR.DIV_0_TRP set: DIVBYZERO.
-All run as contained job code except firmware_unmapped_read, which runs in the firmware's own
-context to show that such a fault ends the boot as the firmware's failure.
+All run as contained job code, privileged (they are the firmware's own), except
+firmware_unmapped_read, which runs in the firmware's own context to show that such a fault ends
+the boot as the firmware's failure. lockup and reset show the two outcomes only privileged code
+can cause: module code runs unprivileged and cannot set FAULTMASK or write the SCB.
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ def diagnostic_jobs(board: Board) -> list[Job]:
         # The baseline for the veneer's cost: bench_import_calls makes the same calls through it.
         Job("diag:import_call_direct", "diag", "import_call_direct", (VENEER_BENCH_CALLS,),
             Expectation(return_value=VENEER_BENCH_CALLS * (VENEER_BENCH_CALLS + 1) // 2)),
+        # Silicon would say IMPRECISERR (write buffer); QEMU reports stores precisely.
+        Job("diag:unmapped_write", "diag", "unmapped_write", (1,), _fault("BusFault.PRECISERR")),
+        # Privileged code can still lock the core up or reset it; each costs a boot.
+        Job("diag:lockup", "diag", "lockup", (), Expectation(status="lockup")),
+        Job("diag:reset", "diag", "reset", (), Expectation(status="reset")),
         # The same unmapped read in the firmware's own context: the boot ends and the job is an
         # error naming the firmware, not a fault of the job. Last, so it ends the boot last.
         Job("diag:firmware_unmapped_read", "diag", "firmware_unmapped_read", (),

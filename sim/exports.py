@@ -42,7 +42,7 @@ class Api:
         return tuple(n for n in self.names if board in self.only_on.get(n, (board,)))
 
 
-# Samples: "api 1.0", "memcpy", "strtol boards=netduinoplus2"
+# Samples: "api 1.0", "memcpy", "memchr boards=netduinoplus2"
 _API_LINE = re.compile(r"api (\d+)\.(\d+)")
 _NAME_LINE = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\s+boards=(?P<boards>[\w,]+))?")
 

@@ -54,8 +54,13 @@ def _reason(exception: str, cfsr: int, hfsr: int) -> str:
     return own[0] if own else "UNKNOWN"
 
 
+SVCALL = 11  # job code issued an SVC of its own: not part of any module ABI here
+
+
 def decode_fault(exception_number: int, cfsr: int, hfsr: int, mmfar: int | None = None,
                  bfar: int | None = None) -> DecodedFault:
+    if exception_number == SVCALL:
+        return DecodedFault("ABI.SVC", "SVCall", (), None)
     exception = EXCEPTION_CLASSES.get(exception_number, f"Exception{exception_number}")
     address = None
     if exception == "MemManage" and cfsr >> MMARVALID_BIT & 1:

@@ -36,6 +36,8 @@ READ_CHUNK = 65536
 def _semihosting_config(args: Sequence[str]) -> str:
     # QEMU option values escape a comma by doubling it.
     quoted = [f"arg={arg.replace(',', ',,')}" for arg in args]
+    # No userspace=on: module code runs unprivileged and must not reach the host's files; its
+    # console output goes through the firmware (an SVC).
     return ",".join(["enable=on", "target=native", f"chardev={CONSOLE_CHARDEV}", *quoted])
 
 

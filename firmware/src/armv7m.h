@@ -64,7 +64,9 @@
 #define MPU_RASR_C_Msk              (1u << 17)
 #define MPU_RASR_S_Msk              (1u << 18)
 #define MPU_RASR_AP_NONE            (0u << 24)
+#define MPU_RASR_AP_PRIV_RW         (1u << 24) /* unprivileged: no access */
 #define MPU_RASR_AP_FULL            (3u << 24)
+#define MPU_RASR_AP_READ_ONLY       (6u << 24) /* privileged and unprivileged */
 #define MPU_RASR_XN_Msk             (1u << 28)
 
 /* SysTick */
@@ -84,6 +86,9 @@
 #define DWT_CYCCNT       REG32(0xE0001004u)
 #define DWT_CTRL_CYCCNTENA_Msk      (1u << 0)
 
+#define CONTROL_NPRIV_Msk           (1u << 0)  /* thread mode unprivileged */
+#define CONTROL_SPSEL_Msk           (1u << 1)  /* thread mode on PSP */
+
 /* Exception numbers (IPSR) */
 enum {
     EXC_HARDFAULT = 3,
@@ -91,6 +96,9 @@ enum {
     EXC_BUSFAULT = 5,
     EXC_USAGEFAULT = 6,
 };
+
+/* State that job code reaches through firmware exports (see boards/sections.ld). */
+#define MODULE_SHARED __attribute__((section(".module_shared")))
 
 /* The body of a naked exception handler that calls `uint32_t handler(void *frame, uint32_t
  * exc_return)` with the stacked frame (on MSP or PSP, as EXC_RETURN bit 2 says) and leaves with

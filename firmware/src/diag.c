@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "armv7m.h"
+
 /* Unmapped on both chips and in QEMU (FSMC bank 1 on parts that have an FSMC, which these do
  * not enable): a read raises a precise BusFault with BFAR valid. */
 #define UNMAPPED_ADDRESS 0x60000000u
@@ -64,6 +66,54 @@ __attribute__((noinline)) static int32_t diag_fpu(int32_t a, int32_t b, int32_t 
     return bits;
 }
 
+/* A store to nothing: QEMU reports it precisely (PRECISERR with BFAR); Cortex-M3/M4 silicon
+ * buffers the write and reports IMPRECISERR without BFAR. */
+__attribute__((noinline)) static int32_t diag_unmapped_write(int32_t a, int32_t b, int32_t c, int32_t d)
+{
+    (void)b, (void)c, (void)d;
+    *(volatile int32_t *)UNMAPPED_ADDRESS = a;
+    return 0;
+}
+
+/* FAULTMASK set, then a fault: no handler may run, the core cannot escalate and locks up. Only
+ * privileged code can set FAULTMASK, so only a diagnostic can show this outcome. */
+__attribute__((noinline)) static int32_t diag_lockup(int32_t a, int32_t b, int32_t c, int32_t d)
+{
+    (void)a, (void)b, (void)c, (void)d;
+    __asm__ volatile("cpsid f\n\tudf #2");
+    return 0;
+}
+
+/* A system reset request: QEMU (run with -no-reboot) exits; the host reports a reset. */
+__attribute__((noinline)) static int32_t diag_reset(int32_t a, int32_t b, int32_t c, int32_t d)
+{
+    (void)a, (void)b, (void)c, (void)d;
+    SCB_AIRCR = SCB_AIRCR_VECTKEY | SCB_AIRCR_SYSRESETREQ_Msk;
+    dsb();
+    return 0; /* the reset takes effect before this */
+}
+
+/* Interrupts off, then a loop: SysTick cannot stop it, only the host's deadline can (a hang).
+ * Privileged only: module code cannot mask interrupts. */
+__attribute__((noinline)) static int32_t diag_hang(int32_t a, int32_t b, int32_t c, int32_t d)
+{
+    (void)a, (void)b, (void)c, (void)d;
+    __asm__ volatile("cpsid i\n1:\tb 1b");
+    return 0;
+}
+
+/* Overwrite the canary below the module arena: the check after the job must catch it. Module
+ * code cannot do this (the MPU keeps it out of the firmware's RAM); privileged code can. */
+extern uint8_t __module_arena_start[];
+__attribute__((noinline)) static int32_t diag_damage_canary(int32_t a, int32_t b, int32_t c,
+                                                            int32_t d)
+{
+    (void)b, (void)c, (void)d;
+    uintptr_t below = (uintptr_t)__module_arena_start - sizeof(uint32_t);
+    *(volatile uint32_t *)below = (uint32_t)a;
+    return 0;
+}
+
 __attribute__((noinline)) static int32_t diag_divide_by_zero(int32_t a, int32_t b, int32_t c, int32_t d)
 {
     (void)b, (void)c, (void)d;
@@ -105,6 +155,11 @@ static const struct {
     {"fpu", diag_fpu},
     {"divide_by_zero", diag_divide_by_zero},
     {"import_call_direct", diag_import_call_direct},
+    {"unmapped_write", diag_unmapped_write},
+    {"lockup", diag_lockup},
+    {"hang", diag_hang},
+    {"damage_canary", diag_damage_canary},
+    {"reset", diag_reset},
     /* Run in the firmware's own context (main.c): proves such a fault ends the boot as the
      * firmware's failure and is never blamed on a job. */
     {"firmware_unmapped_read", diag_unmapped_read},

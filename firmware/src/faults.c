@@ -103,6 +103,11 @@ uint32_t fault_report(const exception_frame *frame, uint32_t exc_return)
     return job_call_abort(JOB_CALL_FAULTED);
 }
 
+uint32_t faults_report_svc(const uint32_t *frame, uint32_t exc_return)
+{
+    return fault_report((const exception_frame *)(const void *)frame, exc_return);
+}
+
 uint32_t faults_report_timeout(const uint32_t *frame)
 {
     rec_begin("timeout");

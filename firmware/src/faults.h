@@ -16,6 +16,10 @@ void faults_set_job(const char *job_id);
  * with the interrupted frame and abort the job code. Returns the EXC_RETURN to leave with. */
 uint32_t faults_report_timeout(const uint32_t *frame);
 
+/* Job code issued an SVC of its own (or the firmware did, by mistake): an @fault record, and
+ * the job aborted (or the boot ended). Returns the EXC_RETURN to leave with. */
+uint32_t faults_report_svc(const uint32_t *frame, uint32_t exc_return);
+
 /* After job code returned with r4-r11 or sp changed: an @abi record with what it left. */
 void faults_report_abi(uint32_t psp_expected, uint32_t psp_after, const uint32_t callee[8]);
 

@@ -3,6 +3,8 @@
  * discarded whole at the next heap_reset. Blocks are 8-byte aligned, as AAPCS wants. */
 #include "heap.h"
 
+#include "armv7m.h"
+
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +12,11 @@
 #define BLOCK_ALIGN 8u
 #define HEADER_BYTES 8u /* keeps the block after it 8-byte aligned */
 
-static uint8_t *heap_next;
-static uint8_t *heap_end;
-static uint8_t *newest; /* the newest block, or NULL */
+/* MODULE_SHARED: malloc and friends run in the calling module's unprivileged context. The
+ * heap itself is in the module arena; heap_reset puts these back for every job. */
+static MODULE_SHARED uint8_t *heap_next;
+static MODULE_SHARED uint8_t *heap_end;
+static MODULE_SHARED uint8_t *newest; /* the newest block, or NULL */
 
 void heap_reset(uint8_t *start, uint8_t *end)
 {

@@ -7,13 +7,17 @@
 #include "board_config.h" /* BOARD_JOB_STACK_BYTES */
 #include "faults.h"
 #include "mpu.h"
+#include "records.h"
 #include "timing.h"
 
 #define EXC_RETURN_THREAD_PSP 0xFFFFFFFDu /* thread mode, process stack, basic frame */
 #define EXC_RETURN_SPSEL_Msk (1u << 2)
 #define EXC_RETURN_HANDLER_Msk (1u << 3) /* 1: returning to thread mode */
 #define XPSR_THUMB_Msk (1u << 24)
+#define XPSR_STACK_REALIGNED_Msk (1u << 9)
+#define EXC_RETURN_BASIC_FRAME_Msk (1u << 4) /* 1: no FP state in the frame */
 #define CALLEE_SAVED_COUNT 8             /* r4-r11 */
+#define SVC_JOB_RETURNED 0               /* job_call_returned's svc #0 */
 #define OVERFLOW_REACH 256u              /* a write this far below the job stack is an overflow */
 
 /* Read by the assembly below: keep the offsets in step with it. */
@@ -35,8 +39,10 @@ static volatile job_call_status abort_reason;
 /* The values job_call_enter puts in r4-r11: r4 = 0xC0DE0004 ... r11 = 0xC0DE000B. */
 #define CANARY(reg) (0xC0DE0000u + (uint32_t)(reg))
 
-int job_call_enter(job_fn fn, const int32_t args[4]);
+/* Returns only through job_call_resume. */
+void job_call_enter(job_fn fn, const int32_t args[4], uint32_t control);
 void job_call_resume(void);
+void job_call_returned(void); /* the instruction after the job code returns: svc #0 */
 
 __asm__(
     "   .syntax unified\n"
@@ -45,13 +51,14 @@ __asm__(
     "   .global job_call_enter\n"
     "   .type job_call_enter, %function\n"
     "   .thumb_func\n"
-    "job_call_enter:\n"                 /* r0 = fn, r1 = args; returns 0, or 1 via resume */
+    "job_call_enter:\n"                 /* r0 = fn, r1 = args, r2 = CONTROL for the job */
     "   push {r4-r11, ip, lr}\n"
-    "   ldr r2, =job_call_ctx\n"
-    "   str sp, [r2, #0]\n"
-    "   ldr r3, [r2, #4]\n"
-    "   msr psp, r3\n"
+    "   ldr r3, =job_call_ctx\n"
+    "   str sp, [r3, #0]\n"
     "   mov ip, r0\n"
+    "   mov lr, r2\n"
+    "   ldr r2, [r3, #4]\n"
+    "   msr psp, r2\n"
     "   ldm r1, {r0-r3}\n"
     "   ldr r4, =0xC0DE0004\n"
     "   ldr r5, =0xC0DE0005\n"
@@ -61,40 +68,40 @@ __asm__(
     "   ldr r9, =0xC0DE0009\n"
     "   ldr r10, =0xC0DE000A\n"
     "   ldr r11, =0xC0DE000B\n"
-    "   mrs lr, control\n"
-    "   orr lr, lr, #2\n"               /* SPSEL: thread mode uses PSP */
-    "   msr control, lr\n"
+    "   msr control, lr\n"             /* PSP, and unprivileged for module code */
     "   isb\n"
     "   blx ip\n"
-    "   ldr r1, =job_call_ctx\n"
-    "   str r0, [r1, #8]\n"
-    "   mov r2, sp\n"
-    "   str r2, [r1, #12]\n"
-    "   add r2, r1, #16\n"
-    "   stm r2, {r4-r11}\n"
-    "   mrs r1, control\n"
-    "   bic r1, r1, #2\n"               /* back to MSP, which is where we left it */
-    "   msr control, r1\n"
-    "   isb\n"
-    "   movs r0, #0\n"
-    "   pop {r4-r11, ip, pc}\n"
+    "   .global job_call_returned\n"
+    "   .thumb_func\n"
+    "job_call_returned:\n"             /* possibly unprivileged: ask for the way back */
+    "   svc #0\n"
+    "   b job_call_returned\n"          /* not reached */
     "   .ltorg\n"
     "   .size job_call_enter, . - job_call_enter\n"
     "   .global job_call_resume\n"
     "   .type job_call_resume, %function\n"
     "   .thumb_func\n"
-    "job_call_resume:\n"                /* entered by an exception return, on PSP */
+    "job_call_resume:\n"                /* entered by an exception return, privileged, on PSP */
     "   mrs r1, control\n"
-    "   bic r1, r1, #2\n"
+    "   bic r1, r1, #3\n"
     "   msr control, r1\n"
     "   isb\n"
     "   ldr r1, =job_call_ctx\n"
     "   ldr r2, [r1, #0]\n"
     "   mov sp, r2\n"
-    "   movs r0, #1\n"
     "   pop {r4-r11, ip, pc}\n"
     "   .ltorg\n"
-    "   .size job_call_resume, . - job_call_resume\n");
+    "   .size job_call_resume, . - job_call_resume\n"
+    "   .global SVC_Handler\n"
+    "   .type SVC_Handler, %function\n"
+    "   .thumb_func\n"
+    "SVC_Handler:\n"                    /* r4-r11 are still what the job code left */
+    "   ldr r0, =job_call_ctx\n"
+    "   add r0, r0, #16\n"
+    "   stm r0, {r4-r11}\n"
+    EXCEPTION_ENTRY_ASM(job_call_svc)
+    "   .ltorg\n"
+    "   .size SVC_Handler, . - SVC_Handler\n");
 
 static int abi_kept(void)
 {
@@ -106,16 +113,44 @@ static int abi_kept(void)
     return job_call_ctx.psp_after == job_call_ctx.psp_top;
 }
 
-job_call_status job_call(job_fn fn, const int32_t args[4], uint64_t budget, int32_t *result)
+/* The SVC from job_call_returned: the job code came back. Anything else is job code issuing
+ * an SVC of its own, which no module ABI here offers: a fault. */
+__attribute__((used)) uint32_t job_call_svc(const uint32_t *frame, uint32_t exc_return);
+
+uint32_t job_call_svc(const uint32_t *frame, uint32_t exc_return)
+{
+    uint32_t returned = (uint32_t)(uintptr_t)&job_call_returned & ~1u;
+    /* The SVC instruction just executed, so it is readable: its low byte is the number. */
+    uint32_t number = *(const uint16_t *)(uintptr_t)(frame[6] - 2u) & 0xFFu;
+    int from_job = job_call_interrupted(exc_return);
+    if (from_job && number == SVC_CONSOLE_FLUSH) {
+        out_flush(); /* privileged here: the semihosting call is the firmware's */
+        return exc_return;
+    }
+    if (!from_job || number != SVC_JOB_RETURNED || frame[6] != returned + 2u) {
+        return faults_report_svc(frame, exc_return);
+    }
+    job_call_ctx.result = (int32_t)frame[0];
+    /* Where sp was before the SVC pushed its frame: 8 words, 26 with FP state (EXC_RETURN
+     * bit 4 clear), one more when the core realigned the stack (stacked xPSR bit 9). */
+    uint32_t words = (exc_return & EXC_RETURN_BASIC_FRAME_Msk) ? 8u : 26u;
+    words += (frame[7] & XPSR_STACK_REALIGNED_Msk) ? 1u : 0u;
+    job_call_ctx.psp_after = (uint32_t)(uintptr_t)frame + 4u * words;
+    return job_call_abort(JOB_CALL_RETURNED);
+}
+
+job_call_status job_call(job_fn fn, const int32_t args[4], uint64_t budget, int privileged,
+                         int32_t *result)
 {
     job_call_ctx.psp_top = (uint32_t)(uintptr_t)&job_stack[sizeof job_stack / sizeof job_stack[0]];
     abort_reason = JOB_CALL_RETURNED;
     active = 1;
     timing_set_budget(budget);
-    int aborted = job_call_enter(fn, args);
+    uint32_t control = CONTROL_SPSEL_Msk | (privileged ? 0u : CONTROL_NPRIV_Msk);
+    job_call_enter(fn, args, control);
     timing_set_budget(0);
     active = 0;
-    if (aborted) {
+    if (abort_reason != JOB_CALL_RETURNED) {
         return abort_reason;
     }
     *result = job_call_ctx.result;
@@ -154,6 +189,10 @@ uint32_t job_call_abort(job_call_status why)
     frame[6] = (uint32_t)(uintptr_t)&job_call_resume & ~1u;
     frame[7] = XPSR_THUMB_Msk;
     __asm__ volatile("msr psp, %0" : : "r"(frame) : "memory");
+    /* job_call_resume must run privileged: it puts the main stack back. */
+    uint32_t control;
+    __asm__ volatile("mrs %0, control" : "=r"(control));
+    __asm__ volatile("msr control, %0" : : "r"(control & ~CONTROL_NPRIV_Msk) : "memory");
 #if defined(__ARM_FP)
     FPU_FPCCR &= ~FPU_FPCCR_LSPACT_Msk; /* drop lazy FP state pointing into the old frame */
 #endif

@@ -1,7 +1,8 @@
 /* Calls into job code (module entries, constructors, TEMS _start, diagnostics) with the
  * firmware protected from what that code does:
  *  - the code runs in thread mode on its own stack (PSP), so the fault handlers, which run on
- *    the main stack, still work after it wrecks or overflows its own;
+ *    the main stack, still work after it wrecks or overflows its own; module code runs
+ *    unprivileged, so the MPU (mpu.h) keeps it out of the firmware's RAM and registers;
  *  - a fault or an exhausted time budget in that context is contained: the handler makes the
  *    exception return into an abort path that unwinds to the job loop (job_call_abort);
  *  - r4-r11 are loaded with canaries before the call and sp is checked after it, so a module
@@ -20,9 +21,11 @@ typedef enum {
     JOB_CALL_BROKE_ABI = 3,  /* it returned with r4-r11 or sp changed */
 } job_call_status;
 
-/* Call fn(args[0..3]) in job context with a budget in timing ticks (0: none). On
- * JOB_CALL_RETURNED *result is its return value. */
-job_call_status job_call(job_fn fn, const int32_t args[4], uint64_t budget, int32_t *result);
+/* Call fn(args[0..3]) in job context with a budget in timing ticks (0: none): unprivileged
+ * (module code), or privileged (the firmware's own diagnostics). On JOB_CALL_RETURNED *result
+ * is its return value. The code comes back through an SVC, which restores privilege. */
+job_call_status job_call(job_fn fn, const int32_t args[4], uint64_t budget, int privileged,
+                         int32_t *result);
 
 /* Whether a fault in job code with these status bits and fault address (BFAR or MMFAR) is the
  * job stack overflowing: a stacking error, or an access just below the stack's bottom. */

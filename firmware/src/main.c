@@ -93,7 +93,7 @@ static void run_diag_job(const job *j)
         outcome = 0;
     } else if (diagnostic != NULL) {
         timing_restart();
-        outcome = job_outcome_of_call(job_call(diagnostic, j->args, job_budget(j), &result));
+        outcome = job_outcome_of_call(job_call(diagnostic, j->args, job_budget(j), 1, &result));
         elapsed = timing_now();
     }
     rec_begin("end");

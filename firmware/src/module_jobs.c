@@ -188,6 +188,7 @@ static int load_all(const job *j, phase_times *t, int *dep)
 }
 
 static const int32_t no_args[4] = {0, 0, 0, 0};
+#define MODULE_UNPRIVILEGED 0 /* module code never runs privileged */
 
 /* The loader's constructor hook: each constructor is contained job code with the job's budget. */
 static int run_constructor(void *context, void (*constructor)(void))
@@ -198,7 +199,7 @@ static int run_constructor(void *context, void (*constructor)(void))
      * return register are simply unused. */
     job_fn call = (job_fn)(uintptr_t)constructor;
     constructor_outcome = job_outcome_of_call(job_call(call, no_args, job_budget(running_job),
-                                                       &ignored));
+                                                       MODULE_UNPRIVILEGED, &ignored));
     return constructor_outcome;
 }
 
@@ -220,7 +221,7 @@ static int init_all(const job *j)
 /* Call job code with the job's budget; the outcome as job_outcome.h has it. */
 static int call_job_code(const job *j, job_fn fn, const int32_t args[4], int32_t *result)
 {
-    return job_outcome_of_call(job_call(fn, args, job_budget(j), result));
+    return job_outcome_of_call(job_call(fn, args, job_budget(j), MODULE_UNPRIVILEGED, result));
 }
 
 /* TEMS init: constructors, the ModuleInfo table, then _start(info, START), whose answer 1 is a

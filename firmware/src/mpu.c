@@ -3,15 +3,25 @@
 #include "armv7m.h"
 
 extern uint8_t __ram_start[], __ram_end[];
+extern uint8_t __flash_start[];
+extern uint8_t __shared_start[], __shared_end[];
 extern uint8_t __module_arena_start[], __module_arena_end[];
-extern uint8_t __job_stack_bottom[];
+extern uint8_t __job_stack_bottom[], __job_stack_top[];
 
-enum { REGION_SRAM = 0, REGION_ARENA = 1, REGION_STACK_GUARD = 2 };
+enum {
+    REGION_SRAM = 0,
+    REGION_FLASH = 1,
+    REGION_SHARED = 2,
+    REGION_ARENA_DATA = 3,
+    REGION_ARENA_CODE = 4,
+    REGION_JOB_STACK = 5,
+    REGION_STACK_GUARD = 6,
+};
 
 #define SUBREGIONS 8u
 #define ALL_SUBREGIONS_DISABLED 0xFFu
+#define NORMAL_MEMORY (MPU_RASR_C_Msk | MPU_RASR_S_Msk)
 
-static uint32_t arena_rasr; /* the arena region's attributes, without SRD */
 static uint32_t code_subregions; /* bit n set: subregion n holds code of the current job */
 
 /* RASR.SIZE for a power-of-two size: the region is 2^(SIZE + 1) bytes. */
@@ -24,47 +34,59 @@ static uint32_t size_field(uint32_t bytes)
     return (log2 - 1u) << MPU_RASR_SIZE_Pos;
 }
 
-static void set_region(uint32_t number, const void *base, uint32_t rasr)
+static void set_region(uint32_t number, const void *base, uint32_t bytes, uint32_t attributes)
 {
     MPU_RNR = number;
     MPU_RBAR = (uint32_t)(uintptr_t)base;
-    MPU_RASR = rasr;
+    MPU_RASR = MPU_RASR_ENABLE_Msk | size_field(bytes) | attributes;
 }
 
-static uint32_t arena_bytes(void)
+static uint32_t span(const uint8_t *start, const uint8_t *end)
 {
-    return (uint32_t)(__module_arena_end - __module_arena_start);
+    return (uint32_t)(end - start);
+}
+
+static uint32_t power_of_two_at_least(uint32_t bytes)
+{
+    uint32_t region = 32u;
+    while (region < bytes) {
+        region <<= 1;
+    }
+    return region;
 }
 
 uint32_t mpu_segment_bytes(void)
 {
-    return arena_bytes() / SUBREGIONS;
+    return span(__module_arena_start, __module_arena_end) / SUBREGIONS;
 }
 
-static void write_arena_region(void)
+static void write_code_region(void)
 {
     uint32_t disabled = ALL_SUBREGIONS_DISABLED & ~code_subregions;
-    set_region(REGION_ARENA, __module_arena_start, arena_rasr | (disabled << MPU_RASR_SRD_Pos));
+    set_region(REGION_ARENA_CODE, __module_arena_start,
+               span(__module_arena_start, __module_arena_end),
+               NORMAL_MEMORY | MPU_RASR_AP_FULL | (disabled << MPU_RASR_SRD_Pos));
     dsb();
     isb();
 }
 
 void mpu_init(void)
 {
-    uint32_t ram_bytes = (uint32_t)(__ram_end - __ram_start);
-    uint32_t region_bytes = 32u;
-    while (region_bytes < ram_bytes) {
-        region_bytes <<= 1;
-    }
-    uint32_t normal_memory = MPU_RASR_C_Msk | MPU_RASR_S_Msk;
-    set_region(REGION_SRAM, __ram_start, MPU_RASR_ENABLE_Msk | size_field(region_bytes) |
-               normal_memory | MPU_RASR_AP_FULL | MPU_RASR_XN_Msk);
-    arena_rasr = MPU_RASR_ENABLE_Msk | size_field(arena_bytes()) | normal_memory |
-                 MPU_RASR_AP_FULL;
+    uint32_t xn = MPU_RASR_XN_Msk;
+    set_region(REGION_SRAM, __ram_start, power_of_two_at_least(span(__ram_start, __ram_end)),
+               NORMAL_MEMORY | MPU_RASR_AP_PRIV_RW | xn);
+    set_region(REGION_FLASH, __flash_start, MPU_FLASH_WINDOW_BYTES,
+               MPU_RASR_C_Msk | MPU_RASR_AP_READ_ONLY);
+    set_region(REGION_SHARED, __shared_start, span(__shared_start, __shared_end),
+               NORMAL_MEMORY | MPU_RASR_AP_FULL | xn);
+    set_region(REGION_ARENA_DATA, __module_arena_start,
+               span(__module_arena_start, __module_arena_end), NORMAL_MEMORY | MPU_RASR_AP_FULL | xn);
     code_subregions = 0;
-    write_arena_region();
-    set_region(REGION_STACK_GUARD, __job_stack_bottom, MPU_RASR_ENABLE_Msk |
-               size_field(MPU_STACK_GUARD_BYTES) | MPU_RASR_AP_NONE | MPU_RASR_XN_Msk);
+    write_code_region();
+    set_region(REGION_JOB_STACK, __job_stack_bottom, span(__job_stack_bottom, __job_stack_top),
+               NORMAL_MEMORY | MPU_RASR_AP_FULL | xn);
+    set_region(REGION_STACK_GUARD, __job_stack_bottom, MPU_STACK_GUARD_BYTES,
+               MPU_RASR_AP_NONE | xn);
     MPU_CTRL = MPU_CTRL_ENABLE_Msk | MPU_CTRL_PRIVDEFENA_Msk;
     dsb();
     isb();
@@ -73,16 +95,16 @@ void mpu_init(void)
 void mpu_allow_code(const uint8_t *start, uint32_t bytes)
 {
     uint32_t segment = mpu_segment_bytes();
-    uint32_t first = (uint32_t)(start - __module_arena_start) / segment;
+    uint32_t first = span(__module_arena_start, start) / segment;
     uint32_t count = (bytes + segment - 1u) / segment;
     for (uint32_t n = first; n < first + count && n < SUBREGIONS; n++) {
         code_subregions |= 1u << n;
     }
-    write_arena_region();
+    write_code_region();
 }
 
 void mpu_forbid_code(void)
 {
     code_subregions = 0;
-    write_arena_region();
+    write_code_region();
 }

@@ -1,10 +1,17 @@
-/* The memory protection policy (PMSAv7, Cortex-M3/M4):
- *   region 0  all SRAM: read/write, execute-never (the firmware's RAM, module data and heap)
- *   region 1  the module arena: read/write and executable, but only in the subregions that
- *             hold the running job's module code; the rest fall through to region 0
- *   region 2  the bottom 32 bytes of the job stack: no access, so an overflow faults
- * Everything else follows the default memory map for privileged code (PRIVDEFENA): flash is
- * executable; peripheral, device and System space are execute-never. */
+/* The memory protection policy (PMSAv7, Cortex-M3/M4). Module code runs unprivileged
+ * (job_call.h), so for it only these regions exist; the firmware runs privileged and also has
+ * the default memory map (PRIVDEFENA) for peripherals and system space:
+ *   0  all SRAM              privileged read/write only, execute-never
+ *   1  flash (2 MiB window)  read-only for both, executable: the firmware code modules call
+ *   2  module-shared state   read/write, execute-never: the console and heap state
+ *   3  the module arena      read/write, execute-never: module data, bss, heap
+ *   4  the module arena      read/write and executable, only in the subregions holding the
+ *                            running job's module code
+ *   5  the job stack         read/write, execute-never
+ *   6  the job stack's bottom 32 bytes: no access, so an overflow faults
+ * A later region wins where they overlap. Job code can therefore read and write only its own
+ * module, its heap, its stack and the shared state, execute only its own code and the
+ * firmware's, and touch no peripheral or system register. */
 #ifndef MPU_H
 #define MPU_H
 
@@ -23,5 +30,9 @@ void mpu_forbid_code(void);
 
 /* Bytes at the bottom of the job stack that no code may touch. */
 #define MPU_STACK_GUARD_BYTES 32u
+
+/* The flash window modules may read and execute: 2 MiB from the start of flash, beyond both
+ * boards' flash, so a read past the end of flash is a bus error, not a protection fault. */
+#define MPU_FLASH_WINDOW_BYTES 0x200000u
 
 #endif

@@ -7,14 +7,21 @@
 #define LINE_BUFFER_BYTES 128
 #define OUT_CHUNK_BYTES 64
 
-static char line[LINE_BUFFER_BYTES];
-static size_t line_len;
+#include "armv7m.h"
 
-static char out_chunk[OUT_CHUNK_BYTES];
-static size_t out_len;
+/* MODULE_SHARED: module code prints through putchar/printf, which run in its unprivileged
+ * context and land here. */
+static MODULE_SHARED char line[LINE_BUFFER_BYTES];
+static MODULE_SHARED size_t line_len;
+
+static MODULE_SHARED char out_chunk[OUT_CHUNK_BYTES];
+static MODULE_SHARED size_t out_len;
 
 static void line_flush(void)
 {
+    if (line_len >= sizeof line) {
+        line_len = sizeof line - 1; /* job code can write this state: never trust it */
+    }
     line[line_len] = '\0';
     sh_write0(line);
     line_len = 0;
@@ -144,12 +151,26 @@ void rec_end(void)
     line_flush();
 }
 
+/* Job code runs unprivileged and may not make semihosting calls (QEMU runs without
+ * userspace semihosting, so a module cannot reach the host's files): it asks the firmware to
+ * flush through an SVC (job_call.c). */
+static int unprivileged_thread(void)
+{
+    uint32_t control;
+    __asm__ volatile("mrs %0, control" : "=r"(control));
+    return read_ipsr() == 0u && (control & CONTROL_NPRIV_Msk) != 0u;
+}
+
 void out_flush(void)
 {
     if (out_len == 0) {
         return;
     }
-    size_t len = out_len;
+    if (unprivileged_thread()) {
+        __asm__ volatile("svc %0" : : "i"(SVC_CONSOLE_FLUSH) : "memory");
+        return;
+    }
+    size_t len = out_len < sizeof out_chunk ? out_len : sizeof out_chunk;
     out_len = 0; /* before rec_begin, which flushes again */
     rec_begin("out");
     rec_str("text", out_chunk, len);
@@ -158,6 +179,9 @@ void out_flush(void)
 
 void out_putc(char c)
 {
+    if (out_len >= sizeof out_chunk) {
+        out_flush();
+    }
     out_chunk[out_len++] = c;
     if (c == '\n' || out_len == sizeof out_chunk) {
         out_flush();

@@ -19,6 +19,9 @@ void rec_word(const char *key, const char *word);/* key=word (no spaces, quotes 
 void rec_str(const char *key, const char *text, size_t len); /* key="escaped text" */
 void rec_end(void);
 
+/* The SVC number job code uses to have its console output flushed (job_call.c serves it). */
+#define SVC_CONSOLE_FLUSH 1
+
 /* Console output of the code under test: buffered and emitted as @out records. */
 void out_putc(char c);
 void out_flush(void);

@@ -5,9 +5,12 @@
 #include "faults.h"
 #include "timing.h"
 
+void SVC_Handler(void); /* job_call.c */
+
 extern uint32_t __stack_top;
 extern uint32_t __data_start, __data_end, __data_load;
 extern uint32_t __bss_start, __bss_end;
+extern uint32_t __shared_start, __shared_end;
 extern void (*__init_array_start[])(void);
 extern void (*__init_array_end[])(void);
 
@@ -31,7 +34,7 @@ static const vector vector_table[16 + EXTERNAL_IRQ_SLOTS] = {
     [4] = MemManage_Handler,
     [5] = BusFault_Handler,
     [6] = UsageFault_Handler,
-    [11] = Default_Handler,     /* SVCall */
+    [11] = SVC_Handler,         /* job code coming back (job_call.c) */
     [12] = Default_Handler,     /* DebugMonitor */
     [14] = Default_Handler,     /* PendSV */
     [15] = SysTick_Handler,
@@ -61,6 +64,9 @@ void Reset_Handler(void)
         *dst++ = *src++;
     }
     for (uint32_t *dst = &__bss_start; dst < &__bss_end;) {
+        *dst++ = 0;
+    }
+    for (uint32_t *dst = &__shared_start; dst < &__shared_end;) {
         *dst++ = 0;
     }
     for (void (**ctor)(void) = __init_array_start; ctor < __init_array_end; ctor++) {

@@ -1,7 +1,6 @@
-/* Exercises an import that only one board exports: netduinoplus2 carries strtol and strstr,
+/* Exercises an import that only one board exports: netduinoplus2 carries strstr and memchr,
  * stm32vldiscovery does not, so the same module resolves on one board and is refused on the
  * other with both names reported. `skip` comes from the job so gcc cannot fold the calls. */
-#include <stdlib.h>
 #include <string.h>
 
 static const char text[] = "speed=1200 baud";
@@ -12,7 +11,9 @@ int module_main(int skip)
     if (number == NULL) {
         return -1;
     }
-    char *end;
-    long value = strtol(number + 2, &end, 10);
-    return (int)value + (int)(end - text);  /* 1200 + 10 */
+    const char *space = memchr(number, ' ', sizeof text - (size_t)(number - text));
+    if (space == NULL) {
+        return -2;
+    }
+    return (int)(space - text) * 100 + (int)(number - text);
 }

@@ -5,5 +5,5 @@
 
 int module_main(void)
 {
-    return (int)strlen((const char *)0x60000000u);
+    return (int)strlen((const char *)0x08100000u);
 }

@@ -49,7 +49,7 @@ def test_run_writes_reports_and_exits_0(firmware: dict[str, FirmwareImage], tmp_
         assert run["log"] is None or (tmp_path / run["log"] / "command.sh").is_file()
     faults = (tmp_path / "faults.md").read_text()
     assert "## stm32vldiscovery / fault_unmapped_read: BusFault.PRECISERR" in faults
-    assert "= module_main+0x" in faults and "fault_unmapped_read.c:6" in faults
+    assert "= module_main+0x" in faults and "fault_unmapped_read.c:7" in faults
 
 
 def test_figures_do_not_depend_on_batch_or_parallelism(firmware: dict[str, FirmwareImage],

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.jobs import Job
+from sim.jobs import Expectation, Job
 from sim.cli import budget_ticks
 from sim.modbuild import build_module
 from sim.modules import Module, load_module
@@ -19,7 +19,8 @@ BOARDS = {"netduinoplus2", "stm32vldiscovery"}
 FAULTING = ["fault_unmapped_read", "fault_undefined_instruction", "fault_thumb_bit_clear",
             "fault_divide_by_zero", "fault_unaligned_ldm", "fault_execute_system_space",
             "fault_instruction_fetch", "fault_in_firmware_call", "stack_overflow",
-            "runs_forever", "constructor_faults", "clobbers_callee_saved"]
+            "runs_forever", "constructor_faults", "clobbers_callee_saved", "fault_write_to_flash",
+            "cannot_mask_faults", "cannot_reset_system", "jump_into_data"]
 
 
 def _job(target: Target, module: Module, build_dir: Path) -> Job:
@@ -33,7 +34,8 @@ def _job(target: Target, module: Module, build_dir: Path) -> Job:
 def test_one_boot_survives_every_contained_fault(board: str, targets: dict[str, Target],
                                                  catalogue: dict[str, Module], build_dir: Path,
                                                  tmp_path: Path) -> None:
-    """Each faulting module twice in a row, then a good one: all in one boot."""
+    """Each faulting module twice in a row, then a good one: all in one boot. Module code is
+    unprivileged, so even masking faults or asking for a reset is a contained fault."""
     target = targets[board]
     jobs = [_job(target, catalogue[name], build_dir) for name in FAULTING for _ in range(2)]
     jobs.append(_job(target, catalogue["entry_not_first"], build_dir))
@@ -45,19 +47,25 @@ def test_one_boot_survives_every_contained_fault(board: str, targets: dict[str, 
 def test_lockup_and_reset_cost_one_boot_each(targets: dict[str, Target],
                                              catalogue: dict[str, Module], build_dir: Path,
                                              tmp_path: Path) -> None:
+    """Only privileged code can lock the core up or reset it: the firmware's diagnostics."""
+    from sim.diagnostics import diagnostic_jobs
     target = targets["netduinoplus2"]
-    names = ["entry_not_first", "lockup_faultmask", "entry_not_first", "requests_reset",
-             "entry_not_first"]
-    results = run_batch(target, [_job(target, catalogue[n], build_dir) for n in names],
-                        tmp_path / "logs", RunSettings(out_dir=tmp_path))
+    diagnostics = {j.module: j for j in diagnostic_jobs(target.board)}
+    good = _job(target, catalogue["entry_not_first"], build_dir)
+    jobs = [good, diagnostics["diag:lockup"], good, diagnostics["diag:reset"], good]
+    results = run_batch(target, jobs, tmp_path / "logs", RunSettings(out_dir=tmp_path))
     assert [(boot, r.status) for boot, r in results] == [
         (1, "ok"), (1, "lockup"), (2, "ok"), (2, "reset"), (3, "ok")]
 
 
-def test_damage_to_the_firmware_is_caught_after_the_job(targets: dict[str, Target],
-                                                        catalogue: dict[str, Module],
-                                                        build_dir: Path, tmp_path: Path) -> None:
-    folder = tmp_path / "corrupts_arena_canary"
+def _diagnostic(target: Target, name: str, args: tuple[int, ...] = ()) -> Job:
+    """A firmware diagnostic as a job: privileged code, for what module code can no longer do."""
+    return Job(f"diag:{name}", "diag", name, args, Expectation("ok"))
+
+
+def test_modules_cannot_touch_the_firmware_ram(targets: dict[str, Target], tmp_path: Path) -> None:
+    """A module writing just below its image (the arena canary) is stopped by the MPU."""
+    folder = tmp_path / "writes_below_its_image"
     folder.mkdir()
     (folder / "module.c").write_text(
         "#include <stdint.h>\n"
@@ -66,9 +74,18 @@ def test_damage_to_the_firmware_is_caught_after_the_job(targets: dict[str, Targe
         "return 1; }\n")
     (folder / "module.toml").write_text('description = "writes just below its image"\n')
     target = targets["stm32vldiscovery"]
-    bad = _job(target, load_module(folder, BOARDS), tmp_path / "build")
+    job = _job(target, load_module(folder, BOARDS), tmp_path / "build")
+    [(boot, result)] = run_batch(target, [job], tmp_path / "logs", RunSettings(out_dir=tmp_path))
+    assert (boot, result.status, result.fault.name) == (1, "fault", "MemManage.DACCVIOL")
+
+
+def test_damage_to_the_firmware_is_caught_after_the_job(targets: dict[str, Target],
+                                                        catalogue: dict[str, Module],
+                                                        build_dir: Path, tmp_path: Path) -> None:
+    target = targets["stm32vldiscovery"]
+    damage = _diagnostic(target, "damage_canary", (0,))
     good = _job(target, catalogue["entry_not_first"], build_dir)
-    results = run_batch(target, [bad, good], tmp_path / "logs", RunSettings(out_dir=tmp_path))
+    results = run_batch(target, [damage, good], tmp_path / "logs", RunSettings(out_dir=tmp_path))
     (boot1, damaged), (boot2, after) = results
     assert damaged.status == "error" and "damaged the firmware (arena_canary)" in damaged.error
     assert (boot1, boot2, after.status) == (1, 2, "ok")
@@ -85,17 +102,14 @@ def test_firmware_faults_are_not_blamed_on_the_job(targets: dict[str, Target],
     assert "the firmware itself faulted" in result.error
 
 
-def test_a_job_that_masks_interrupts_and_spins_hits_the_host_deadline(
-        targets: dict[str, Target], catalogue: dict[str, Module], tmp_path: Path) -> None:
-    """With interrupts off SysTick cannot stop it: the harness's deadline is the backstop."""
-    folder = tmp_path / "spins_with_interrupts_off"
-    folder.mkdir()
-    (folder / "module.c").write_text(
-        'int module_main(void) { __asm__ volatile("cpsid i\\n1: b 1b"); return 0; }\n')
-    (folder / "module.toml").write_text('description = "hangs"\n')
+def test_interrupts_off_and_a_loop_hit_the_host_deadline(targets: dict[str, Target],
+                                                         catalogue: dict[str, Module],
+                                                         tmp_path: Path) -> None:
+    """With interrupts off SysTick cannot stop it: the harness's deadline is the backstop.
+    Module code cannot mask interrupts (cpsid is ignored unprivileged): a diagnostic does it."""
     target = targets["stm32vldiscovery"]
-    spin = _job(target, load_module(folder, BOARDS), tmp_path / "build")
     good = _job(target, catalogue["entry_not_first"], tmp_path / "build")
     settings = RunSettings(out_dir=tmp_path, boot_deadline_s=2.0, job_deadline_s=1.0)
-    (boot1, hung), (boot2, after) = run_batch(target, [spin, good], tmp_path / "logs", settings)
+    (boot1, hung), (boot2, after) = run_batch(target, [_diagnostic(target, "hang"), good],
+                                              tmp_path / "logs", settings)
     assert (boot1, hung.status, boot2, after.status) == (1, "hang", 2, "ok")
