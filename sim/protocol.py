@@ -15,8 +15,10 @@ SUPPORTED_PROTOCOL = 1
 
 # Sample: @end id=3 status=ok ret=-5 run=26
 # Sample: @out text="hello\n"
-_RECORD = re.compile(r'@(?P<tag>[a-z]+)(?P<fields>(?: [a-z0-9_]+=(?:"(?:\\.|[^"\\])*"|[^ "=]*))*)')
-_FIELD = re.compile(r' (?P<key>[a-z0-9_]+)=(?:"(?P<quoted>(?:\\.|[^"\\])*)"|(?P<bare>[^ "=]*))')
+# A bare value is a word: letters, digits and _ . : + - (no '@', so a record that a cut-off
+# one ran into cannot pass for one).
+_RECORD = re.compile(r'@(?P<tag>[a-z]+)(?P<fields>(?: [a-z0-9_]+=(?:"(?:\\.|[^"\\])*"|[\w.:+-]*))*)')
+_FIELD = re.compile(r' (?P<key>[a-z0-9_]+)=(?:"(?P<quoted>(?:\\.|[^"\\])*)"|(?P<bare>[\w.:+-]*))')
 # Escapes the firmware writes inside quotes: \" \\ \n \r \t \xHH
 _ESCAPE = re.compile(r'\\(x[0-9a-fA-F]{2}|["\\nrt])')
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
@@ -63,6 +65,8 @@ def parse_record(line: str) -> Record:
         raise ProtocolError(f"malformed record: {line!r}")
     fields: dict[str, str] = {}
     for item in _FIELD.finditer(match["fields"]):
+        if item["key"] in fields:
+            raise ProtocolError(f"malformed record (field {item['key']} twice): {line!r}")
         quoted = item["quoted"]
         fields[item["key"]] = unescape(quoted) if quoted is not None else item["bare"]
     return Record(match["tag"], fields, line)
@@ -94,6 +98,7 @@ class JobTranscript:
     deps: dict[int, LinkTranscript] = field(default_factory=dict)   # by load order
     stdout: str = ""
     unresolved: list[str] = field(default_factory=list)
+    noise: list[str] = field(default_factory=list)   # non-record or broken lines while it ran
 
     def link(self, record: Record) -> LinkTranscript:
         """The module file a @load/@bind/@linked record is about (its `dep` field, if any)."""
@@ -116,21 +121,27 @@ class BootTranscript:
 
     def feed(self, line: str) -> None:
         if not is_record(line):
-            self.stray.append(line)
+            self._noise(self.stray, line)
             return
         try:
             record = parse_record(line)
         except ProtocolError:
-            self.malformed.append(line)
+            self._noise(self.malformed, line)
             return
         handler = getattr(self, f"_on_{record.tag}", None)
         if handler is None:
-            self.malformed.append(f"{line}  (unknown record tag)")
+            self._noise(self.malformed, f"{line}  (unknown record tag)")
             return
         try:
             handler(record)
         except ProtocolError as error:
-            self.malformed.append(f"{line}  ({error})")
+            self._noise(self.malformed, f"{line}  ({error})")
+
+    def _noise(self, kind: list[str], line: str) -> None:
+        """Keep a line that is not a good record; a job running then cannot be trusted."""
+        kind.append(line)
+        if self._current is not None:
+            self._current.noise.append(line)
 
     def job(self, job_id: str) -> JobTranscript:
         return self.jobs.setdefault(job_id, JobTranscript(job_id))

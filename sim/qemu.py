@@ -89,7 +89,8 @@ class QemuSession:
         self._deadline = 0.0
 
     def __enter__(self) -> "QemuSession":
-        self.start()
+        if self._child is None:
+            self.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:

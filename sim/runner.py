@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import struct
 import sys
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+
+import pexpect
 
 from sim.boards import Board
 from sim.build import FirmwareImage
@@ -73,14 +77,27 @@ class BootOutcome:
     transcript: BootTranscript
     exit: QemuExit
     log_dir: Path
+    console_tail: tuple[str, ...] = ()   # the last lines QEMU printed, for the evidence
 
     def ending(self) -> tuple[str, str]:
-        """(status for a job the boot died in, why the boot ended)."""
+        """(status for a job the boot died in, why the boot ended, with the evidence)."""
+        status, why = self._ending()
+        if status == "error" and self.console_tail:
+            why += f"; last console line: {self.console_tail[-1]!r}"
+        return status, why
+
+    def _ending(self) -> tuple[str, str]:
         stderr = self.exit.stderr
+        if self.exit.teardown == "not started":
+            return "error", f"could not start QEMU: {stderr}"
         if LOCKUP_MARKER in stderr or self.exit.status == LOCKUP_EXIT_STATUS:
             return "lockup", _last_line(stderr) or "QEMU lockup"
         if self.exit.deadline_hit:
             return "hang", "no progress before the host deadline"
+        if self.exit.signal is not None and self.exit.teardown == "exited":
+            name = signal.Signals(self.exit.signal).name
+            return "error", f"QEMU was killed by {name} during the job (stderr: " \
+                            f"{_last_line(stderr) or 'empty'})"
         fault = self.transcript.firmware_fault
         if fault is not None:
             return "error", (f"the firmware itself faulted (exception {fault.text('exc')}, "
@@ -100,7 +117,8 @@ def _last_line(text: str) -> str:
 
 def _stage_job(job_id: str, job: Job, log_dir: Path) -> str:
     """The job's line; a module file is copied beside the job list, so the boot folder holds
-    everything needed to rerun it and the firmware gets a short relative path."""
+    everything needed to rerun it and the firmware gets a short relative path. Raises
+    FileNotFoundError if a file has gone since the build."""
     if job.kind != "module":
         return joblist_line(job_id, job)
     name = f"{job_id}.cmod"
@@ -111,22 +129,37 @@ def _stage_job(job_id: str, job: Job, log_dir: Path) -> str:
     return joblist_line(job_id, job, name, dep_names)
 
 
+def _start_failure(error: Exception) -> QemuExit:
+    return QemuExit(status=None, signal=None, deadline_hit=False, teardown="not started",
+                    stderr=str(error).splitlines()[0])
+
+
 def boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
               settings: RunSettings) -> BootOutcome:
     log_dir.mkdir(parents=True, exist_ok=True)
-    write_joblist(log_dir / "jobs.txt", [_stage_job(job_id, job, log_dir) for job_id, job in jobs])
+    transcript = BootTranscript()
+    try:
+        write_joblist(log_dir / "jobs.txt",
+                      [_stage_job(job_id, job, log_dir) for job_id, job in jobs])
+    except FileNotFoundError as error:  # a file went between the check and the copy
+        return BootOutcome(transcript, _start_failure(error), log_dir)
     argv = qemu_argv(target.board.qemu_machine, target.image.elf.resolve(),
                      ["firmware", "jobs.txt"])
     (log_dir / "command.sh").write_text(rerun_command(argv, log_dir) + "\n")
     deadline = settings.boot_deadline_s + settings.job_deadline_s * len(jobs)
-    transcript = BootTranscript()
+    tail: deque[str] = deque(maxlen=3)
     session = QemuSession(argv, log_dir, log_dir / "stderr.log", deadline)
-    with session, open(log_dir / "console.log", "w") as console:
+    try:
+        session.start()
+    except (pexpect.ExceptionPexpect, OSError) as error:
+        return BootOutcome(transcript, _start_failure(error), log_dir)
+    with session, open(log_dir / "console.log", "w", buffering=1) as console:  # line by line
         for line in session.lines():
             console.write(line + "\n")
             transcript.feed(line)
+            tail.append(line)
     assert session.exit is not None
-    return BootOutcome(transcript, session.exit, log_dir)
+    return BootOutcome(transcript, session.exit, log_dir, tuple(tail))
 
 
 def _fault_elf(seen: JobTranscript, job: Job, target: Target, pc: int) -> tuple[ElfInfo, int]:
@@ -257,7 +290,12 @@ def _settle(job: Job, seen: JobTranscript, outcome: BootOutcome, target: Target)
     result = RunResult(board=target.board.name, module=job.module, boot=0, status="error",
                        ok=False, expected=job.expect.as_dict(), stdout=seen.stdout,
                        unresolved=list(seen.unresolved), sizes=sizes)
-    if seen.integrity is not None:
+    if seen.noise:
+        result.status = "error"
+        more = f" (and {len(seen.noise) - 1} more)" if len(seen.noise) > 1 else ""
+        result.error = f"the console broke the record protocol during the job: " \
+                       f"{seen.noise[0]!r}{more}"
+    elif seen.integrity is not None:
         result.status = "error"
         result.error = (f"the job damaged the firmware ({seen.integrity.text('damaged')}); the "
                         "firmware ended the boot")
@@ -300,13 +338,29 @@ def _settle_boot(outcome: BootOutcome, pending: list[tuple[str, Job]], target: T
                            job, outcome.log_dir, settings.out_dir) for job_id, job in pending}
 
 
+def enumerate_ids(jobs: list[Job]) -> list[tuple[str, Job]]:
+    return [(str(index), job) for index, job in enumerate(jobs)]
+
+
+def _unrunnable(job: Job) -> str | None:
+    """Why the job cannot go to QEMU at all: its build failed, or its files have gone."""
+    if job.build_error is not None:
+        return job.build_error
+    files = [job.target, *job.deps] if job.kind == "module" else []
+    gone = [path for path in files if not Path(path).is_file()]
+    if gone:
+        return f"module file {gone[0]} disappeared between the build and the run"
+    return None
+
+
 def run_batch(target: Target, jobs: list[Job], log_dir: Path,
               settings: RunSettings) -> list[tuple[int, RunResult]]:
     """Run one batch of jobs, booting again after each early end. Returns a (boot, result) per
     job, in order; boot 0 for a module that did not build and so never ran."""
-    settled = {str(i): (0, _error_result(job, target, job.build_error))
-               for i, job in enumerate(jobs) if job.build_error is not None}
-    pending = [(str(i), job) for i, job in enumerate(jobs) if job.build_error is None]
+    problems = {str(i): _unrunnable(job) for i, job in enumerate(jobs)}
+    settled = {i: (0, _error_result(job, target, problems[i]))
+               for i, job in enumerate_ids(jobs) if problems[i] is not None}
+    pending = [(i, job) for i, job in enumerate_ids(jobs) if problems[i] is None]
     boot = 0
     while pending:
         boot += 1

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "armv7m.h"
+#include "semihost.h"
 
 /* Unmapped on both chips and in QEMU (FSMC bank 1 on parts that have an FSMC, which these do
  * not enable): a read raises a precise BusFault with BFAR valid. */
@@ -114,6 +115,25 @@ __attribute__((noinline)) static int32_t diag_damage_canary(int32_t a, int32_t b
     return 0;
 }
 
+/* A line on the console that is not a record, as a broken firmware or QEMU might print: the
+ * host must not trust the job it appeared in. */
+__attribute__((noinline)) static int32_t diag_console_garbage(int32_t a, int32_t b, int32_t c,
+                                                              int32_t d)
+{
+    (void)a, (void)b, (void)c, (void)d;
+    sh_write0("this is not a record\n");
+    return 0;
+}
+
+/* A record cut short: the next record runs into it on the same line. */
+__attribute__((noinline)) static int32_t diag_truncated_record(int32_t a, int32_t b, int32_t c,
+                                                               int32_t d)
+{
+    (void)a, (void)b, (void)c, (void)d;
+    sh_write0("@end id=");
+    return 0;
+}
+
 __attribute__((noinline)) static int32_t diag_divide_by_zero(int32_t a, int32_t b, int32_t c, int32_t d)
 {
     (void)b, (void)c, (void)d;
@@ -159,6 +179,8 @@ static const struct {
     {"lockup", diag_lockup},
     {"hang", diag_hang},
     {"damage_canary", diag_damage_canary},
+    {"console_garbage", diag_console_garbage},
+    {"truncated_record", diag_truncated_record},
     {"reset", diag_reset},
     /* Run in the firmware's own context (main.c): proves such a fault ends the boot as the
      * firmware's failure and is never blamed on a job. */

@@ -91,3 +91,10 @@ def test_containment_records() -> None:
     assert transcript.jobs["5"].abi.int("sp") == 0x200003F8
     assert transcript.jobs["5"].integrity.text("damaged") == "arena_canary"
     assert not transcript.malformed
+
+
+def test_a_record_a_cut_one_ran_into_is_malformed() -> None:
+    with pytest.raises(ProtocolError, match="malformed record"):
+        parse_record("@end id=@end id=0 status=ok ret=0 run=419")
+    with pytest.raises(ProtocolError, match="field id twice"):
+        parse_record("@end id=3 id=4 status=ok")
