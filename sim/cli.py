@@ -16,11 +16,14 @@ from sim.boards import Board, load_boards
 from sim.build import FirmwareImage, build_firmware
 from sim.diagnostics import diagnostic_jobs
 from sim.errors import BuildError, SetupError, SimError
+from sim.exports import ENTRIES_SYMBOL
 from sim.jobs import Job
 from sim.modbuild import build_module
 from sim.modules import (DependencyError, Module, check_dependency_cycles, discover_modules,
                          load_order)
 from sim.footprint import firmware_footprint
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
 from tabulate import tabulate
 
 from sim.bench import throughput
@@ -109,6 +112,25 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                      help="the performance baseline (default reports/baseline.json)")
 
 
+def check_firmware_elf(board: str, elf: Path) -> None:
+    """A prebuilt image must be a 32-bit Arm ELF with this firmware's export table."""
+    where = f"--firmware {board}={elf}"
+    try:
+        with open(elf, "rb") as handle:
+            image = ELFFile(handle)
+            if image["e_machine"] != "EM_ARM" or image.elfclass != 32:
+                raise SetupError(f"{where}: not a 32-bit Arm ELF (machine {image['e_machine']}, "
+                                 f"{image.elfclass}-bit)")
+            symbols = image.get_section_by_name(".symtab")
+            if symbols is None or not symbols.get_symbol_by_name(ENTRIES_SYMBOL):
+                raise SetupError(f"{where}: no export table ({ENTRIES_SYMBOL}): not this "
+                                 "project's firmware")
+    except FileNotFoundError:
+        raise SetupError(f"{where}: no such file") from None
+    except ELFError as error:
+        raise SetupError(f"{where}: not a valid ELF file ({error})") from None
+
+
 def _targets(boards: list[Board], prebuilt: list[tuple[str, Path]], build_dir: Path) -> list[Target]:
     given = dict(prebuilt)
     unknown = sorted(set(given) - {b.name for b in boards})
@@ -118,8 +140,7 @@ def _targets(boards: list[Board], prebuilt: list[tuple[str, Path]], build_dir: P
     for board in boards:
         if board.name in given:
             elf = given[board.name]
-            if not elf.is_file():
-                raise SetupError(f"--firmware {board.name}={elf}: no such file")
+            check_firmware_elf(board.name, elf)
             image = FirmwareImage(board.name, elf, elf.with_suffix(".map"))
         else:
             image = build_firmware(board, build_dir)
@@ -143,8 +164,10 @@ def _module_job(board: Board, module: Module, everything: list[Module], build_di
     try:
         deps = [build_module(board, d, build_dir) for d in load_order(module, everything)]
         image = build_module(board, module, build_dir)
-    except (BuildError, DependencyError) as error:
+    except DependencyError as error:
         return Job(module.name, "module", "", module.args, expect, build_error=str(error))
+    except BuildError as error:  # the module's own sources: bad input, fix before running
+        raise SetupError(f"{module.path}: cannot build for {board.name}: {error}") from error
     return Job(module.name, "module", str(image.file), module.args, expect, entry=module.entry,
                abi=module.abi, deps=tuple(str(d.file) for d in deps),
                budget=budget_ticks(module, board), elf=image.elf, sizes=image.sizes())

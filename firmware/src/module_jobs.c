@@ -45,7 +45,7 @@ static void report_unresolved(void *context, const char *name)
 {
     rec_begin("unresolved");
     rec_word("id", (const char *)context);
-    rec_word("name", name);
+    rec_str("name", name, strlen(name)); /* from the module file: untrusted */
     rec_end();
 }
 
@@ -132,7 +132,8 @@ static void report_linked(const job *j, int dep, const loaded_module *module, in
         rec_begin("bind");
         rec_word("id", j->id);
         field_dep(dep);
-        rec_word("name", module->strings + imp->name);
+        const char *name = module->strings + imp->name;
+        rec_str("name", name, strlen(name));
         rec_hex("addr", address);
         rec_end();
     }

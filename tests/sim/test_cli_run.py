@@ -173,3 +173,16 @@ def test_bench_prints_throughput_both_ways(firmware: dict[str, FirmwareImage],
     assert "| one QEMU boot per run (--batch 1) |             6 |" in done.stdout
     assert "| one boot per board (--batch 6)    |             6 |" in done.stdout
     assert "ratio: " in done.stdout and "6/6 runs" in done.stderr
+
+
+def test_parallelism_changes_nothing(firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
+    """-j 1 and -j 2 over several batches: the same results.json, byte for byte."""
+    build_dir = firmware["netduinoplus2"].elf.parent.parent
+    documents = []
+    for parallel in ("1", "2"):
+        out = tmp_path / parallel
+        done = _sim("run", "--board", "stm32vldiscovery", "--out", str(out), "--build-dir",
+                    str(build_dir), "--batch", "10", "-j", parallel)
+        assert done.returncode == 0, done.stdout + done.stderr
+        documents.append((out / "results.json").read_text())
+    assert documents[0] == documents[1]
