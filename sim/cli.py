@@ -1,5 +1,8 @@
-"""Command line: python -m sim {run,setup,boards}. Exit codes (CONTRACT.md): 0 every expectation
-met; 1 a run missed its expectation; 2 usage or setup error, with a message naming the fix."""
+"""Command line: python -m sim {run,baseline,bench,fuzz,setup,boards}. Parsing the options and
+running the commands only: sim.plan decides what runs, sim.runner runs it, sim.report and
+sim.results write it. Exit codes (CONTRACT.md): 0 every expectation met (and, for run, no
+tracked figure regressed); 1 a run missed its expectation, a figure regressed, or a fuzzed
+load escaped; 2 usage or setup error, with a message naming the fix."""
 
 from __future__ import annotations
 
@@ -8,32 +11,23 @@ import logging
 import os
 import shutil
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sim import BOARDS_DIR, MODULES_DIR, REPO_ROOT, REPORTS_DIR
-from sim.boards import Board, load_boards
-from sim.build import FirmwareImage, build_firmware
-from sim.diagnostics import diagnostic_jobs
-from sim.errors import BuildError, SetupError, SimError
-from sim.exports import ENTRIES_SYMBOL
-from sim.jobs import Job
-from sim.modbuild import build_module
-from sim.modules import (DependencyError, Module, check_dependency_cycles, discover_modules,
-                         load_order)
-from sim.footprint import firmware_footprint
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
 from tabulate import tabulate
 
-from sim.bench import throughput
-from sim.fuzz import Seed, run_fuzz
+from sim import BOARDS_DIR, REPO_ROOT, REPORTS_DIR
 from sim.baseline import (BASELINE_FILE, Change, baseline_history, compare, plot_trend,
                           read_baseline, tracked_figures, write_baseline)
+from sim.bench import throughput
+from sim.boards import Board, load_boards
+from sim.errors import SetupError, SimError
+from sim.footprint import firmware_footprint
+from sim.fuzz import FUZZ_BUDGET_INSTRUCTIONS, catalogue_seeds, run_fuzz
+from sim.plan import plan, targets_for
 from sim.report import baseline_table, render_fault_report, render_summary, write_report
 from sim.results import RunResult, current_commit, results_document, write_results
 from sim.runner import RunSettings, Target, print_progress, run_matrix
-from sim.timing import DEFAULT_BUDGET_INSTRUCTIONS, instructions_to_ticks
+from sim.timing import instructions_to_ticks
 from sim.toolchain import check_tools, install_missing_tools
 
 log = logging.getLogger("sim")
@@ -112,99 +106,6 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                      help="the performance baseline (default reports/baseline.json)")
 
 
-def check_firmware_elf(board: str, elf: Path) -> None:
-    """A prebuilt image must be a 32-bit Arm ELF with this firmware's export table."""
-    where = f"--firmware {board}={elf}"
-    try:
-        with open(elf, "rb") as handle:
-            image = ELFFile(handle)
-            if image["e_machine"] != "EM_ARM" or image.elfclass != 32:
-                raise SetupError(f"{where}: not a 32-bit Arm ELF (machine {image['e_machine']}, "
-                                 f"{image.elfclass}-bit)")
-            symbols = image.get_section_by_name(".symtab")
-            if symbols is None or not symbols.get_symbol_by_name(ENTRIES_SYMBOL):
-                raise SetupError(f"{where}: no export table ({ENTRIES_SYMBOL}): not this "
-                                 "project's firmware")
-    except FileNotFoundError:
-        raise SetupError(f"{where}: no such file") from None
-    except ELFError as error:
-        raise SetupError(f"{where}: not a valid ELF file ({error})") from None
-
-
-def _targets(boards: list[Board], prebuilt: list[tuple[str, Path]], build_dir: Path) -> list[Target]:
-    given = dict(prebuilt)
-    unknown = sorted(set(given) - {b.name for b in boards})
-    if unknown:
-        raise SetupError(f"--firmware {unknown[0]}=...: not a selected board")
-    targets = []
-    for board in boards:
-        if board.name in given:
-            elf = given[board.name]
-            check_firmware_elf(board.name, elf)
-            image = FirmwareImage(board.name, elf, elf.with_suffix(".map"))
-        else:
-            image = build_firmware(board, build_dir)
-        targets.append(Target(board, image))
-    return targets
-
-
-def _select(jobs: list[Job], only: list[str] | None) -> list[Job]:
-    return [job for job in jobs if not only or job.module in only]
-
-
-def budget_ticks(module: Module, board: Board) -> int:
-    """The module's budget (instructions; default DEFAULT_BUDGET_INSTRUCTIONS) in SysTick ticks."""
-    return instructions_to_ticks(module.budget or DEFAULT_BUDGET_INSTRUCTIONS, board.cpu.clock_hz)
-
-
-def _module_job(board: Board, module: Module, everything: list[Module], build_dir: Path) -> Job:
-    """Build the module and its dependencies for the board; a failure becomes a job that
-    reports it."""
-    expect = module.expectation(board.name)
-    try:
-        deps = [build_module(board, d, build_dir) for d in load_order(module, everything)]
-        image = build_module(board, module, build_dir)
-    except DependencyError as error:
-        return Job(module.name, "module", "", module.args, expect, build_error=str(error))
-    except BuildError as error:  # the module's own sources: bad input, fix before running
-        raise SetupError(f"{module.path}: cannot build for {board.name}: {error}") from error
-    return Job(module.name, "module", str(image.file), module.args, expect, entry=module.entry,
-               abi=module.abi, deps=tuple(str(d.file) for d in deps),
-               budget=budget_ticks(module, board), elf=image.elf, sizes=image.sizes())
-
-
-def _module_jobs(boards: list[Board], selected: list[Module], everything: list[Module],
-                 build_dir: Path, parallel: int) -> dict[str, list[Job]]:
-    """Every selected module built for every board (with its dependencies), in parallel."""
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
-        futures = {b.name: [pool.submit(_module_job, b, m, everything, build_dir)
-                            for m in selected] for b in boards}
-        return {name: [f.result() for f in jobs] for name, jobs in futures.items()}
-
-
-def _check_only(only: list[str] | None, modules: list[Module], boards: list[Board]) -> None:
-    known = {m.name for m in modules} | {j.module for b in boards for j in diagnostic_jobs(b)}
-    unknown = [name for name in only or [] if name not in known]
-    if unknown:
-        raise SetupError(f"--only {unknown[0]}: matches no module (modules: "
-                         f"{', '.join(sorted(m.name for m in modules)) or 'none'})")
-
-
-def _plan(args: argparse.Namespace) -> tuple[list[Board], list[Target], dict[str, list[Job]]]:
-    """Boards, their firmware, and every board's jobs (modules built on the way)."""
-    boards = load_boards(args.board, args.boards_dir)
-    all_boards = {b.name for b in load_boards(directory=args.boards_dir)}
-    modules = discover_modules(args.modules or [MODULES_DIR], all_boards)
-    check_dependency_cycles(modules)
-    _check_only(args.only, modules, boards)
-    selected = [m for m in modules if not args.only or m.name in args.only]
-    check_tools()
-    targets = _targets(boards, args.firmware, args.build_dir)
-    built = _module_jobs(boards, selected, modules, args.build_dir, args.jobs)
-    return boards, targets, {b.name: _select(diagnostic_jobs(b), args.only) + built[b.name]
-                             for b in boards}
-
-
 def _fresh_out_dir(out: Path) -> Path:
     out_dir = out.resolve()
     if (out_dir / "logs").exists():
@@ -246,7 +147,7 @@ def _print_outcome(runs: list[RunResult], out_dir: Path, changes: list[Change] |
 
 
 def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict]:
-    boards, targets, jobs_for = _plan(args)
+    boards, targets, jobs_for = plan(args)
     out_dir = _fresh_out_dir(args.out)
     runs = run_matrix(targets, jobs_for, RunSettings(out_dir, args.batch, args.jobs),
                       print_progress)
@@ -280,7 +181,7 @@ def command_baseline(args: argparse.Namespace) -> int:
 
 
 def command_bench(args: argparse.Namespace) -> int:
-    boards, targets, jobs_for = _plan(args)
+    boards, targets, jobs_for = plan(args)
     out_dir = _fresh_out_dir(args.out / "bench")
     per_run, per_board = throughput(targets, jobs_for, args.runs, out_dir, args.jobs)
     rows = [["one QEMU boot per run (--batch 1)", per_run.runs, f"{per_run.seconds:.2f}",
@@ -295,27 +196,12 @@ def command_bench(args: argparse.Namespace) -> int:
     return EXIT_OK if all_met else EXIT_MISSED
 
 
-FUZZ_BUDGET_INSTRUCTIONS = 200_000  # mutated code may loop: stop it early
-
-
-def _fuzz_seeds(board: Board, build_dir: Path) -> dict[str, Seed]:
-    """The catalogue modules that load and run on the board on their own."""
-    seeds = {}
-    for module in discover_modules([MODULES_DIR], {b.name for b in load_boards()}):
-        if module.depends or module.expectation(board.name).status != "ok":
-            continue
-        image = build_module(board, module, build_dir)
-        seeds[module.name] = Seed(module.name, image.file.read_bytes(), module.entry,
-                                  module.abi, module.args)
-    return seeds
-
-
 def command_fuzz(args: argparse.Namespace) -> int:
     [board] = load_boards([args.board], args.boards_dir)
     check_tools()
-    [target] = _targets([board], [], args.build_dir)
+    [target] = targets_for([board], [], args.build_dir)
     out = _fresh_out_dir(args.out)
-    summary = run_fuzz(target, _fuzz_seeds(board, args.build_dir), args.count, args.seed, out,
+    summary = run_fuzz(target, catalogue_seeds(board, args.build_dir), args.count, args.seed, out,
                        args.jobs, budget=instructions_to_ticks(FUZZ_BUDGET_INSTRUCTIONS,
                                                                board.cpu.clock_hz))
     counts = ", ".join(f"{k} {summary[k]}" for k in ("ok", "rejected", "fault", "timeout"))

@@ -19,7 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from sim import MODULES_DIR
+from sim.boards import Board, load_boards
 from sim.jobs import Expectation, Job
+from sim.modbuild import build_module
+from sim.modules import discover_modules
 from sim.results import RunResult
 from sim.runner import RunSettings, Target, print_progress, run_matrix
 
@@ -180,6 +184,21 @@ class Seed:
     entry: str
     abi: str | None
     args: tuple[int, ...]
+
+
+FUZZ_BUDGET_INSTRUCTIONS = 200_000  # mutated code may loop: stop it early
+
+
+def catalogue_seeds(board: Board, build_dir: Path) -> dict[str, Seed]:
+    """The catalogue modules that load and run on the board on their own."""
+    seeds = {}
+    for module in discover_modules([MODULES_DIR], {b.name for b in load_boards()}):
+        if module.depends or module.expectation(board.name).status != "ok":
+            continue
+        image = build_module(board, module, build_dir)
+        seeds[module.name] = Seed(module.name, image.file.read_bytes(), module.entry,
+                                  module.abi, module.args)
+    return seeds
 
 
 def fuzz_jobs(seeds: dict[str, Seed], made: list[Mutant], inputs: Path,

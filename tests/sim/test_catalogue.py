@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim import MODULES_DIR
-from sim.cli import budget_ticks
+from sim.plan import budget_ticks
 from sim.modbuild import build_module
 from sim.modules import Module, load_order
 from sim.results import RunResult

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.jobs import Expectation, Job
-from sim.cli import budget_ticks
+from sim.plan import budget_ticks
 from sim.modbuild import build_module
 from sim.modules import Module, load_module
 from sim.runner import RunSettings, Target, run_batch

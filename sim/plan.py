@@ -1,0 +1,121 @@
+"""Planning a run: which boards, which firmware images, which jobs (modules built on the way).
+
+Everything here raises SetupError for input the user must fix (exit 2 in sim.cli).
+"""
+
+from __future__ import annotations
+
+import argparse
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+
+from sim import MODULES_DIR
+from sim.boards import Board, load_boards
+from sim.build import FirmwareImage, build_firmware
+from sim.diagnostics import diagnostic_jobs
+from sim.errors import BuildError, SetupError
+from sim.exports import ENTRIES_SYMBOL
+from sim.jobs import Job
+from sim.modbuild import build_module
+from sim.modules import (DependencyError, Module, check_dependency_cycles, discover_modules,
+                         load_order)
+from sim.runner import Target
+from sim.timing import DEFAULT_BUDGET_INSTRUCTIONS, instructions_to_ticks
+from sim.toolchain import check_tools
+
+
+def check_firmware_elf(board: str, elf: Path) -> None:
+    """A prebuilt image must be a 32-bit Arm ELF with this firmware's export table."""
+    where = f"--firmware {board}={elf}"
+    try:
+        with open(elf, "rb") as handle:
+            image = ELFFile(handle)
+            if image["e_machine"] != "EM_ARM" or image.elfclass != 32:
+                raise SetupError(f"{where}: not a 32-bit Arm ELF (machine {image['e_machine']}, "
+                                 f"{image.elfclass}-bit)")
+            symbols = image.get_section_by_name(".symtab")
+            if symbols is None or not symbols.get_symbol_by_name(ENTRIES_SYMBOL):
+                raise SetupError(f"{where}: no export table ({ENTRIES_SYMBOL}): not this "
+                                 "project's firmware")
+    except FileNotFoundError:
+        raise SetupError(f"{where}: no such file") from None
+    except ELFError as error:
+        raise SetupError(f"{where}: not a valid ELF file ({error})") from None
+
+
+def targets_for(boards: list[Board], prebuilt: list[tuple[str, Path]], build_dir: Path) -> list[Target]:
+    given = dict(prebuilt)
+    unknown = sorted(set(given) - {b.name for b in boards})
+    if unknown:
+        raise SetupError(f"--firmware {unknown[0]}=...: not a selected board")
+    targets = []
+    for board in boards:
+        if board.name in given:
+            elf = given[board.name]
+            check_firmware_elf(board.name, elf)
+            image = FirmwareImage(board.name, elf, elf.with_suffix(".map"))
+        else:
+            image = build_firmware(board, build_dir)
+        targets.append(Target(board, image))
+    return targets
+
+
+def _selected(jobs: list[Job], only: list[str] | None) -> list[Job]:
+    return [job for job in jobs if not only or job.module in only]
+
+
+def budget_ticks(module: Module, board: Board) -> int:
+    """The module's budget (instructions; default DEFAULT_BUDGET_INSTRUCTIONS) in SysTick ticks."""
+    return instructions_to_ticks(module.budget or DEFAULT_BUDGET_INSTRUCTIONS, board.cpu.clock_hz)
+
+
+def _module_job(board: Board, module: Module, everything: list[Module], build_dir: Path) -> Job:
+    """Build the module and its dependencies for the board; a failure becomes a job that
+    reports it."""
+    expect = module.expectation(board.name)
+    try:
+        deps = [build_module(board, d, build_dir) for d in load_order(module, everything)]
+        image = build_module(board, module, build_dir)
+    except DependencyError as error:
+        return Job(module.name, "module", "", module.args, expect, build_error=str(error))
+    except BuildError as error:  # the module's own sources: bad input, fix before running
+        raise SetupError(f"{module.path}: cannot build for {board.name}: {error}") from error
+    return Job(module.name, "module", str(image.file), module.args, expect, entry=module.entry,
+               abi=module.abi, deps=tuple(str(d.file) for d in deps),
+               budget=budget_ticks(module, board), elf=image.elf, sizes=image.sizes())
+
+
+def _module_jobs(boards: list[Board], selected: list[Module], everything: list[Module],
+                 build_dir: Path, parallel: int) -> dict[str, list[Job]]:
+    """Every selected module built for every board (with its dependencies), in parallel."""
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        futures = {b.name: [pool.submit(_module_job, b, m, everything, build_dir)
+                            for m in selected] for b in boards}
+        return {name: [f.result() for f in jobs] for name, jobs in futures.items()}
+
+
+def _check_only(only: list[str] | None, modules: list[Module], boards: list[Board]) -> None:
+    known = {m.name for m in modules} | {j.module for b in boards for j in diagnostic_jobs(b)}
+    unknown = [name for name in only or [] if name not in known]
+    if unknown:
+        raise SetupError(f"--only {unknown[0]}: matches no module (modules: "
+                         f"{', '.join(sorted(m.name for m in modules)) or 'none'})")
+
+
+def plan(args: argparse.Namespace) -> tuple[list[Board], list[Target], dict[str, list[Job]]]:
+    """Boards, their firmware, and every board's jobs (modules built on the way), from the
+    run options."""
+    boards = load_boards(args.board, args.boards_dir)
+    all_boards = {b.name for b in load_boards(directory=args.boards_dir)}
+    modules = discover_modules(args.modules or [MODULES_DIR], all_boards)
+    check_dependency_cycles(modules)
+    _check_only(args.only, modules, boards)
+    selected = [m for m in modules if not args.only or m.name in args.only]
+    check_tools()
+    targets = targets_for(boards, args.firmware, args.build_dir)
+    built = _module_jobs(boards, selected, modules, args.build_dir, args.jobs)
+    return boards, targets, {b.name: _selected(diagnostic_jobs(b), args.only) + built[b.name]
+                             for b in boards}
