@@ -137,7 +137,7 @@ def _print_outcome(runs: list[RunResult], out_dir: Path, changes: list[Change] |
           f"{len(missed)} missed; reports in {out_dir}")
     for run in missed:
         where = run.log or "never booted"
-        reason = f" ({run.error.splitlines()[0]})" if run.status == "error" and run.error else ""
+        reason = f" ({run.error.splitlines()[0]})" if run.error else ""
         print(f"  MISSED {run.board}/{run.module}: {'; '.join(run.mismatches)}{reason} [{where}]")
     regressed = [c for c in changes or [] if c.regressed]
     if changes:
