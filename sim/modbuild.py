@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import logging
 import subprocess
 from dataclasses import dataclass
@@ -158,6 +159,17 @@ def _compile_and_link(board: Board, module: Module, out: Path) -> dict[str, list
     return {"imports": imports, "exports": sorted(defined)}
 
 
+def _publish(path: Path, data: bytes) -> None:
+    """Replace path with data in one step, and only if it changed: other processes (parallel
+    runs, xdist workers) copy module files without taking the build lock, and must never see
+    one half written."""
+    if path.is_file() and path.read_bytes() == data:
+        return
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
 TEMS_ENTRY = "_start"
 
 
@@ -191,6 +203,6 @@ def build_module(board: Board, module: Module, build_dir: Path,
         _check_abi(module, names["imports"])
         packed = pack_elf(out / "module.elf", entry_name(module), names["imports"],
                           names["exports"], module_arch(board, module), api)
-        (out / f"{module.name}.cmod").write_bytes(packed.data)
+        _publish(out / f"{module.name}.cmod", packed.data)
     return ModuleImage(module.name, board.name, out / f"{module.name}.cmod", out / "module.elf",
                        packed)
