@@ -14,6 +14,7 @@ import subprocess
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -84,13 +85,15 @@ def _run(command: list[str], what: str) -> None:
         raise BuildError(f"{what} failed:\n$ {' '.join(command)}\n{result.stderr.strip()}")
 
 
-def _compiler_version() -> str:
+@lru_cache(maxsize=1)
+def compiler_version() -> str:
+    """arm-none-eabi-gcc's --version text, asked once per process (every build digest has it)."""
     return subprocess.run([GCC, "--version"], capture_output=True, text=True).stdout
 
 
 def _inputs_digest(board: Board, api_file: Path) -> str:
     digest = hashlib.sha256()
-    digest.update(_compiler_version().encode())
+    digest.update(compiler_version().encode())
     digest.update("\0".join([*board.cpu.gcc_flags(), *FIRMWARE_CFLAGS, *WARNINGS]).encode())
     for path in [*_firmware_inputs(), board.path, board.linker_script, api_file]:
         digest.update(path.name.encode())

@@ -6,11 +6,13 @@ Steps for module M on board B (build/modules/B/M/):
     what libgcc provides is linked in, the rest are imports from the firmware;
  3. write one 8-byte veneer per import (FORMAT.md) so calls stay in BL range;
  4. link with firmware/loader/module.ld and --emit-relocs; 5. pack (sim/pack.py).
-Steps 1-4 are cached by a digest of everything they read.
+All five are cached by a digest of everything they read; a cache hit reads the module file
+and its packed record back instead of packing again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -25,7 +27,8 @@ from elftools.elf.sections import SymbolTableSection
 
 from sim import FIRMWARE_DIR
 from sim.boards import Board
-from sim.build import file_lock
+from sim import pack
+from sim.build import compiler_version, file_lock
 from sim.errors import BuildError
 from sim.exports import Api, load_api
 from sim.modules import Module
@@ -131,8 +134,9 @@ def _digest(board: Board, module: Module, api: Api) -> str:
     digest = hashlib.sha256()
     digest.update(f"api {api.major}.{api.minor}".encode())
     digest.update("\0".join(compile_flags(board, module)).encode())
-    digest.update(subprocess.run([GCC, "--version"], capture_output=True, text=True).stdout.encode())
-    inputs = [*module.sources, module.path / "module.toml", MODULE_LINKER_SCRIPT, Path(__file__)]
+    digest.update(compiler_version().encode())
+    inputs = [*module.sources, module.path / "module.toml", MODULE_LINKER_SCRIPT, Path(__file__),
+              Path(pack.__file__)]
     for path in inputs:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -191,18 +195,40 @@ def build_module(board: Board, module: Module, build_dir: Path,
     api = api or load_api()
     out = build_dir / "modules" / board.name / module.name
     out.mkdir(parents=True, exist_ok=True)
+    file, record = out / f"{module.name}.cmod", out / "packed.json"
     with file_lock(out / ".lock"):
-        stamp, names_file = out / "build.digest", out / "symbols.json"
+        stamp = out / "build.digest"
         digest = _digest(board, module, api)
-        if not (stamp.is_file() and stamp.read_text() == digest and names_file.is_file()):
+        if stamp.is_file() and stamp.read_text() == digest and record.is_file() and file.is_file():
+            packed = _load_packed(record, file)  # a pure function of what the digest covers
+        else:
             stamp.unlink(missing_ok=True)
             log.info("building module %s for %s", module.name, board.name)
-            names_file.write_text(json.dumps(_compile_and_link(board, module, out)))
+            packed = _build_and_pack(board, module, out, api)
+            _publish(file, packed.data)
+            record.write_text(json.dumps(_packed_fields(packed)))
             stamp.write_text(digest)
-        names = json.loads(names_file.read_text())
-        _check_abi(module, names["imports"])
-        packed = pack_elf(out / "module.elf", entry_name(module), names["imports"],
-                          names["exports"], module_arch(board, module), api)
-        _publish(out / f"{module.name}.cmod", packed.data)
-    return ModuleImage(module.name, board.name, out / f"{module.name}.cmod", out / "module.elf",
-                       packed)
+    return ModuleImage(module.name, board.name, file, out / "module.elf", packed)
+
+
+def _build_and_pack(board: Board, module: Module, out: Path, api: Api) -> PackedModule:
+    names = _compile_and_link(board, module, out)
+    _check_abi(module, names["imports"])
+    return pack_elf(out / "module.elf", entry_name(module), names["imports"], names["exports"],
+                    module_arch(board, module), api)
+
+
+def _packed_fields(packed: PackedModule) -> dict[str, object]:
+    """Everything of a PackedModule but its bytes, which the module file holds."""
+    fields = dataclasses.asdict(packed)
+    del fields["data"]
+    return fields
+
+
+def _load_packed(record: Path, file: Path) -> PackedModule:
+    fields = json.loads(record.read_text())
+    return PackedModule(data=file.read_bytes(), text_size=fields["text_size"],
+                        data_size=fields["data_size"], bss_size=fields["bss_size"],
+                        entry=fields["entry"], fixups=tuple(fields["fixups"]),
+                        imports=tuple(tuple(i) for i in fields["imports"]),
+                        exports=tuple(tuple(e) for e in fields["exports"]))

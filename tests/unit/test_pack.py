@@ -162,3 +162,12 @@ def test_pc_relative_reference_across_segments_is_refused(m3: Board, tmp_path: P
     with pytest.raises(PackError, match=r"R_ARM_REL32 in section .text at 0x\w+ reaches symbol "
                                         r"'.*' in the other segment"):
         _build(m3, module, tmp_path / "build")
+
+
+def test_a_cache_hit_gives_the_packed_module_a_fresh_build_gives(
+        m3: Board, catalogue: dict[str, Module], tmp_path: Path) -> None:
+    module = catalogue["heap_malloc"]
+    fresh = build_module(m3, module, tmp_path)
+    assert (tmp_path / "modules" / m3.name / module.name / "packed.json").is_file()
+    cached = build_module(m3, module, tmp_path)
+    assert cached.packed == fresh.packed
