@@ -19,7 +19,7 @@ from sim.diagnostics import diagnostic_jobs
 from sim.errors import BuildError, SetupError
 from sim.exports import ENTRIES_SYMBOL
 from sim.jobs import Job
-from sim.modbuild import build_module
+from sim.modbuild import ModuleImage, build_module
 from sim.modules import (DependencyError, Module, check_dependency_cycles, discover_modules,
                          load_order)
 from sim.runner import Target
@@ -83,9 +83,16 @@ def _module_job(board: Board, module: Module, everything: list[Module], build_di
         return Job(module.name, "module", "", module.args, expect, build_error=str(error))
     except BuildError as error:  # the module's own sources: bad input, fix before running
         raise SetupError(f"{module.path}: cannot build for {board.name}: {error}") from error
-    return Job(module.name, "module", str(image.file), module.args, expect, entry=module.entry,
-               abi=module.abi, deps=tuple(str(d.file) for d in deps),
-               budget=budget_ticks(module, board), elf=image.elf, sizes=image.sizes())
+    return module_job(module, board, image, deps)
+
+
+def module_job(module: Module, board: Board, image: ModuleImage,
+               deps: list[ModuleImage] | tuple[()] = ()) -> Job:
+    """The job that runs a built module on a board, after its resident libraries."""
+    return Job(module.name, "module", str(image.file), module.args,
+               module.expectation(board.name), entry=module.entry, abi=module.abi,
+               deps=tuple(str(d.file) for d in deps), budget=budget_ticks(module, board),
+               elf=image.elf, sizes=image.sizes())
 
 
 def _module_jobs(boards: list[Board], selected: list[Module], everything: list[Module],

@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 
 from sim import MODULES_DIR
-from sim.plan import budget_ticks
+from sim.plan import module_job
 from sim.modbuild import build_module
 from sim.modules import Module, load_order
 from sim.results import RunResult
 from sim.runner import RunSettings, Target, run_batch
-from sim.jobs import Job
 
 pytestmark = pytest.mark.qemu
 BOARDS = ["netduinoplus2", "stm32vldiscovery"]
@@ -28,10 +27,7 @@ def run_module(target: Target, module: Module, build_dir: Path, out: Path,
     deps = [build_module(target.board, d, build_dir)
             for d in load_order(module, everything or [module])]
     image = build_module(target.board, module, build_dir)
-    job = Job(module.name, "module", str(image.file), module.args,
-              module.expectation(target.board.name), entry=module.entry, abi=module.abi,
-              deps=tuple(str(d.file) for d in deps), budget=budget_ticks(module, target.board),
-              elf=image.elf, sizes=image.sizes())
+    job = module_job(module, target.board, image, deps)
     [(_, result)] = run_batch(target, [job], out / "logs", RunSettings(out_dir=out))
     return result
 

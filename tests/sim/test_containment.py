@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.jobs import Expectation, Job
-from sim.plan import budget_ticks
+from sim.plan import module_job
 from sim.modbuild import build_module
 from sim.modules import Module, load_module
 from sim.runner import RunSettings, Target, run_batch
@@ -24,10 +24,7 @@ FAULTING = ["fault_unmapped_read", "fault_undefined_instruction", "fault_thumb_b
 
 
 def _job(target: Target, module: Module, build_dir: Path) -> Job:
-    image = build_module(target.board, module, build_dir)
-    return Job(module.name, "module", str(image.file), module.args,
-               module.expectation(target.board.name), entry=module.entry,
-               budget=budget_ticks(module, target.board), elf=image.elf)
+    return module_job(module, target.board, build_module(target.board, module, build_dir))
 
 
 @pytest.mark.parametrize("board", sorted(BOARDS))

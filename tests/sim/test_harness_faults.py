@@ -15,6 +15,7 @@ import pytest
 from sim.jobs import Expectation, Job
 from sim.modbuild import build_module
 from sim.modules import Module
+from sim.plan import module_job
 from sim.runner import RunSettings, Target, run_batch
 
 pytestmark = pytest.mark.qemu
@@ -26,9 +27,7 @@ def _diagnostic(name: str) -> Job:
 
 def _good(target: Target, catalogue: dict[str, Module], build_dir: Path) -> Job:
     module = catalogue["entry_not_first"]
-    image = build_module(target.board, module, build_dir)
-    return Job(module.name, "module", str(image.file), module.args, module.expectation(
-        target.board.name), entry=module.entry, elf=image.elf)
+    return module_job(module, target.board, build_module(target.board, module, build_dir))
 
 
 @pytest.mark.parametrize("name, evidence", [
