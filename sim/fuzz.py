@@ -14,7 +14,6 @@ import random
 import shutil
 import struct
 import time
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -24,11 +23,10 @@ from sim.boards import Board, load_boards
 from sim.jobs import Expectation, Job
 from sim.modbuild import build_module
 from sim.modules import discover_modules
+from sim.pack import HEADER, with_crc
 from sim.results import RunResult
 from sim.runner import RunSettings, Target, print_progress, run_matrix
 
-HEADER_SIZE = 56
-CRC_OFFSET = 48
 CONTAINED = ("ok", "rejected", "fault", "timeout")
 
 # (offset, struct format) of every header field (firmware/loader/FORMAT.md)
@@ -52,19 +50,13 @@ class Layout:
 
     @classmethod
     def of(cls, data: bytes) -> "Layout":
-        fields = struct.unpack_from("<IHHBBBBHHIIIIIHHHHIII", data)
+        fields = HEADER.unpack_from(data)
         text, data_size = fields[9], fields[10]
-        fixups_at = HEADER_SIZE + text + data_size
+        fixups_at = HEADER.size + text + data_size
         imports_at = fixups_at + 4 * fields[15]
         exports_at = imports_at + 12 * fields[16]
         strings_at = exports_at + 12 * fields[17]
         return cls(text, data_size, fixups_at, imports_at, exports_at, strings_at)
-
-
-def with_crc(data: bytearray) -> bytes:
-    struct.pack_into("<I", data, CRC_OFFSET, 0)
-    struct.pack_into("<I", data, CRC_OFFSET, zlib.crc32(data))
-    return bytes(data)
 
 
 def _put(data: bytearray, offset: int, fmt: str, value: int) -> None:
@@ -171,7 +163,7 @@ def mutants(originals: dict[str, bytes], count: int, seed: int) -> list[Mutant]:
         mutator = rng.choice(MUTATORS)
         description = mutator(rng, data)
         made.append(Mutant(len(made), source, description, False, bytes(data)))
-        if len(made) < count and len(data) >= HEADER_SIZE:
+        if len(made) < count and len(data) >= HEADER.size:
             made.append(Mutant(len(made), source, description, True, with_crc(data)))
     return made
 

@@ -26,6 +26,7 @@ MAGIC = 0x444F4D43
 FORMAT_VERSION = 1
 HEADER = struct.Struct("<IHHBBBBHHIIIIIHHHHIII")
 assert HEADER.size == 56
+CRC_OFFSET = 48
 FIXUP_ABS32 = 0
 MAX_FIXUP_OFFSET = (1 << 28) - 1
 VENEER_INSTRUCTION = bytes.fromhex("dff800f0")  # ldr.w pc, [pc, #0], as stored (little-endian)
@@ -216,9 +217,14 @@ def _serialise(image: bytes, packed: PackedModule, arch: Arch, api: Api,
               FLOAT_ABI_CODES[arch.float_abi], 0, api.major, api.minor, packed.text_size,
               packed.data_size, packed.bss_size, packed.entry, init[0], init[1],
               len(packed.fixups), len(packed.imports), len(packed.exports), len(strings)]
-    body = image + tables + strings
-    crc = zlib.crc32(HEADER.pack(*fields, 0, 0) + body)
-    return HEADER.pack(*fields, crc, 0) + body
+    return with_crc(bytearray(HEADER.pack(*fields, 0, 0) + image + tables + strings))
+
+
+def with_crc(data: bytearray) -> bytes:
+    """The module file with its CRC field set: CRC-32 of the whole file with that field as 0."""
+    struct.pack_into("<I", data, CRC_OFFSET, 0)
+    struct.pack_into("<I", data, CRC_OFFSET, zlib.crc32(data))
+    return bytes(data)
 
 
 def pack_elf(path: Path, entry: str, imports: list[str], exports: list[str], arch: Arch,

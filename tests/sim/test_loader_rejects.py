@@ -5,7 +5,6 @@ leaks no arena memory)."""
 from __future__ import annotations
 
 import struct
-import zlib
 from pathlib import Path
 from typing import Callable
 
@@ -14,21 +13,15 @@ import pytest
 from sim.jobs import Expectation, Job
 from sim.modbuild import build_module
 from sim.modules import Module
-from sim.pack import HEADER
+from sim.pack import HEADER, with_crc
 from sim.runner import RunSettings, Target, run_batch
 
 pytestmark = pytest.mark.qemu
 
-# Header field offsets (firmware/loader/FORMAT.md).
-VERSION, HEADER_SIZE, CORE, FPU, API_MAJOR, BSS, ENTRY, INIT_COUNT, FIXUPS, CRC = (
-    4, 6, 8, 9, 12, 24, 28, 36, 38, 48)
-
-
-def with_crc(data: bytearray) -> bytes:
-    """Recompute the CRC, so the check under test is the one that refuses the file."""
-    struct.pack_into("<I", data, CRC, 0)
-    struct.pack_into("<I", data, CRC, zlib.crc32(data))
-    return bytes(data)
+# Header field offsets (firmware/loader/FORMAT.md). Edits recompute the CRC (with_crc), so the
+# check under test is the one that refuses the file.
+VERSION, HEADER_SIZE, CORE, FPU, API_MAJOR, BSS, ENTRY, INIT_COUNT, FIXUPS = (
+    4, 6, 8, 9, 12, 24, 28, 36, 38)
 
 
 def put(offset: int, fmt: str, value: int) -> Callable[[bytes], bytes]:
