@@ -58,7 +58,9 @@ SVCALL = 11  # job code issued an SVC of its own: not part of any module ABI her
 
 
 def decode_fault(exception_number: int, cfsr: int, hfsr: int, mmfar: int | None = None,
-                 bfar: int | None = None) -> DecodedFault:
+                 bfar: int | None = None, stack_overflow: bool = False) -> DecodedFault:
+    """stack_overflow: the firmware found the fault was job code running off its stack (its
+    @fault record's overflow=1); the name is then ABI.STACK, the bits still what the core set."""
     if exception_number == SVCALL:
         return DecodedFault("ABI.SVC", "SVCall", (), None)
     exception = EXCEPTION_CLASSES.get(exception_number, f"Exception{exception_number}")
@@ -68,4 +70,5 @@ def decode_fault(exception_number: int, cfsr: int, hfsr: int, mmfar: int | None 
     elif exception == "BusFault" and cfsr >> BFARVALID_BIT & 1:
         address = bfar
     bits = tuple(f"{cls}.{name}" for cls, name in _set_bits(cfsr, hfsr))
-    return DecodedFault(f"{exception}.{_reason(exception, cfsr, hfsr)}", exception, bits, address)
+    name = "ABI.STACK" if stack_overflow else f"{exception}.{_reason(exception, cfsr, hfsr)}"
+    return DecodedFault(name, exception, bits, address)

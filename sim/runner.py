@@ -174,9 +174,9 @@ def _fault_elf(seen: JobTranscript, job: Job, target: Target, pc: int) -> tuple[
 
 def _fault_info(record: Record, seen: JobTranscript, job: Job, target: Target) -> FaultInfo:
     decoded = decode_fault(record.int("exc"), record.int("cfsr"), record.int("hfsr"),
-                           record.optional_int("mmfar"), record.optional_int("bfar"))
+                           record.optional_int("mmfar"), record.optional_int("bfar"),
+                           stack_overflow=record.fields.get("overflow") == "1")
     pc, lr = record.optional_int("pc"), record.optional_int("lr")
-    name = "ABI.STACK" if record.fields.get("overflow") == "1" else decoded.name
     symbol = location = lr_symbol = lr_location = None
     if pc is not None:
         elf, address = _fault_elf(seen, job, target, pc)
@@ -184,7 +184,7 @@ def _fault_info(record: Record, seen: JobTranscript, job: Job, target: Target) -
     if lr is not None:  # the caller: where a jump into nowhere came from
         elf, address = _fault_elf(seen, job, target, lr & ~1)
         lr_symbol, lr_location = elf.symbol(address), elf.location(address)
-    return FaultInfo(name=name, pc=pc, lr=lr, symbol=symbol, location=location,
+    return FaultInfo(name=decoded.name, pc=pc, lr=lr, symbol=symbol, location=location,
                      lr_symbol=lr_symbol, lr_location=lr_location,
                      bits=decoded.bits, address=decoded.address,
                      cfsr=record.int("cfsr"), hfsr=record.int("hfsr"))

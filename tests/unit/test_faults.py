@@ -46,3 +46,14 @@ def test_every_bit_is_listed() -> None:
 def test_no_reason_bit_says_unknown() -> None:
     assert decode_fault(6, 0, 0).name == "UsageFault.UNKNOWN"
     assert decode_fault(2, 0, 0).name == "Exception2.UNKNOWN"
+
+
+def test_a_stack_overflow_keeps_its_bits_under_its_abi_name() -> None:
+    decoded = decode_fault(4, 0x00000092, 0, mmfar=0x20000010, stack_overflow=True)
+    assert decoded.name == "ABI.STACK"
+    assert decoded.bits == ("MemManage.DACCVIOL", "MemManage.MSTKERR", "MemManage.MMARVALID")
+    assert decoded.address == 0x20000010
+
+
+def test_an_svc_from_job_code_is_an_abi_fault() -> None:
+    assert decode_fault(11, 0, 0).name == "ABI.SVC"
