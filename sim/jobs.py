@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-STATUSES = ("ok", "rejected", "fault", "timeout", "lockup", "reset", "hang", "error")
-
 
 @dataclass(frozen=True)
 class Expectation:

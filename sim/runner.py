@@ -190,7 +190,8 @@ def _fault_info(record: Record, seen: JobTranscript, job: Job, target: Target) -
                      cfsr=record.int("cfsr"), hfsr=record.int("hfsr"))
 
 
-def _abi_fault(record: Record) -> FaultInfo:
+def _abi_fault() -> FaultInfo:
+    """Job code broke the callee-saved contract (its @abi record says how): no CFSR fault."""
     return FaultInfo(name="ABI.CALLEE_SAVED", pc=None, lr=None, symbol=None, location=None,
                      lr_symbol=None, lr_location=None, bits=(), address=None, cfsr=0, hfsr=0)
 
@@ -210,7 +211,7 @@ def _from_end(result: RunResult, seen: JobTranscript, job: Job, target: Target) 
     elif status == "fault" and seen.fault is not None:
         result.fault = _fault_info(seen.fault, seen, job, target)
     elif status == "fault" and seen.abi is not None:
-        result.fault = _abi_fault(seen.abi)
+        result.fault = _abi_fault()
     elif status == "rejected":
         result.status, result.error = "rejected", end.text("error")
     elif status == "nofile":

@@ -293,9 +293,8 @@ static int init_and_run(const job *j, const loaded_module *module, phase_times *
 }
 
 /* Only the code of the job's own modules is executable, and only while the job runs. */
-static void allow_job_code(const job *j, unsigned loaded)
+static void allow_job_code(unsigned loaded)
 {
-    (void)j;
     for (unsigned k = 0; k < loaded; k++) {
         const loaded_module *module = &job_modules.modules[k];
         mpu_allow_code(module->base, (uint32_t)(module->data - module->base));
@@ -314,7 +313,7 @@ void module_job_run(const job *j)
     int dep = MAIN_MODULE;
     uint8_t *mark = arena.top;
     int status = load_all(j, &t, &dep);
-    allow_job_code(j, status == LOADER_OK ? j->dep_count + 1u : 0u);
+    allow_job_code(status == LOADER_OK ? j->dep_count + 1u : 0u);
     if (status == LOADER_OK) {
         const loaded_module *module = &job_modules.modules[j->dep_count];
         heap_reset(arena.top, arena.end); /* above every module of the job */
