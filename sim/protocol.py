@@ -99,6 +99,7 @@ class JobTranscript:
     stdout: str = ""
     unresolved: list[str] = field(default_factory=list)
     noise: list[str] = field(default_factory=list)   # non-record or broken lines while it ran
+    tampering: list[str] = field(default_factory=list)   # records out of place while it ran
 
     def link(self, record: Record) -> LinkTranscript:
         """The module file a @load/@bind/@linked record is about (its `dep` field, if any)."""
@@ -107,9 +108,24 @@ class JobTranscript:
         return self.deps.setdefault(record.int("dep"), LinkTranscript())
 
 
+# Records about a job, and the field that names it. Each may appear only while that job runs
+# (between its @job and its @end), except @integrity, which the firmware prints right after the
+# @end of the job whose damage it found.
+_JOB_FIELD = {"load": "id", "bind": "id", "linked": "id", "unresolved": "id", "end": "id",
+              "fault": "job", "timeout": "job", "abi": "job", "integrity": "job"}
+
+
 @dataclass
 class BootTranscript:
-    """A whole boot's console, sorted by job. Feed it lines in order."""
+    """A whole boot's console, sorted by job. Feed it lines in order.
+
+    Every record is bound to the job that is running: the firmware runs the job list in order,
+    one job at a time, so a record naming another job, a second @end, a record about a job after
+    its @end, or a job that starts out of order cannot have come from the firmware's record
+    writer. Such a record changes nobody's result; it is noted as tampering against the job
+    that was running (or had just ended) when it appeared, whose run becomes an error.
+    expected_ids, when given, is the order of the job list's ids."""
+    expected_ids: list[str] | None = None
     boot: Record | None = None
     exit: Record | None = None
     jobs: dict[str, JobTranscript] = field(default_factory=dict)
@@ -117,7 +133,8 @@ class BootTranscript:
     errors: list[Record] = field(default_factory=list)
     stray: list[str] = field(default_factory=list)   # lines that are not records
     malformed: list[str] = field(default_factory=list)
-    _current: JobTranscript | None = None
+    _current: JobTranscript | None = None   # the job between its @job and its @end
+    _last: JobTranscript | None = None      # the job that started last (running or ended)
 
     def feed(self, line: str) -> None:
         if not is_record(line):
@@ -133,7 +150,8 @@ class BootTranscript:
             self._noise(self.malformed, f"{line}  (unknown record tag)")
             return
         try:
-            handler(record)
+            if self._belongs(record):
+                handler(record)
         except ProtocolError as error:
             self._noise(self.malformed, f"{line}  ({error})")
 
@@ -143,6 +161,32 @@ class BootTranscript:
         if self._current is not None:
             self._current.noise.append(line)
 
+    def _tampered(self, record: Record, why: str) -> None:
+        """A record out of place: evidence against the job running (or just ended)."""
+        suspect = self._current or self._last
+        if suspect is not None:
+            suspect.tampering.append(f"{why}: {record.line}")
+        else:
+            self.malformed.append(f"{record.line}  ({why}, before any job)")
+
+    def _belongs(self, record: Record) -> bool:
+        """Whether a record about a job is about the one running; note it otherwise."""
+        key = _JOB_FIELD.get(record.tag)
+        if key is None:
+            return True
+        named = record.text(key)
+        if record.tag == "fault" and named == "-":   # the firmware's own fault
+            return True
+        if self._current is not None and named == self._current.job_id:
+            return True
+        if (record.tag == "integrity" and self._current is None and self._last is not None
+                and named == self._last.job_id and self._last.integrity is None):
+            return True
+        where = (f"while job {self._current.job_id} ran" if self._current is not None
+                 else "between jobs")
+        self._tampered(record, f"@{record.tag} for job {named} {where}")
+        return False
+
     def job(self, job_id: str) -> JobTranscript:
         return self.jobs.setdefault(job_id, JobTranscript(job_id))
 
@@ -150,20 +194,42 @@ class BootTranscript:
         if record.int("proto") != SUPPORTED_PROTOCOL:
             raise ProtocolError(f"firmware speaks record protocol {record.text('proto')}, "
                                 f"this suite {SUPPORTED_PROTOCOL}: {record.line}")
+        if self.boot is not None or self.jobs:
+            self._tampered(record, "a second @boot")
+            return
         self.boot = record
 
+    def _next_expected_id(self) -> str | None:
+        if self.expected_ids is None:
+            return None
+        started = sum(1 for job in self.jobs.values() if job.started)
+        return self.expected_ids[started] if started < len(self.expected_ids) else ""
+
     def _on_job(self, record: Record) -> None:
-        self._current = self.job(record.text("id"))
+        job_id = record.text("id")
+        expected = self._next_expected_id()
+        if self._current is not None and not self._current.noise:
+            self._tampered(record, f"@job {job_id} before job {self._current.job_id} ended")
+            return
+        # (after a broken line the running job's @end may be what was lost: the next job starts)
+        if (job_id in self.jobs and self.jobs[job_id].started) or expected not in (None, job_id):
+            self._tampered(record, f"@job {job_id} out of order (next in the job list: "
+                                   f"{expected or 'none'})")
+            return
+        self._current = self._last = self.job(job_id)
         self._current.started = True
 
     def _on_out(self, record: Record) -> None:
         if self._current is not None:
             self._current.stdout += record.text("text")
+        elif self._last is not None:
+            self._tampered(record, "@out between jobs")
         else:
             self.stray.append(record.text("text"))
 
     def _on_end(self, record: Record) -> None:
-        self.job(record.text("id")).end = record
+        assert self._current is not None   # _belongs let it through
+        self._current.end = record
         self._current = None
 
     def _on_fault(self, record: Record) -> None:

@@ -137,7 +137,7 @@ def _start_failure(error: Exception) -> QemuExit:
 def boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
               settings: RunSettings) -> BootOutcome:
     log_dir.mkdir(parents=True, exist_ok=True)
-    transcript = BootTranscript()
+    transcript = BootTranscript(expected_ids=[job_id for job_id, _ in jobs])
     try:
         write_joblist(log_dir / "jobs.txt",
                       [_stage_job(job_id, job, log_dir) for job_id, job in jobs])
@@ -291,11 +291,16 @@ def _settle(job: Job, seen: JobTranscript, outcome: BootOutcome, target: Target)
     result = RunResult(board=target.board.name, module=job.module, boot=0, status="error",
                        ok=False, expected=job.expect.as_dict(), stdout=seen.stdout,
                        unresolved=list(seen.unresolved), sizes=sizes)
-    if seen.noise:
+    if seen.noise:  # first: a broken record also puts the ones after it out of place
         result.status = "error"
         more = f" (and {len(seen.noise) - 1} more)" if len(seen.noise) > 1 else ""
         result.error = f"the console broke the record protocol during the job: " \
                        f"{seen.noise[0]!r}{more}"
+    elif seen.tampering:
+        result.status = "error"
+        more = f" (and {len(seen.tampering) - 1} more)" if len(seen.tampering) > 1 else ""
+        result.error = f"records that do not belong to this job appeared while it ran, so its " \
+                       f"result cannot be trusted: {seen.tampering[0]}{more}"
     elif seen.integrity is not None:
         result.status = "error"
         result.error = (f"the job damaged the firmware ({seen.integrity.text('damaged')}); the "

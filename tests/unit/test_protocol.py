@@ -98,3 +98,49 @@ def test_a_record_a_cut_one_ran_into_is_malformed() -> None:
         parse_record("@end id=@end id=0 status=ok ret=0 run=419")
     with pytest.raises(ProtocolError, match="field id twice"):
         parse_record("@end id=3 id=4 status=ok")
+
+
+def _transcript(lines: list[str], expected: list[str] | None = None) -> BootTranscript:
+    transcript = BootTranscript(expected_ids=expected)
+    for line in lines:
+        transcript.feed(line)
+    return transcript
+
+
+def test_a_forged_end_for_another_job_is_tampering_not_a_result() -> None:
+    """Job 1 is running; an @end for job 0 (already ended) and one for job 2 (not started)
+    change neither; both are evidence against job 1."""
+    seen = _transcript(["@job id=0 kind=diag target=add", "@end id=0 status=ok ret=7 run=5",
+                        "@job id=1 kind=diag target=add",
+                        "@end id=0 status=ok ret=42 run=5", "@end id=2 status=ok ret=1 run=5",
+                        "@end id=1 status=ok ret=3 run=5"], ["0", "1", "2"])
+    assert seen.jobs["0"].end.int("ret") == 7 and not seen.jobs["0"].tampering
+    assert "2" not in seen.jobs
+    assert seen.jobs["1"].end.int("ret") == 3
+    assert [t.split(":")[0] for t in seen.jobs["1"].tampering] == [
+        "@end for job 0 while job 1 ran", "@end for job 2 while job 1 ran"]
+
+
+def test_records_after_an_end_and_a_second_end_are_tampering() -> None:
+    seen = _transcript(["@job id=0 kind=diag target=add", "@end id=0 status=ok ret=7 run=5",
+                        "@end id=0 status=ok ret=9 run=5", "@out text=\"late\"",
+                        "@integrity job=1 damaged=exports"], ["0", "1"])
+    assert seen.jobs["0"].end.int("ret") == 7 and seen.jobs["0"].stdout == ""
+    assert len(seen.jobs["0"].tampering) == 3
+    assert "1" not in seen.jobs
+
+
+def test_integrity_right_after_its_jobs_end_is_not_tampering() -> None:
+    seen = _transcript(["@job id=0 kind=diag target=add", "@end id=0 status=ok ret=7 run=5",
+                        "@integrity job=0 damaged=exports"], ["0"])
+    assert seen.jobs["0"].integrity is not None and not seen.jobs["0"].tampering
+
+
+def test_a_job_out_of_order_or_twice_is_tampering() -> None:
+    seen = _transcript(["@job id=0 kind=diag target=add", "@job id=5 kind=diag target=add",
+                        "@end id=0 status=ok ret=1 run=5", "@job id=0 kind=diag target=add",
+                        "@job id=1 kind=diag target=add", "@end id=1 status=ok ret=2 run=5"],
+                       ["0", "1"])
+    assert len(seen.jobs["0"].tampering) == 2 and seen.jobs["0"].end.int("ret") == 1
+    assert not seen.jobs["1"].tampering and seen.jobs["1"].end.int("ret") == 2
+    assert "5" not in seen.jobs
