@@ -1,4 +1,5 @@
-"""Decodes the fault status the firmware reports into CONTRACT.md fault names.
+"""Decodes the fault status the firmware reports into the fault names reports use
+(README.md, "Reading the reports").
 
 Names are "<Class>.<BIT>": Class from the exception that ran (IPSR), BIT the CMSIS name of the
 status bit that says why. Reference: ARMv7-M Architecture Reference Manual, B3.2.15 (CFSR) and

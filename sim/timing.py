@@ -23,5 +23,13 @@ def ticks_to_instructions(ticks: int, clock_hz: int) -> int:
 
 
 def instructions_to_ticks(instructions: int, clock_hz: int) -> int:
-    """SysTick ticks that n instructions take (the budget the firmware enforces)."""
-    return instructions * NS_PER_INSTRUCTION * clock_hz // NS_PER_SECOND
+    """The SysTick ticks of a budget of n instructions: the firmware stops job code when they
+    have passed, which must fall inside the n-th instruction. Instruction n spans the ticks in
+    ((n - 1) r, n r] (r = ticks per instruction, above 1 on every board); of those, the one
+    nearest its middle, so that QEMU's timer, which rounds each SysTick period to whole
+    nanoseconds, cannot move the stop into a neighbouring instruction on long budgets."""
+    scale = clock_hz * NS_PER_INSTRUCTION            # r = scale / NS_PER_SECOND
+    middle = ((2 * instructions - 1) * scale + NS_PER_SECOND) // (2 * NS_PER_SECOND)
+    first = (instructions - 1) * scale // NS_PER_SECOND + 1
+    last = instructions * scale // NS_PER_SECOND
+    return min(max(middle, first), last)

@@ -10,7 +10,7 @@
  *   loader_unload give the memory back
  *
  * Every stage returns LOADER_OK or a negative loader_status (the firmware's
- * loader_status_name() gives its CONTRACT.md error name). */
+ * loader_status_name() gives the error name reports use). */
 #ifndef LOADER_H
 #define LOADER_H
 

@@ -20,6 +20,8 @@
 #define SCB_BFAR   REG32(0xE000ED38u)
 #define SCB_CPACR  REG32(0xE000ED88u)
 
+#define SCB_ICSR_PENDSTCLR_Msk      (1u << 25)
+
 #define SCB_CCR_UNALIGN_TRP_Msk     (1u << 3)
 #define SCB_CCR_DIV_0_TRP_Msk       (1u << 4)
 #define SCB_CCR_STKALIGN_Msk        (1u << 9)
@@ -96,9 +98,6 @@ enum {
     EXC_BUSFAULT = 5,
     EXC_USAGEFAULT = 6,
 };
-
-/* State that job code reaches through firmware exports (see boards/sections.ld). */
-#define MODULE_SHARED __attribute__((section(".module_shared")))
 
 /* The body of a naked exception handler that calls `uint32_t handler(void *frame, uint32_t
  * exc_return)` with the stacked frame (on MSP or PSP, as EXC_RETURN bit 2 says) and leaves with

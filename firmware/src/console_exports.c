@@ -1,6 +1,6 @@
 /* The console functions modules import: putchar, puts, printf. Output goes through out_putc,
  * so the host receives it framed in @out records, never mixed with the firmware's records.
- * printf supports what CONTRACT.md promises: flags '-' and '0', a width, and the conversions
+ * printf supports what README.md ("Adding a module") promises: flags '-' and '0', a width, and the conversions
  * d i u x X c s p %. Anything else is printed as written. */
 #include <stdarg.h>
 #include <stdint.h>

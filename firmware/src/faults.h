@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-/* CONTRACT.md policy: MemManage, BusFault and UsageFault enabled (not escalated to HardFault),
+/* The fault policy (PROTOCOL.md, "Fault policy and containment"): MemManage, BusFault and UsageFault enabled (not escalated to HardFault),
  * divide by zero traps, the FPU is enabled where the core has one (that part runs first thing
  * in Reset_Handler, before any code that may use it). */
 void faults_apply_policy(void);

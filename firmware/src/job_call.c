@@ -34,6 +34,8 @@ struct job_call_context job_call_ctx;
 /* First in RAM (boards/sections.ld): an overflow runs off the bottom of RAM and faults. */
 __attribute__((section(".job_stack"))) static uint64_t job_stack[BOARD_JOB_STACK_BYTES / sizeof(uint64_t)];
 static volatile int active;
+static volatile int budget_live;       /* SysTick may stop the code: armed, not yet back */
+static uint64_t budget_left;           /* ticks the running job's code may still use */
 static volatile job_call_status abort_reason;
 
 /* The values job_call_enter puts in r4-r11: r4 = 0xC0DE0004 ... r11 = 0xC0DE000B. */
@@ -43,6 +45,7 @@ static volatile job_call_status abort_reason;
 void job_call_enter(job_fn fn, const int32_t args[4], uint32_t control);
 void job_call_resume(void);
 void job_call_returned(void); /* the instruction after the job code returns: svc #0 */
+__attribute__((used)) void job_call_arm(void);
 
 __asm__(
     "   .syntax unified\n"
@@ -55,11 +58,15 @@ __asm__(
     "   push {r4-r11, ip, lr}\n"
     "   ldr r3, =job_call_ctx\n"
     "   str sp, [r3, #0]\n"
-    "   mov ip, r0\n"
-    "   mov lr, r2\n"
-    "   ldr r2, [r3, #4]\n"
-    "   msr psp, r2\n"
-    "   ldm r1, {r0-r3}\n"
+    "   ldr r4, [r3, #4]\n"
+    "   msr psp, r4\n"
+    "   mov r4, r0\n"
+    "   mov r5, r1\n"
+    "   mov r6, r2\n"
+    "   bl job_call_arm\n"              /* from here an exhausted budget aborts the call */
+    "   mov ip, r4\n"
+    "   mov lr, r6\n"
+    "   ldm r5, {r0-r3}\n"
     "   ldr r4, =0xC0DE0004\n"
     "   ldr r5, =0xC0DE0005\n"
     "   ldr r6, =0xC0DE0006\n"
@@ -123,6 +130,9 @@ uint32_t job_call_svc(const uint32_t *frame, uint32_t exc_return)
     /* The SVC instruction just executed, so it is readable: its low byte is the number. */
     uint32_t number = *(const uint16_t *)(uintptr_t)(frame[6] - 2u) & 0xFFu;
     int from_job = job_call_interrupted(exc_return);
+    if (from_job && number == SVC_JOB_RETURNED && frame[6] == returned + 2u) {
+        budget_live = 0; /* it came back in time: the return path is not its to lose */
+    }
     if (from_job && number == SVC_CONSOLE_FLUSH) {
         out_flush(); /* privileged here: the semihosting call is the firmware's */
         return exc_return;
@@ -139,16 +149,34 @@ uint32_t job_call_svc(const uint32_t *frame, uint32_t exc_return)
     return job_call_abort(JOB_CALL_RETURNED);
 }
 
-job_call_status job_call(job_fn fn, const int32_t args[4], uint64_t budget, int privileged,
-                         int32_t *result)
+void job_call_new_budget(uint64_t ticks)
+{
+    budget_left = ticks;
+}
+
+int job_call_budget_live(void)
+{
+    return budget_live;
+}
+
+/* Called by job_call_enter once the way back is saved: from here to the job code's first
+ * instruction are a fixed few instructions, which count against the budget. */
+void job_call_arm(void)
+{
+    budget_live = 1;
+    timing_arm_budget(budget_left);
+}
+
+job_call_status job_call(job_fn fn, const int32_t args[4], int privileged, int32_t *result)
 {
     job_call_ctx.psp_top = (uint32_t)(uintptr_t)&job_stack[sizeof job_stack / sizeof job_stack[0]];
     abort_reason = JOB_CALL_RETURNED;
     active = 1;
-    timing_set_budget(budget);
     uint32_t control = CONTROL_SPSEL_Msk | (privileged ? 0u : CONTROL_NPRIV_Msk);
     job_call_enter(fn, args, control);
-    timing_set_budget(0);
+    budget_live = 0;
+    uint64_t used = timing_disarm_budget();
+    budget_left = used < budget_left ? budget_left - used : 0u;
     active = 0;
     if (abort_reason != JOB_CALL_RETURNED) {
         return abort_reason;
@@ -179,6 +207,7 @@ int job_call_interrupted(uint32_t exc_return)
 
 uint32_t job_call_abort(job_call_status why)
 {
+    budget_live = 0;
     abort_reason = why;
     /* A fresh frame at the top of the job stack: the one the core pushed may be unusable (a
      * stacking fault never wrote it). Returning through it runs job_call_resume. */

@@ -21,11 +21,20 @@ typedef enum {
     JOB_CALL_BROKE_ABI = 3,  /* it returned with r4-r11 or sp changed */
 } job_call_status;
 
-/* Call fn(args[0..3]) in job context with a budget in timing ticks (0: none): unprivileged
+/* The ticks the next job's code may run in all, over every job_call until the next one of these
+ * (constructors, entry, TEMS _start calls). Each call is stopped exactly when what is left runs
+ * out; the window of a call runs from a fixed few instructions before its code starts to the SVC
+ * it comes back with. */
+void job_call_new_budget(uint64_t ticks);
+
+/* Call fn(args[0..3]) in job context with what is left of the job's budget: unprivileged
  * (module code), or privileged (the firmware's own diagnostics). On JOB_CALL_RETURNED *result
  * is its return value. The code comes back through an SVC, which restores privilege. */
-job_call_status job_call(job_fn fn, const int32_t args[4], uint64_t budget, int privileged,
-                         int32_t *result);
+job_call_status job_call(job_fn fn, const int32_t args[4], int privileged, int32_t *result);
+
+/* For the SysTick handler: whether the job code's budget window is open (armed, not yet come
+ * back or aborted), so that running out of it stops the code. */
+int job_call_budget_live(void);
 
 /* Whether a fault in job code with these status bits and fault address (BFAR or MMFAR) is the
  * job stack overflowing: a stacking error, or an access just below the stack's bottom. */

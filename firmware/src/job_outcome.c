@@ -2,7 +2,7 @@
 
 #include "board_config.h"
 
-#define DEFAULT_BUDGET_TICKS (BOARD_CLOCK_HZ / 10u) /* 100 ms of virtual time */
+#define DEFAULT_BUDGET_TICKS ((uint64_t)BOARD_CLOCK_HZ * 4u) /* 4 s of the core clock */
 
 int job_outcome_of_call(job_call_status status)
 {

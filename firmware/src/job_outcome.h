@@ -18,8 +18,9 @@ int job_outcome_of_call(job_call_status status);
 /* The @end record's status word for an outcome: ok, rejected, nofile, fault, timeout. */
 const char *job_outcome_status(int outcome);
 
-/* The job's budget in ticks: its budget= option, or 100 ms of virtual time (the host always
- * passes one: module.toml's budget, or its default, converted from instructions). */
+/* The job's budget in ticks, for all its code together: its budget= option, or 4 s of the core
+ * clock (the host always passes one: module.toml's budget, or its default, converted from
+ * instructions). */
 uint64_t job_budget(const job *j);
 
 #endif

@@ -141,6 +141,24 @@ static int parse_args(const char *text, job *out)
     return 0;
 }
 
+/* An unsigned 64-bit decimal, at least 1, nothing after it. */
+static int parse_budget(const char *text, uint64_t *out)
+{
+    uint64_t value = 0;
+    if (*text == '\0') {
+        return -1;
+    }
+    for (; *text != '\0'; text++) {
+        unsigned digit = (unsigned)(*text - '0');
+        if (digit > 9u || value > (UINT64_MAX - digit) / 10u) {
+            return -1;
+        }
+        value = value * 10u + digit;
+    }
+    *out = value;
+    return value == 0u ? -1 : 0;
+}
+
 static int parse_option(const char *token, job *out, const char **error)
 {
     if (strncmp(token, "args=", 5) == 0) {
@@ -163,13 +181,10 @@ static int parse_option(const char *token, job *out, const char **error)
         return 0;
     }
     if (strncmp(token, "budget=", 7) == 0) {
-        const char *p = token + 7;
-        int32_t budget;
-        if (parse_int(&p, '\0', &budget) < 0 || budget <= 0) {
-            *error = "bad budget (a positive decimal number of ticks, below 2^31)";
+        if (parse_budget(token + 7, &out->budget) < 0) {
+            *error = "bad budget (ticks for the whole job: a decimal number from 1 to 2^64 - 1)";
             return -1;
         }
-        out->budget = (uint32_t)budget;
         return 0;
     }
     if (strcmp(token, "abi=tems") == 0) {

@@ -20,7 +20,7 @@ typedef struct {
     int abi_tems;              /* module jobs: "abi=tems", the TEMS _start(info, action) protocol */
     const char *deps[JOB_MAX_DEPS]; /* module jobs: "dep=path", resident libraries, load order */
     unsigned dep_count;
-    uint32_t budget;           /* "budget=N": ticks the job's code may run per call; 0: default */
+    uint64_t budget;           /* "budget=N": ticks the job's code may run in all; 0: default */
     int32_t args[JOB_MAX_ARGS];
     unsigned arg_count;
 } job;

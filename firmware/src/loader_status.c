@@ -1,4 +1,4 @@
-/* CONTRACT.md's error names for the loader's statuses. Kept out of the loader library: how a
+/* The error names of the loader's statuses, as @end records and the reports spell them. Kept out of the loader library: how a
  * status is reported is the firmware's business, and the names would double its rodata. */
 #include "loader_status.h"
 

@@ -7,9 +7,11 @@
 
 #include "armv7m.h"
 #include "board_config.h" /* generated per board by the build: BOARD_NAME, BOARD_CLOCK_HZ */
+#include "clean_slate.h"
 #include "diag.h"
 #include "faults.h"
 #include "firmware.h"
+#include "job_call.h"
 #include "job_outcome.h"
 #include "integrity.h"
 #include "joblist.h"
@@ -93,7 +95,7 @@ static void run_diag_job(const job *j)
         outcome = 0;
     } else if (diagnostic != NULL) {
         timing_restart();
-        outcome = job_outcome_of_call(job_call(diagnostic, j->args, job_budget(j), 1, &result));
+        outcome = job_outcome_of_call(job_call(diagnostic, j->args, 1, &result));
         elapsed = timing_now();
     }
     rec_begin("end");
@@ -123,6 +125,8 @@ static void check_integrity(const job *j)
 
 static void run_job(const job *j)
 {
+    clean_slate(); /* nothing an earlier job left may reach this one */
+    job_call_new_budget(job_budget(j));
     rec_begin("job");
     rec_word("id", j->id);
     rec_word("kind", j->kind);
@@ -151,6 +155,7 @@ int main(void)
     mpu_init();
     timer_source timer = timing_init();
     __asm__ volatile("cpsie i" ::: "memory");
+    clean_slate(); /* RAM is not zero at reset on silicon: the console state must be */
     report_boot(timer, module_jobs_init());
 
     static char cmdline[CMDLINE_BYTES];

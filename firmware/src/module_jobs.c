@@ -9,6 +9,7 @@
 #include "heap.h"
 #include "job_call.h"
 #include "job_outcome.h"
+#include "job_runtime.h"
 #include "loader_status.h"
 #include "module_source.h"
 #include "mpu.h"
@@ -52,7 +53,7 @@ static void report_unresolved(void *context, const char *name)
 int module_jobs_init(void)
 {
     arena.start = arena.top = __module_arena_start;
-    arena.end = __module_arena_end;
+    arena.end = (uint8_t *)job_runtime_block(); /* the arena's last bytes are the job's runtime block */
     arena.segment_align = mpu_segment_bytes();
     env.core = running_core();
 #if defined(__ARM_FP)
@@ -69,7 +70,6 @@ int module_jobs_init(void)
 
 #define MAIN_MODULE (-1) /* the "dep" of the job's own module in records */
 
-static const job *running_job;    /* for the constructor hook */
 static int constructor_outcome;   /* how the last constructor call ended (job_outcome.h) */
 
 /* The job's modules: its dependencies in load order, then the module itself. Static: five
@@ -199,8 +199,8 @@ static int run_constructor(void *context, void (*constructor)(void))
     /* A void(void) function called as job code: under the AAPCS the extra arguments and the
      * return register are simply unused. */
     job_fn call = (job_fn)(uintptr_t)constructor;
-    constructor_outcome = job_outcome_of_call(job_call(call, no_args, job_budget(running_job),
-                                                       MODULE_UNPRIVILEGED, &ignored));
+    constructor_outcome = job_outcome_of_call(job_call(call, no_args, MODULE_UNPRIVILEGED,
+                                                       &ignored));
     return constructor_outcome;
 }
 
@@ -208,7 +208,6 @@ static int run_constructor(void *context, void (*constructor)(void))
  * ran out of time ends the job as a fault or a timeout, not a start-up refusal. */
 static int init_all(const job *j)
 {
-    running_job = j;
     constructor_outcome = LOADER_OK;
     for (unsigned k = 0; k <= j->dep_count; k++) {
         int status = loader_init(&env, &job_modules.modules[k]);
@@ -219,27 +218,30 @@ static int init_all(const job *j)
     return LOADER_OK;
 }
 
-/* Call job code with the job's budget; the outcome as job_outcome.h has it. */
-static int call_job_code(const job *j, job_fn fn, const int32_t args[4], int32_t *result)
+/* Call module code with what is left of the job's budget; the outcome as job_outcome.h has it. */
+static int call_module_code(job_fn fn, const int32_t args[4], int32_t *result)
 {
-    return job_outcome_of_call(job_call(fn, args, job_budget(j), MODULE_UNPRIVILEGED, result));
+    return job_outcome_of_call(job_call(fn, args, MODULE_UNPRIVILEGED, result));
 }
 
-/* TEMS init: constructors, the ModuleInfo table, then _start(info, START), whose answer 1 is a
- * symbol error (unresolved) and any other non-zero answer a start-up error. */
+/* TEMS init: the ModuleInfo table, constructors, then _start(info, START), whose answer 1 is a
+ * symbol error (unresolved) and any other non-zero answer a start-up error. The table is
+ * written before any of the module's code runs, at an address the firmware chose, and the heap
+ * starts above it: what the module's code does to it afterwards only affects that module. */
 static int tems_start_module(const job *j, tems_start start, tems_module_info **info)
 {
+    *info = tems_module_info_build(&firmware_exports, arena.top, arena.end);
+    if (*info == NULL) {
+        return LOADER_E_NO_MEMORY;
+    }
+    heap_reset(arena.top + tems_module_info_bytes(&firmware_exports));
     int status = init_all(j);
     if (status != LOADER_OK) {
         return status;
     }
-    *info = tems_module_info_build(&firmware_exports);
-    if (*info == NULL) {
-        return LOADER_E_NO_MEMORY;
-    }
     int32_t args[4] = {(int32_t)(uintptr_t)*info, TEMS_ACTION_START, 0, 0};
     int32_t answer = 0;
-    status = call_job_code(j, (job_fn)(uintptr_t)start, args, &answer);
+    status = call_module_code((job_fn)(uintptr_t)start, args, &answer);
     if (status != LOADER_OK || answer == TEMS_OK) {
         return status;
     }
@@ -266,7 +268,7 @@ static int tems_init_and_run(const job *j, const loaded_module *module, phase_ti
     }
     int32_t args[4] = {(int32_t)(uintptr_t)info, TEMS_ACTION_RUN, 0, 0};
     timing_restart();
-    status = call_job_code(j, (job_fn)(uintptr_t)start, args, result);
+    status = call_module_code((job_fn)(uintptr_t)start, args, result);
     t->run = timing_now();
     return status;
 }
@@ -287,7 +289,7 @@ static int init_and_run(const job *j, const loaded_module *module, phase_times *
         return status;
     }
     timing_restart();
-    status = call_job_code(j, (job_fn)(uintptr_t)entry, j->args, result);
+    status = call_module_code((job_fn)(uintptr_t)entry, j->args, result);
     t->run = timing_now();
     return status;
 }
@@ -316,7 +318,7 @@ void module_job_run(const job *j)
     allow_job_code(status == LOADER_OK ? j->dep_count + 1u : 0u);
     if (status == LOADER_OK) {
         const loaded_module *module = &job_modules.modules[j->dep_count];
-        heap_reset(arena.top, arena.end); /* above every module of the job */
+        heap_reset(arena.top); /* above every module of the job */
         status = j->abi_tems ? tems_init_and_run(j, module, &t, &result)
                              : init_and_run(j, module, &t, &result);
     }

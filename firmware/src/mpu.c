@@ -4,18 +4,16 @@
 
 extern uint8_t __ram_start[], __ram_end[];
 extern uint8_t __flash_start[];
-extern uint8_t __shared_start[], __shared_end[];
 extern uint8_t __module_arena_start[], __module_arena_end[];
 extern uint8_t __job_stack_bottom[], __job_stack_top[];
 
 enum {
     REGION_SRAM = 0,
     REGION_FLASH = 1,
-    REGION_SHARED = 2,
-    REGION_ARENA_DATA = 3,
-    REGION_ARENA_CODE = 4,
-    REGION_JOB_STACK = 5,
-    REGION_STACK_GUARD = 6,
+    REGION_ARENA_DATA = 2,
+    REGION_ARENA_CODE = 3,
+    REGION_JOB_STACK = 4,
+    REGION_STACK_GUARD = 5,
 };
 
 #define SUBREGIONS 8u
@@ -77,8 +75,6 @@ void mpu_init(void)
                NORMAL_MEMORY | MPU_RASR_AP_PRIV_RW | xn);
     set_region(REGION_FLASH, __flash_start, MPU_FLASH_WINDOW_BYTES,
                MPU_RASR_C_Msk | MPU_RASR_AP_READ_ONLY);
-    set_region(REGION_SHARED, __shared_start, span(__shared_start, __shared_end),
-               NORMAL_MEMORY | MPU_RASR_AP_FULL | xn);
     set_region(REGION_ARENA_DATA, __module_arena_start,
                span(__module_arena_start, __module_arena_end), NORMAL_MEMORY | MPU_RASR_AP_FULL | xn);
     code_subregions = 0;

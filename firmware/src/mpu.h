@@ -3,15 +3,17 @@
  * the default memory map (PRIVDEFENA) for peripherals and system space:
  *   0  all SRAM              privileged read/write only, execute-never
  *   1  flash (2 MiB window)  read-only for both, executable: the firmware code modules call
- *   2  module-shared state   read/write, execute-never: the console and heap state
- *   3  the module arena      read/write, execute-never: module data, bss, heap
- *   4  the module arena      read/write and executable, only in the subregions holding the
+ *   2  the module arena      read/write, execute-never: module data, bss, heap, and the job's
+ *                            runtime block (job_runtime.h: heap and console state)
+ *   3  the module arena      read/write and executable, only in the subregions holding the
  *                            running job's module code
- *   5  the job stack         read/write, execute-never
- *   6  the job stack's bottom 32 bytes: no access, so an overflow faults
- * A later region wins where they overlap. Job code can therefore read and write only its own
- * module, its heap, its stack and the shared state, execute only its own code and the
- * firmware's, and touch no peripheral or system register. */
+ *   4  the job stack         read/write, execute-never
+ *   5  the job stack's bottom 32 bytes: no access, so an overflow faults
+ * A later region wins where they overlap. Job code can therefore read and write only the
+ * arena (its own modules, its heap) and its stack, execute only its own code and the
+ * firmware's, and touch no firmware RAM, peripheral or system register. The firmware clears
+ * the arena and the job stack before every job, so nothing one job left there reaches the
+ * next. */
 #ifndef MPU_H
 #define MPU_H
 

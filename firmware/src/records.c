@@ -1,27 +1,23 @@
 /* Record writer: builds each console line in a small buffer and hands it to semihosting.
- * A line longer than the buffer is written in pieces; it is still one line on the console. */
+ * A line longer than the buffer is written in pieces; it is still one line on the console.
+ * Only privileged code writes records: the line buffer is firmware RAM that module code cannot
+ * reach. Module output arrives through the job's runtime block (job_runtime.h) and is framed
+ * here. */
 #include "records.h"
 
+#include <string.h>
+
+#include "armv7m.h"
+#include "job_runtime.h"
 #include "semihost.h"
 
 #define LINE_BUFFER_BYTES 128
-#define OUT_CHUNK_BYTES 64
 
-#include "armv7m.h"
-
-/* MODULE_SHARED: module code prints through putchar/printf, which run in its unprivileged
- * context and land here. */
-static MODULE_SHARED char line[LINE_BUFFER_BYTES];
-static MODULE_SHARED size_t line_len;
-
-static MODULE_SHARED char out_chunk[OUT_CHUNK_BYTES];
-static MODULE_SHARED size_t out_len;
+static char line[LINE_BUFFER_BYTES];
+static size_t line_len;
 
 static void line_flush(void)
 {
-    if (line_len >= sizeof line) {
-        line_len = sizeof line - 1; /* job code can write this state: never trust it */
-    }
     line[line_len] = '\0';
     sh_write0(line);
     line_len = 0;
@@ -161,29 +157,46 @@ static int unprivileged_thread(void)
     return read_ipsr() == 0u && (control & CONTROL_NPRIV_Msk) != 0u;
 }
 
+/* Privileged: frame what the runtime block holds. Its length word is module-writable, so it is
+ * clamped to the buffer, and the bytes are copied out before anything else runs. */
+static void out_emit(job_runtime *state)
+{
+    char text[JOB_RUNTIME_OUT_BYTES];
+    uint32_t len = state->out_len;
+    if (len > sizeof text) {
+        len = sizeof text;
+    }
+    memcpy(text, state->out, len);
+    state->out_len = 0; /* before rec_begin, which flushes again */
+    rec_begin("out");
+    rec_str("text", text, len);
+    rec_end();
+}
+
 void out_flush(void)
 {
-    if (out_len == 0) {
+    job_runtime *state = job_runtime_block();
+    if (state->out_len == 0u) {
         return;
     }
     if (unprivileged_thread()) {
         __asm__ volatile("svc %0" : : "i"(SVC_CONSOLE_FLUSH) : "memory");
         return;
     }
-    size_t len = out_len < sizeof out_chunk ? out_len : sizeof out_chunk;
-    out_len = 0; /* before rec_begin, which flushes again */
-    rec_begin("out");
-    rec_str("text", out_chunk, len);
-    rec_end();
+    out_emit(state);
 }
 
+/* Runs in the caller's context: unprivileged for module code. A length the module spoiled only
+ * spoils its own output (the MPU bounds where this can write). */
 void out_putc(char c)
 {
-    if (out_len >= sizeof out_chunk) {
+    job_runtime *state = job_runtime_block();
+    if (state->out_len >= JOB_RUNTIME_OUT_BYTES) {
         out_flush();
+        state->out_len = 0;
     }
-    out_chunk[out_len++] = c;
-    if (c == '\n' || out_len == sizeof out_chunk) {
+    state->out[state->out_len++] = c;
+    if (c == '\n' || state->out_len == JOB_RUNTIME_OUT_BYTES) {
         out_flush();
     }
 }

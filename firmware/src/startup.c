@@ -10,7 +10,6 @@ void SVC_Handler(void); /* job_call.c */
 extern uint32_t __stack_top;
 extern uint32_t __data_start, __data_end, __data_load;
 extern uint32_t __bss_start, __bss_end;
-extern uint32_t __shared_start, __shared_end;
 extern void (*__init_array_start[])(void);
 extern void (*__init_array_end[])(void);
 
@@ -64,9 +63,6 @@ void Reset_Handler(void)
         *dst++ = *src++;
     }
     for (uint32_t *dst = &__bss_start; dst < &__bss_end;) {
-        *dst++ = 0;
-    }
-    for (uint32_t *dst = &__shared_start; dst < &__shared_end;) {
         *dst++ = 0;
     }
     for (void (**ctor)(void) = __init_array_start; ctor < __init_array_end; ctor++) {

@@ -27,7 +27,12 @@ enum tems_answer { TEMS_OK = 0, TEMS_SYMBOL_ERROR = 1, TEMS_STARTUP_ERROR = 3 };
 
 typedef int (*tems_start)(tems_module_info *info, int action);
 
-/* Build the table from the export table, on the job's heap. Returns NULL if it does not fit. */
-tems_module_info *tems_module_info_build(const export_table *exports);
+/* The bytes the table takes for this export table. */
+uint32_t tems_module_info_bytes(const export_table *exports);
+
+/* Build the table from the export table at [start, end) (8-byte aligned start). Returns NULL if
+ * it does not fit. */
+tems_module_info *tems_module_info_build(const export_table *exports, uint8_t *start,
+                                         const uint8_t *end);
 
 #endif

@@ -4,12 +4,28 @@
 #include "faults.h"
 #include "job_call.h"
 
+/* SysTick runs one "program" at a time: free counting (every period 2^24 ticks), or a budget,
+ * whose periods are laid out so that a wrap interrupt falls exactly `ticks` after it was armed.
+ * The reload register only takes effect at the next wrap, so a program is a sequence of periods:
+ * the one loaded at the start, the one written right after the start, then the one the first
+ * wrap's interrupt writes (every later period). */
+#define FULL_PERIOD (SYSTICK_LOAD_MAX + 1u)
+/* A budget of at least a full period is split as first + second + n * FULL_PERIOD with first and
+ * second each at least this long, so the reload writes behind them can never be late (a
+ * handler running when the first wrap falls delays its interrupt by far less). */
+#define MIN_SPLIT_PERIOD (1u << 22)
+#define MIN_PERIOD 2u /* a reload of 0 would stop SysTick */
+/* The wrap count is 32 bits: longer budgets (over 13 years at 168 MHz) are cut to this. */
+#define MAX_BUDGET_TICKS ((uint64_t)(UINT32_MAX - 2u) * FULL_PERIOD)
+
 static timer_source active_source;
-static volatile uint32_t systick_wraps;
-static uint32_t systick_reload = SYSTICK_LOAD_MAX;
-static uint64_t budget_ticks; /* 0: no budget */
-static uint64_t systick_base; /* SysTick ticks counted before its last (re)start this measurement */
-static uint32_t dwt_high;     /* upper 32 bits of the 64-bit DWT count */
+static uint64_t systick_base;            /* ticks of earlier programs in this measurement */
+static volatile uint32_t program_wraps;  /* wraps since the program started */
+static volatile uint64_t program_done;   /* ticks of the program's completed periods */
+static volatile uint32_t period_now;     /* the length of the running period */
+static uint32_t period_next;             /* what the reload register holds: the next period */
+static uint32_t expiry_wrap;             /* the wrap that ends the budget; 0: free counting */
+static uint32_t dwt_high;                /* upper 32 bits of the 64-bit DWT count */
 static uint32_t dwt_last_low;
 
 /* DWT CYCCNT is optional in ARMv7-M and QEMU does not count it: try it and see. */
@@ -24,24 +40,55 @@ static int dwt_counts(void)
     return DWT_CYCCNT != before;
 }
 
-/* Stop, then start: QEMU keeps the tick phase of a running SysTick across a write to VAL, but
- * starts a stopped one in phase with the instruction that enables it. */
-static void systick_start(uint32_t reload)
+/* Stop, then start with a period of `first` ticks, then `second` for the period after it. QEMU
+ * keeps the tick phase of a running SysTick across a write to VAL, but starts a stopped one in
+ * phase with the instruction that enables it. A wrap still pending from the old program is
+ * dropped: it belongs to what was accounted before. */
+static void systick_program(uint32_t first, uint32_t second, uint32_t expiry)
 {
     SYSTICK_CTRL = 0;
-    systick_wraps = 0;
-    systick_reload = reload;
-    SYSTICK_LOAD = reload;
+    SCB_ICSR = SCB_ICSR_PENDSTCLR_Msk;
+    program_wraps = 0;
+    program_done = 0;
+    period_now = first;
+    period_next = second;
+    expiry_wrap = expiry;
+    SYSTICK_LOAD = first - 1u;
     SYSTICK_VAL = 0;
     SYSTICK_CTRL = SYSTICK_CTRL_CLKSOURCE_Msk | SYSTICK_CTRL_TICKINT_Msk | SYSTICK_CTRL_ENABLE_Msk;
+    SYSTICK_LOAD = second - 1u; /* taken at the first wrap */
+}
+
+static void systick_free(void)
+{
+    systick_program(FULL_PERIOD, FULL_PERIOD, 0);
 }
 
 timer_source timing_init(void)
 {
     active_source = dwt_counts() ? TIMER_DWT : TIMER_SYSTICK;
-    /* SysTick runs either way: it enforces budgets. */
-    systick_start(SYSTICK_LOAD_MAX);
+    systick_base = 0;
+    systick_free(); /* SysTick runs either way: it enforces budgets */
     return active_source;
+}
+
+/* Ticks of the running program. */
+static uint64_t program_elapsed(void)
+{
+    uint32_t wraps;
+    uint64_t done;
+    uint32_t period;
+    uint32_t value;
+    do { /* again if a wrap interrupt ran between the reads */
+        wraps = program_wraps;
+        done = program_done;
+        period = period_now;
+        value = SYSTICK_VAL;
+    } while (wraps != program_wraps);
+    /* After a start VAL reads 0 until the first tick loads it; it then counts down from the
+     * reload value and reaches 0 again at the tick that raises the wrap interrupt. So k ticks
+     * into a period of p: VAL = (p - k) % p. */
+    return done + (value == 0u ? 0u : period - value);
 }
 
 static void dwt_restart(void)
@@ -51,28 +98,40 @@ static void dwt_restart(void)
     dwt_last_low = 0;
 }
 
-static uint64_t systick_now(void);
-
 void timing_restart(void)
 {
     if (active_source == TIMER_DWT) {
         dwt_restart();
     }
     systick_base = 0;
-    systick_start(SYSTICK_LOAD_MAX);
+    systick_free();
 }
 
-void timing_set_budget(uint64_t budget)
+void timing_arm_budget(uint64_t ticks)
 {
-    budget_ticks = budget;
-    if (budget != 0u) {
-        /* Wrap exactly when the budget runs out if it fits in SysTick's 24 bits; longer ones
-         * are checked every 2^24 ticks. The restart keeps the measurement going: what SysTick
-         * counted so far moves into systick_base. */
-        uint64_t counted = systick_now();
-        systick_start(budget <= SYSTICK_LOAD_MAX ? (uint32_t)budget - 1u : SYSTICK_LOAD_MAX);
-        systick_base = counted;
+    systick_base += program_elapsed();
+    if (ticks < MIN_PERIOD) {
+        ticks = MIN_PERIOD;
     }
+    if (ticks > MAX_BUDGET_TICKS) {
+        ticks = MAX_BUDGET_TICKS;
+    }
+    if (ticks < FULL_PERIOD) {
+        systick_program((uint32_t)ticks, (uint32_t)ticks, 1);
+        return;
+    }
+    /* ticks = first + second + full * FULL_PERIOD, first and second in [2^22, 2^24). */
+    uint64_t full = (ticks - 2u * MIN_SPLIT_PERIOD) / FULL_PERIOD;
+    uint32_t split = (uint32_t)(ticks - full * FULL_PERIOD);
+    systick_program(split / 2u, split - split / 2u, (uint32_t)full + 2u);
+}
+
+uint64_t timing_disarm_budget(void)
+{
+    uint64_t used = program_elapsed();
+    systick_base += used;
+    systick_free();
+    return used;
 }
 
 const char *timing_source_name(timer_source source)
@@ -86,10 +145,14 @@ __attribute__((used)) uint32_t systick_isr(const uint32_t *frame, uint32_t exc_r
 
 uint32_t systick_isr(const uint32_t *frame, uint32_t exc_return)
 {
-    systick_wraps++;
-    uint64_t elapsed = (uint64_t)systick_wraps * ((uint64_t)systick_reload + 1u); /* since set */
-    if (budget_ticks != 0u && elapsed >= budget_ticks && job_call_interrupted(exc_return)) {
-        budget_ticks = 0;
+    program_wraps++;
+    program_done += period_now;
+    period_now = period_next;
+    if (period_next != FULL_PERIOD) { /* from the period after this one on: full periods */
+        SYSTICK_LOAD = FULL_PERIOD - 1u;
+        period_next = FULL_PERIOD;
+    }
+    if (program_wraps == expiry_wrap && job_call_budget_live()) {
         return faults_report_timeout(frame);
     }
     return exc_return;
@@ -98,23 +161,6 @@ uint32_t systick_isr(const uint32_t *frame, uint32_t exc_return)
 __attribute__((naked)) void SysTick_Handler(void)
 {
     __asm__ volatile(EXCEPTION_ENTRY_ASM(systick_isr));
-}
-
-static uint64_t systick_now(void)
-{
-    uint32_t wraps;
-    uint32_t value;
-    /* Re-read if the wrap interrupt ran between the two reads. */
-    do {
-        wraps = systick_wraps;
-        value = SYSTICK_VAL;
-    } while (wraps != systick_wraps);
-    /* After a start VAL reads 0 until the first tick loads it; it then counts down from the
-     * reload value and reaches 0 again at the tick that raises the wrap interrupt. So k ticks
-     * in: wraps = k / period and VAL = (period - k % period) % period. */
-    uint64_t period = (uint64_t)systick_reload + 1u;
-    uint64_t into_period = value == 0u ? 0u : period - value;
-    return systick_base + (uint64_t)wraps * period + into_period;
 }
 
 static uint64_t dwt_now(void)
@@ -129,5 +175,5 @@ static uint64_t dwt_now(void)
 
 uint64_t timing_now(void)
 {
-    return active_source == TIMER_DWT ? dwt_now() : systick_now();
+    return active_source == TIMER_DWT ? dwt_now() : systick_base + program_elapsed();
 }

@@ -20,9 +20,12 @@ const char *timing_source_name(timer_source source);
  * before it in the same boot) would otherwise shift the tick phase by one. */
 void timing_restart(void);
 
-/* Give the job code about to run `budget` ticks from now (0: no budget); restarts the count.
- * When they run out, SysTick stops the code (job_call.h). */
-void timing_set_budget(uint64_t budget);
+/* Arm a budget: SysTick interrupts exactly `ticks` ticks from now (at least 2), and its handler
+ * stops the job code if job_call_budget_live() says it still runs. The measurement goes on. */
+void timing_arm_budget(uint64_t ticks);
+
+/* Back to plain counting; returns the ticks since timing_arm_budget. */
+uint64_t timing_disarm_budget(void);
 
 /* Ticks since timing_init or the last restart; monotonic, 64 bits wide. */
 uint64_t timing_now(void);

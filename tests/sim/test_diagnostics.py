@@ -1,5 +1,5 @@
 """The fault path end to end, before modules exist: each built-in diagnostic on each board,
-decoded to its CONTRACT.md name from the CFSR bits QEMU really sets."""
+decoded to its reported name from the CFSR bits QEMU really sets."""
 
 from __future__ import annotations
 

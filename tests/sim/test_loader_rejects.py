@@ -1,5 +1,5 @@
 """The loader validates before it trusts: hand-corrupted module files, each refused with its
-CONTRACT.md error name, all in one boot, and a good module after them still loads (a refusal
+error name, all in one boot, and a good module after them still loads (a refusal
 leaks no arena memory)."""
 
 from __future__ import annotations

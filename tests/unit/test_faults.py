@@ -1,4 +1,4 @@
-"""CFSR/HFSR decoding to CONTRACT.md names. Values are the ones QEMU sets (see
+"""CFSR/HFSR decoding to the reports' fault names. Values are the ones QEMU sets (see
 tests/sim/test_diagnostics.py) and ARMv7-M ARM B3.2.15-16 bit positions."""
 
 from __future__ import annotations

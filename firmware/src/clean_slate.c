@@ -1,0 +1,62 @@
+#include "clean_slate.h"
+
+#include <stdint.h>
+
+#include "mpu.h"
+
+extern uint8_t __module_arena_start[], __module_arena_end[];
+extern uint8_t __job_stack_bottom[], __job_stack_top[];
+
+/* Zero [start, end): 32 bytes a store, since the arena is up to 64 KiB and this runs before
+ * every job (newlib's memset goes a byte at a time). start is 4-byte aligned and end - start a
+ * multiple of 32: both regions are powers of two of at least 1 KiB (boards/sections.ld). */
+void clean_slate_zero(uint8_t *start, uint8_t *end);
+
+__asm__(
+    "   .syntax unified\n"
+    "   .thumb\n"
+    "   .section .text.clean_slate_zero, \"ax\", %progbits\n"
+    "   .global clean_slate_zero\n"
+    "   .type clean_slate_zero, %function\n"
+    "   .thumb_func\n"
+    "clean_slate_zero:\n"
+    "   push {r4-r9}\n"
+    "   movs r2, #0\n"
+    "   movs r3, #0\n"
+    "   movs r4, #0\n"
+    "   movs r5, #0\n"
+    "   movs r6, #0\n"
+    "   movs r7, #0\n"
+    "   mov r8, r2\n"
+    "   mov r9, r2\n"
+    "1: cmp r0, r1\n"
+    "   bhs 2f\n"
+    "   stmia r0!, {r2-r9}\n"
+    "   b 1b\n"
+    "2: pop {r4-r9}\n"
+    "   bx lr\n"
+    "   .size clean_slate_zero, . - clean_slate_zero\n");
+
+/* s0-s31 and FPSCR to zero; a core built without an FPU has none to clear. */
+static void zero_fpu(void)
+{
+#if defined(__ARM_FP)
+    static const uint32_t zeros[32];
+    __asm__ volatile("vldmia %0, {s0-s31}\n\t"
+                     "vmsr fpscr, %1"
+                     :
+                     : "r"(zeros), "r"(0)
+                     : "memory", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9",
+                       "s10", "s11", "s12", "s13", "s14", "s15", "s16", "s17", "s18", "s19",
+                       "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "s28", "s29",
+                       "s30", "s31");
+#endif
+}
+
+void clean_slate(void)
+{
+    clean_slate_zero(__module_arena_start, __module_arena_end);
+    /* Above the guard, which nothing may touch, privileged code included (mpu.h). */
+    clean_slate_zero(__job_stack_bottom + MPU_STACK_GUARD_BYTES, __job_stack_top);
+    zero_fpu();
+}
