@@ -205,13 +205,16 @@ def command_fuzz(args: argparse.Namespace) -> int:
                        args.jobs, budget=instructions_to_ticks(FUZZ_BUDGET_INSTRUCTIONS,
                                                                board.cpu.clock_hz))
     counts = ", ".join(f"{k} {summary[k]}" for k in ("ok", "rejected", "fault", "timeout"))
-    print(f"{summary['runs']} loads on {board.name} (seed {args.seed}): {counts}; "
-          f"{summary['escapes']} escapes; {summary['loads_per_minute']} loads/min; "
-          f"{out / 'fuzz.json'}")
+    kinds = ", ".join(f"{k} {n}" for k, n in summary["escape_kinds"].items() if n) or "none"
+    print(f"{summary['runs']} loads on {board.name} (seed {args.seed}), each followed by "
+          f"{summary['known_good']['module']}: {counts}; {summary['escapes']} escapes "
+          f"({kinds}); {summary['loads_per_minute']} loads/min; {out / 'fuzz.json'}")
     for example in summary["examples"]:
-        print(f"  ESCAPE #{example['number']} from {example['source']} "
-              f"({example['mutation']}, crc {'fixed' if example['crc_recomputed'] else 'kept'})"
-              f": {example['status']} {example['error'] or ''} [{example['log']}]")
+        crc = "fixed" if example["crc_recomputed"] else "kept"
+        print(f"  ESCAPE #{example['number']} {'+'.join(example['kinds'])} from "
+              f"{example['source']} {example['file']} ({example['family']}: "
+              f"{example['mutation']}, crc {crc}): {example['status']} "
+              f"{example['error'] or ''} [{example['log']}]")
     return EXIT_MISSED if summary["escapes"] else EXIT_OK
 
 

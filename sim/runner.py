@@ -250,6 +250,17 @@ def _disagreements(imports: list[dict[str, object]], crc: dict[str, object] | No
     return found
 
 
+def _oracle_reads(path: str, result: RunResult, prefix: str = "") -> ModuleFile | None:
+    """The module file as the oracle reads it; None, and a disagreement on the run, when the
+    oracle cannot read a file the target took (a malformed one, from the fuzzer)."""
+    try:
+        return ModuleFile.read(Path(path))
+    except (struct.error, ValueError, IndexError, UnicodeDecodeError) as error:
+        result.link_mismatches.append(f"{prefix}the target took a module file the host oracle "
+                                      f"cannot read ({error})")
+        return None
+
+
 def _compare_link(result: RunResult, job: Job, seen: JobTranscript, target: Target) -> None:
     """Set the run's imports and image CRC, target against the host oracle; the resident
     libraries it loaded first are checked the same way, each against those before it."""
@@ -260,7 +271,9 @@ def _compare_link(result: RunResult, job: Job, seen: JobTranscript, target: Targ
         link = seen.deps.get(index)
         if link is None or link.load is None:
             return
-        dep = ModuleFile.read(Path(path))
+        dep = _oracle_reads(path, result, f"dependency {index}: ")
+        if dep is None:
+            return
         if link.link_ran:
             imports, crc = _compare_file(dep, link, seen.unresolved, target, residents)
             result.link_mismatches += _disagreements(imports, crc, f"dependency {index}: ")
@@ -268,11 +281,8 @@ def _compare_link(result: RunResult, job: Job, seen: JobTranscript, target: Targ
     link = seen.module
     if link.load is None or not (link.link_ran or seen.unresolved):
         return
-    try:
-        module = ModuleFile.read(Path(job.target))
-    except (struct.error, ValueError, IndexError, UnicodeDecodeError) as error:
-        result.link_mismatches.append(f"the target linked a module file the host oracle cannot "
-                                      f"read ({error})")
+    module = _oracle_reads(job.target, result)
+    if module is None:
         return
     result.imports, result.image_crc = _compare_file(module, link, seen.unresolved, target,
                                                      residents)
