@@ -59,12 +59,19 @@ class FirmwareExports:
 
 @dataclass(frozen=True)
 class ModuleFile:
-    """What the oracle needs from a module file: the image, fix-ups, imports and exports."""
-    image: bytes                           # text then data, as the packer laid them out
+    """What the oracle needs from a module file: the image, fix-ups, imports and exports, each
+    import and export with the name hash the file stores for it. Names are bytes as stored
+    (FORMAT.md says only that they end in NUL), decoded losslessly."""
+    image: bytes                                # text then data, as the packer laid them out
     text_size: int
     fixups: tuple[int, ...]
-    imports: tuple[tuple[str, int], ...]   # (name, slot)
-    exports: tuple[tuple[str, int], ...]   # (name, value)
+    imports: tuple[tuple[str, int, int], ...]   # (name, slot, name hash)
+    exports: tuple[tuple[str, int, int], ...]   # (name, value, name hash)
+
+    def export_value(self, name: str, hash_: int) -> int | None:
+        """FORMAT.md's lookup: the first export whose hash and name both match."""
+        return next((value for export, value, stored in self.exports
+                     if stored == hash_ and export == name), None)
 
     @classmethod
     def read(cls, path: Path) -> "ModuleFile":
@@ -78,10 +85,10 @@ class ModuleFile:
         at += 4 * fixup_count
         strings_at = at + 12 * (import_count + export_count)
 
-        def named(index: int) -> tuple[str, int]:
-            _, value, name = struct.unpack_from("<III", data, at + 12 * index)
+        def named(index: int) -> tuple[str, int, int]:
+            hash_, value, name = struct.unpack_from("<III", data, at + 12 * index)
             end = data.index(b"\0", strings_at + name)
-            return data[strings_at + name:end].decode(), value
+            return data[strings_at + name:end].decode(errors="surrogateescape"), value, hash_
 
         imports = tuple(named(i) for i in range(import_count))
         exports = tuple(named(import_count + i) for i in range(export_count))
@@ -105,16 +112,17 @@ class Placement:
 def predict_bindings(exports: FirmwareExports, module: ModuleFile,
                      residents: tuple[Placement, ...] = ()) -> dict[str, int | None]:
     """Each import's address, or None where nothing provides it: the firmware's exports first,
-    then each resident module's, in load order."""
-    def resolve(name: str) -> int | None:
-        if name in exports.addresses:
+    then each resident module's, in load order. As the loader does, an import is looked up by
+    the hash its entry stores, then by name (FORMAT.md)."""
+    def resolve(name: str, hash_: int) -> int | None:
+        if name in exports.addresses and name_hash(name) == hash_:
             return exports.addresses[name]
         for resident in residents:
-            value = dict(resident.module.exports).get(name)
+            value = resident.module.export_value(name, hash_)
             if value is not None:
                 return resident.address(value)
         return None
-    return {name: resolve(name) for name, _ in module.imports}
+    return {name: resolve(name, hash_) for name, _, hash_ in module.imports}
 
 
 def predict_image_crc(module: ModuleFile, base: int, data_base: int,
@@ -128,6 +136,6 @@ def predict_image_crc(module: ModuleFile, base: int, data_base: int,
         (word,) = struct.unpack_from("<I", image, offset)
         shift = text_shift if word < module.text_size else data_shift
         struct.pack_into("<I", image, offset, (word + shift) & 0xFFFFFFFF)
-    for name, slot in module.imports:
+    for name, slot, _ in module.imports:
         struct.pack_into("<I", image, slot, bindings[name] or 0)
     return zlib.crc32(image)

@@ -162,13 +162,15 @@ def _symbols(elf: ELFFile) -> dict[str, Symbol]:
 
 
 def _imports(names: list[str], symbols: dict[str, Symbol], image: bytes) -> list[tuple[str, int]]:
+    """(name, slot) for every import, in ascending slot order (FORMAT.md: the loader refuses
+    slots that do not ascend, so no two imports can share one)."""
     imports = []
-    for name in sorted(names):
+    for name in names:
         veneer = symbols[name]["st_value"] & ~1
         if image[veneer:veneer + 4] != VENEER_INSTRUCTION:
             raise PackError(f"import '{name}': no veneer at {veneer:#x}")
         imports.append((name, veneer + 4))
-    return imports
+    return sorted(imports, key=lambda item: item[1])
 
 
 def _exports(names: list[str], symbols: dict[str, Symbol]) -> list[tuple[str, int]]:

@@ -190,15 +190,21 @@ static int check_tables(const loaded_module *module)
     uint32_t image = h->text_size + h->data_size;
     for (uint32_t i = 0; i < h->fixup_count; i++) {
         uint32_t word = module->fixups[i];
-        if (MOD_FIXUP_KIND(word) != MOD_FIXUP_ABS32 || MOD_FIXUP_OFFSET(word) > image - 4u) {
+        uint32_t offset = MOD_FIXUP_OFFSET(word);
+        /* The word must lie wholly in text or wholly in data: at run time the two are apart. */
+        if (MOD_FIXUP_KIND(word) != MOD_FIXUP_ABS32 || offset > image - 4u ||
+            (offset < h->text_size && offset > h->text_size - 4u)) {
             return LOADER_E_BAD_RELOC;
         }
     }
+    uint32_t slots_free_from = 0; /* slots ascend, so no two imports share one */
     for (uint32_t i = 0; i < h->import_count; i++) {
         const mod_import *imp = &module->imports[i];
-        if ((imp->slot & 3u) != 0u || imp->slot > h->text_size - 4u || imp->name >= h->strings_size) {
+        if ((imp->slot & 3u) != 0u || imp->slot > h->text_size - 4u || imp->slot < slots_free_from ||
+            imp->name >= h->strings_size) {
             return LOADER_E_BAD_HEADER;
         }
+        slots_free_from = imp->slot + 4u;
     }
     for (uint32_t i = 0; i < h->export_count; i++) {
         const mod_export *exp = &module->exports[i];
