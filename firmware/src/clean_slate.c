@@ -2,8 +2,6 @@
 
 #include <stdint.h>
 
-#include "mpu.h"
-
 extern uint8_t __module_arena_start[], __module_arena_end[];
 extern uint8_t __job_stack_bottom[], __job_stack_top[];
 
@@ -56,7 +54,6 @@ static void zero_fpu(void)
 void clean_slate(void)
 {
     clean_slate_zero(__module_arena_start, __module_arena_end);
-    /* Above the guard, which nothing may touch, privileged code included (mpu.h). */
-    clean_slate_zero(__job_stack_bottom + MPU_STACK_GUARD_BYTES, __job_stack_top);
+    clean_slate_zero(__job_stack_bottom, __job_stack_top);
     zero_fpu();
 }

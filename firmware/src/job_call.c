@@ -191,8 +191,8 @@ job_call_status job_call(job_fn fn, const int32_t args[4], int privileged, int32
 
 int job_call_stack_overflow(uint32_t cfsr, uint32_t fault_address)
 {
-    /* The MPU guard is the stack's lowest bytes; below it is the end of RAM. */
-    uint32_t guard_top = (uint32_t)(uintptr_t)job_stack + MPU_STACK_GUARD_BYTES;
+    /* The MPU guard is right below the stack, which is the start of RAM. */
+    uint32_t guard_top = (uint32_t)(uintptr_t)job_stack;
     int stacking = (cfsr & (SCB_CFSR_STKERR_Msk | SCB_CFSR_MSTKERR_Msk)) != 0u;
     int valid = (cfsr & (SCB_CFSR_BFARVALID_Msk | SCB_CFSR_MMARVALID_Msk)) != 0u;
     return stacking ||

@@ -81,8 +81,9 @@ void mpu_init(void)
     write_code_region();
     set_region(REGION_JOB_STACK, __job_stack_bottom, span(__job_stack_bottom, __job_stack_top),
                NORMAL_MEMORY | MPU_RASR_AP_FULL | xn);
-    set_region(REGION_STACK_GUARD, __job_stack_bottom, MPU_STACK_GUARD_BYTES,
-               MPU_RASR_AP_NONE | xn);
+    set_region(REGION_STACK_GUARD,
+               (const void *)((uintptr_t)__job_stack_bottom - MPU_STACK_GUARD_BYTES),
+               MPU_STACK_GUARD_BYTES, MPU_RASR_AP_NONE | xn);
     MPU_CTRL = MPU_CTRL_ENABLE_Msk | MPU_CTRL_PRIVDEFENA_Msk;
     dsb();
     isb();

@@ -8,7 +8,7 @@
  *   3  the module arena      read/write and executable, only in the subregions holding the
  *                            running job's module code
  *   4  the job stack         read/write, execute-never
- *   5  the job stack's bottom 32 bytes: no access, so an overflow faults
+ *   5  the 32 bytes below the job stack: no access, so an overflow faults
  * A later region wins where they overlap. Job code can therefore read and write only the
  * arena (its own modules, its heap) and its stack, execute only its own code and the
  * firmware's, and touch no firmware RAM, peripheral or system register. The firmware clears
@@ -30,7 +30,10 @@ void mpu_allow_code(const uint8_t *start, uint32_t bytes);
 /* No code in the arena is executable (between jobs). */
 void mpu_forbid_code(void);
 
-/* Bytes at the bottom of the job stack that no code may touch. */
+/* Bytes just below the job stack (and so below RAM) that no code may touch: an overflow is a
+ * MemManage fault even on a machine that reads unmapped memory as 0. Below the stack rather
+ * than inside it because QEMU checks every access one by one in a 1 KiB page that an MPU region
+ * boundary splits: a guard inside the stack's page made a loop on a small stack 4x slower. */
 #define MPU_STACK_GUARD_BYTES 32u
 
 /* The flash window modules may read and execute: 2 MiB from the start of flash, beyond both
