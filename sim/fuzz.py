@@ -19,9 +19,8 @@ A mutant escapes, for one or more of these reasons (its kinds in fuzz.json):
 - `oracle`: the target and the host oracle (sim/oracle.py) disagree about a file the target
   linked: an import bound elsewhere, a different linked-image CRC, or a linked file the oracle
   cannot read. A disagreement about a file the target refused is not an escape: the oracle does
-  not repeat the target's checks (it looks names up by name where the target looks up the hash
-  and then compares the name, and it cannot read every malformed file), so it may resolve an
-  import the target rightly refused, or fail to parse the file. So when the job was rejected,
+  not repeat the target's checks (it cannot read every malformed file), so it may predict a
+  link the target rightly refused, or fail to parse the file. So when the job was rejected,
   only image CRCs count (the target prints one only for a file whose link succeeded, and a wrong
   binding changes it too); when the job's code ran, every disagreement counts;
 - `next_module`: the known-good module after it showed anything else than it did alone.
