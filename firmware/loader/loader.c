@@ -124,14 +124,15 @@ static uint32_t align_up(uint32_t value, uint32_t align)
     return (value + align - 1u) & ~(align - 1u);
 }
 
-/* [text | pad to a segment boundary | data | bss | tables], the text on a segment boundary.
+/* [text | pad to a data_align boundary | data | bss | tables], the text on a segment boundary.
  * Offsets from the arena's start, so nothing can wrap past the top of the address space. */
 static int allocate(loader_arena *arena, const mod_header *h, loaded_module *module)
 {
     uint32_t align = arena->segment_align < 8u ? 8u : arena->segment_align;
+    uint32_t data_align = arena->data_align < align ? align : arena->data_align;
     uint32_t room = (uint32_t)(arena->end - arena->start);
     uint32_t base = align_up((uint32_t)(arena->top - arena->start), align);
-    uint32_t data = base + align_up(h->text_size, align);
+    uint32_t data = align_up(base + h->text_size, data_align);
     uint32_t end = data + h->data_size + h->bss_size + tables_size(h);
     if (end > room) {
         return LOADER_E_NO_MEMORY;

@@ -44,13 +44,15 @@ typedef struct loader_source {
 } loader_source;
 
 /* A bump allocator: modules are loaded and unloaded last-in, first-out within a job. Each
- * module's code starts on a segment_align boundary and its data on the next one after the
- * code, so a memory protection unit with that granule can make code executable and data not. */
+ * module's code starts on a segment_align boundary and its data on the next data_align one
+ * after the code, so a memory protection unit with that granule can make code executable and
+ * data not. */
 typedef struct {
     uint8_t *start;
     uint8_t *end;
     uint8_t *top;
     uint32_t segment_align;        /* a power of two, at least 8 */
+    uint32_t data_align;           /* a power of two; below segment_align means segment_align */
 } loader_arena;
 
 struct loaded_module;
