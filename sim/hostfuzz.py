@@ -52,6 +52,7 @@ MPU_SUBREGIONS = 8  # the arena is one MPU region; a segment is a subregion (fir
 KEEP_CRC = 0x01     # the harness's option bit: leave each file's CRC field as it is
 DEFAULT_RUNS = 200_000
 INPUT_TIMEOUT_S = 25  # per input: the loader has no unbounded loop, so only a hang gets here
+CRASH_KINDS = ("crash", "leak", "timeout", "oom")  # libFuzzer's artifact prefixes for failures
 # `#123  DONE   cov: 512 ft: 2048 corp: 300/120Kb ...` and its INITED/NEW/REDUCE siblings
 _STATUS_LINE = re.compile(r"^#(\d+)\s+(\w+)\s+cov: (\d+) ft: (\d+) corp: (\d+)/", re.MULTILINE)
 _EXECUTED = re.compile(r"^stat::number_of_executed_units: (\d+)", re.MULTILINE)
@@ -261,10 +262,13 @@ def _crash_summary(text: str) -> str:
 
 
 def _crashes(out: Path, logs: list[str]) -> list[dict]:
-    """Each reproducer libFuzzer kept (crash-, leak-, timeout-, oom-), with what the log said."""
+    """Each reproducer libFuzzer kept, with what the log said. Only failures count: libFuzzer
+    also keeps inputs that merely ran slowly (slow-unit-), which on a busy machine says nothing."""
     found = []
     for path in sorted((out / "crashes").iterdir()):
         kind = path.name.split("-", 1)[0]
+        if kind not in CRASH_KINDS:
+            continue
         said = next((_crash_summary(text) for text in logs if path.name in text), "")
         found.append({"kind": kind, "input": str(path), "summary": said})
     return found
