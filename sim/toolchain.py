@@ -2,7 +2,9 @@
 
 `python -m sim setup` (run by tox before anything else) installs what is missing when it runs
 as root; otherwise it stops with the one command that would install it. Every other command
-only checks, and fails with the same command in its message.
+only checks the tools it uses, and fails with the same command in its message: the suite's
+(TOOLS) for everything that boots QEMU, clang, libFuzzer and setarch (HOSTFUZZ_TOOLS) for the
+host-side fuzzer of the loader (sim/hostfuzz.py).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from sim.errors import ToolMissingError
@@ -20,6 +23,8 @@ log = logging.getLogger(__name__)
 
 GCC = "arm-none-eabi-gcc"
 QEMU = "qemu-system-arm"
+CLANG = "clang"
+SETARCH = "setarch"  # runs the fuzzer without address-space randomisation (sim/hostfuzz.py)
 
 
 def _on_path(command: str) -> Callable[[], bool]:
@@ -37,6 +42,16 @@ def _newlib_present() -> bool:
     return True
 
 
+def _fuzzer_runtime_present() -> bool:
+    """libFuzzer ships as libclang_rt.fuzzer-<arch>.a in clang's resource folder (Debian:
+    libclang-rt-14-dev, only recommended by clang, so --no-install-recommends leaves it out)."""
+    if shutil.which(CLANG) is None:
+        return False
+    found = subprocess.run([CLANG, "-print-resource-dir"], capture_output=True, text=True)
+    resources = Path(found.stdout.strip())
+    return found.returncode == 0 and any(resources.glob("lib/**/libclang_rt.fuzzer*.a"))
+
+
 @dataclass(frozen=True)
 class Tool:
     what: str           # what the user sees in messages
@@ -49,10 +64,15 @@ TOOLS = (
     Tool(GCC, "gcc-arm-none-eabi", _on_path(GCC)),
     Tool("newlib-nano for arm-none-eabi", "libnewlib-arm-none-eabi", _newlib_present),
 )
+HOSTFUZZ_TOOLS = (
+    Tool(CLANG, "clang", _on_path(CLANG)),
+    Tool("libFuzzer for clang", "libclang-rt-14-dev", _fuzzer_runtime_present),
+    Tool(SETARCH, "util-linux", _on_path(SETARCH)),
+)
 
 
-def missing_tools() -> list[Tool]:
-    return [tool for tool in TOOLS if not tool.present()]
+def missing_tools(tools: tuple[Tool, ...] = TOOLS) -> list[Tool]:
+    return [tool for tool in tools if not tool.present()]
 
 
 def install_command(packages: list[str], as_root: bool) -> str:
@@ -72,27 +92,28 @@ def _is_root() -> bool:
     return os.geteuid() == 0
 
 
-def check_tools() -> None:
+def check_tools(tools: tuple[Tool, ...] = TOOLS) -> None:
     """Raise ToolMissingError naming each missing tool and the command that installs it."""
-    missing = missing_tools()
+    missing = missing_tools(tools)
     if missing:
         names = ", ".join(tool.what for tool in missing)
         command = install_command([tool.package for tool in missing], as_root=_is_root())
         raise ToolMissingError(f"missing {names}; install with: {command}")
 
 
-def install_missing_tools() -> list[str]:
-    """Install missing tools with apt-get when root. Returns the packages installed."""
-    missing = missing_tools()
+def install_missing_tools(tools: tuple[Tool, ...] = TOOLS + HOSTFUZZ_TOOLS) -> list[str]:
+    """Install missing tools (by default every tool any command uses) with apt-get when root.
+    Returns the packages installed."""
+    missing = missing_tools(tools)
     if not missing:
         return []
     packages = [tool.package for tool in missing]
     if not _is_root() or shutil.which("apt-get") is None:
-        check_tools()
+        check_tools(tools)
     log.info("installing %s", " ".join(packages))
     command = install_command(packages, as_root=True)
     result = subprocess.run(["sh", "-c", command])
     if result.returncode != 0:
         raise ToolMissingError(f"'{command}' failed with status {result.returncode}")
-    check_tools()
+    check_tools(tools)
     return packages
