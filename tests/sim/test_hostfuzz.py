@@ -20,7 +20,7 @@ from sim.hostfuzz import Budget, build_harness, fuzz_board, harness_config, run_
 SHORT_RUNS = 30_000  # about a second of fuzzing here; the seeds build once per session
 # The check that keeps a fix-up inside the module's image; without it a flipped bit in a fix-up
 # word sends the loader's write anywhere.
-FIXUP_CHECK = "MOD_FIXUP_OFFSET(word) > image - 4u"
+FIXUP_CHECK = "offset > image - 4u"
 
 
 @pytest.fixture(scope="module")
