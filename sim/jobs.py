@@ -42,7 +42,8 @@ class Job:
     entry: str | None = None         # module jobs: the entry's name
     abi: str | None = None           # module jobs: "tems" for the TEMS _start protocol
     deps: tuple[str, ...] = ()       # module jobs: resident libraries' files, in load order
-    budget: int | None = None        # ticks each call of its code may take (None: firmware's)
+    budget: int | None = None        # SysTick ticks all of its code may run in the whole job
+                                     # (u64; None: the firmware's default)
     elf: Path | None = None          # module jobs: the linked module, to name fault addresses
     sizes: dict[str, int] | None = None
     build_error: str | None = None   # the module could not be built: the run is an error
@@ -59,7 +60,7 @@ def joblist_line(job_id: str, job: Job, file_name: str | None = None,
         parts.append(f"abi={job.abi}")
     elif job.entry is not None:
         parts.append(f"entry={job.entry}")
-    if job.budget is not None:
+    if job.budget is not None:  # ticks for the whole job, an unsigned 64-bit decimal
         parts.append(f"budget={job.budget}")
     if job.args:
         parts.append("args=" + ",".join(str(a) for a in job.args))
@@ -67,6 +68,6 @@ def joblist_line(job_id: str, job: Job, file_name: str | None = None,
 
 
 def write_joblist(path: Path, lines: list[str]) -> None:
-    header = ("# id kind target [dep=file]... [entry=name | abi=tems] [budget=ticks] "
+    header = ("# id kind target [dep=file]... [entry=name | abi=tems] [budget=ticks per job] "
               "[args=a,b,c,d]  (firmware/src/PROTOCOL.md)")
     path.write_text("\n".join([header, *lines]) + "\n")

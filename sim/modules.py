@@ -13,6 +13,7 @@ from typing import Any
 from sim.boards import CORES, FLOAT_ABIS, FPUS
 from sim.errors import SetupError, SimError
 from sim.jobs import Expectation
+from sim.timing import BUDGET_MAX_INSTRUCTIONS, BUDGET_MIN_INSTRUCTIONS
 
 MODULE_FILE = "module.toml"
 SOURCE_SUFFIXES = (".c", ".S")
@@ -139,6 +140,17 @@ def _build_overrides(check: _Checker, data: dict[str, Any]) -> BuildOverrides:
                           cflags=check.string_list(table, "cflags", "build."))
 
 
+def _budget(check: _Checker, value: Any) -> int | None:
+    """Instructions the module's code may run in the whole job (README, "Adding a module")."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or \
+            not BUDGET_MIN_INSTRUCTIONS <= value <= BUDGET_MAX_INSTRUCTIONS:
+        raise check.fail("budget", f"expected a whole number of instructions from "
+                         f"{BUDGET_MIN_INSTRUCTIONS:,} to {BUDGET_MAX_INSTRUCTIONS:,}, got {value!r}")
+    return value
+
+
 TOP_KEYS = {"description", "entry", "args", "depends", "abi", "budget", "build", "expect"}
 
 
@@ -154,9 +166,7 @@ def load_module(folder: Path, boards: set[str]) -> Module:
     args = data.get("args", [])
     if not isinstance(args, list) or len(args) > 4:
         raise check.fail("args", f"expected a list of up to 4 integers, got {args!r}")
-    budget = data.get("budget")
-    if budget is not None and not (isinstance(budget, int) and 0 < budget < 1 << 31):
-        raise check.fail("budget", f"must be a positive number of ticks below 2^31, got {budget!r}")
+    budget = _budget(check, data.get("budget"))
     sources = tuple(sorted(p for p in folder.iterdir() if p.suffix in SOURCE_SUFFIXES))
     if not sources:
         raise SetupError(f"{folder}: no C or assembly sources (*.c, *.S)")

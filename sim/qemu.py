@@ -114,6 +114,10 @@ class QemuSession:
         self._child.delayafterterminate = 0.0
         self._child.ptyproc.delayafterclose = 0.0
 
+    def restart_deadline(self, seconds: float) -> None:
+        """From now, allow seconds more before the deadline (a job just started)."""
+        self._deadline = time.monotonic() + seconds
+
     def lines(self) -> Iterator[str]:
         """Console lines (without line endings) until QEMU closes it or the deadline passes.
         Reads in large chunks and splits them here: a pattern match per line would cost more

@@ -29,7 +29,8 @@ from sim.faults import decode_fault
 from sim.jobs import Job, joblist_line, write_joblist
 from sim.oracle import (FirmwareExports, ModuleFile, Placement, predict_bindings,
                         predict_image_crc)
-from sim.protocol import BootTranscript, JobTranscript, LinkTranscript, Record
+from sim.errors import ProtocolError
+from sim.protocol import BootTranscript, JobTranscript, LinkTranscript, Record, parse_record
 from sim.qemu import QemuExit, QemuSession, qemu_argv, rerun_command
 from sim.results import TIMING_PHASES, FaultInfo, RunResult
 from sim.timing import ticks_to_instructions
@@ -63,13 +64,27 @@ def _elf_info(path: Path) -> ElfInfo:
     return _ELF_CACHE.setdefault(path, ElfInfo(path))
 
 
+# The host's hang deadline gives a job's budget time at this rate: a conservative floor for
+# QEMU's speed on a loaded machine, so a job that uses a long budget is not taken for a hang.
+HANG_DEADLINE_INSTRUCTIONS_PER_S = 5_000_000
+
+
 @dataclass(frozen=True)
 class RunSettings:
     out_dir: Path
     batch: int = 50                 # jobs per QEMU boot
     parallel: int = 2               # QEMU instances at once
-    boot_deadline_s: float = 20.0   # host backstop per boot ...
-    job_deadline_s: float = 10.0    # ... plus this per job in the boot
+    boot_deadline_s: float = 20.0   # host backstop: from QEMU's start to the first job ...
+    job_deadline_s: float = 10.0    # ... then from each job's start, this plus its budget's time
+
+    def job_deadline(self, job: Job, clock_hz: int) -> float:
+        """Seconds a job may take before its boot counts as hung: job_deadline_s, plus its
+        budget at HANG_DEADLINE_INSTRUCTIONS_PER_S. A diagnostic has no budget of the host's:
+        the firmware's default is short and the fixed part covers it."""
+        if job.budget is None:
+            return self.job_deadline_s
+        instructions = ticks_to_instructions(job.budget, clock_hz)
+        return self.job_deadline_s + instructions / HANG_DEADLINE_INSTRUCTIONS_PER_S
 
 
 @dataclass
@@ -146,9 +161,10 @@ def boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
     argv = qemu_argv(target.board.qemu_machine, target.image.elf.resolve(),
                      ["firmware", "jobs.txt"])
     (log_dir / "command.sh").write_text(rerun_command(argv, log_dir) + "\n")
-    deadline = settings.boot_deadline_s + settings.job_deadline_s * len(jobs)
+    deadlines = {job_id: settings.job_deadline(job, target.board.cpu.clock_hz)
+                 for job_id, job in jobs}
     tail: deque[str] = deque(maxlen=3)
-    session = QemuSession(argv, log_dir, log_dir / "stderr.log", deadline)
+    session = QemuSession(argv, log_dir, log_dir / "stderr.log", settings.boot_deadline_s)
     try:
         session.start()
     except (pexpect.ExceptionPexpect, OSError) as error:
@@ -158,8 +174,21 @@ def boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
             console.write(line + "\n")
             transcript.feed(line)
             tail.append(line)
+            started = _job_started(line)
+            if started in deadlines:
+                session.restart_deadline(deadlines[started])
     assert session.exit is not None
     return BootOutcome(transcript, session.exit, log_dir, tuple(tail))
+
+
+def _job_started(line: str) -> str | None:
+    """The id in a @job record (a job starts: its own deadline begins), else None."""
+    if not line.startswith("@job "):
+        return None
+    try:
+        return parse_record(line).fields.get("id")
+    except ProtocolError:
+        return None  # the transcript keeps it as noise
 
 
 def _fault_elf(seen: JobTranscript, job: Job, target: Target, pc: int) -> tuple[ElfInfo, int]:

@@ -14,7 +14,13 @@ ICOUNT_SHIFT = 6
 NS_PER_INSTRUCTION = 1 << ICOUNT_SHIFT
 NS_PER_SECOND = 10**9
 TIMING_UNIT = "instructions"
-DEFAULT_BUDGET_INSTRUCTIONS = 1_000_000  # when module.toml has no budget
+
+# A module's `budget` (module.toml): the instructions its code may run in the whole job
+# (constructors, entry and TEMS _start calls together, plus a few dozen of the firmware's call
+# path). The job list carries it in SysTick ticks (instructions_to_ticks), as a u64.
+BUDGET_MIN_INSTRUCTIONS = 1
+BUDGET_MAX_INSTRUCTIONS = (1 << 32) - 1
+DEFAULT_BUDGET_INSTRUCTIONS = 50_000_000  # when module.toml has no budget
 
 
 def ticks_to_instructions(ticks: int, clock_hz: int) -> int:
@@ -23,5 +29,6 @@ def ticks_to_instructions(ticks: int, clock_hz: int) -> int:
 
 
 def instructions_to_ticks(instructions: int, clock_hz: int) -> int:
-    """SysTick ticks that n instructions take (the budget the firmware enforces)."""
+    """SysTick ticks that n instructions take (the budget the firmware enforces): at most
+    2^32 instructions of 64 ns at a clock below 2^32 Hz, so it always fits in 64 bits."""
     return instructions * NS_PER_INSTRUCTION * clock_hz // NS_PER_SECOND
