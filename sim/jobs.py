@@ -7,8 +7,32 @@ module writes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from sim.faults import EXCEPTION_CLASSES, SVCALL, decode_fault
+
+
+# The loader's error names, as firmware/src/loader_status.c spells them for a rejected job's
+# @end record (its "ok" is no error); tests/unit/test_expect_names.py keeps the two equal.
+LOADER_ERRORS = ("bad_magic", "bad_version", "bad_crc", "truncated", "bad_header", "bad_arch",
+                 "unresolved", "no_memory", "bad_reloc", "startup", "no_entry", "bad_exports")
+# The runner's name for job code that returned with r4-r11 or sp changed (an @abi record).
+CALLEE_SAVED_FAULT = "ABI.CALLEE_SAVED"
+
+
+@lru_cache(maxsize=1)
+def fault_names() -> tuple[str, ...]:
+    """Every fault name a run can show: what sim.faults.decode_fault gives for each exception
+    and each status bit (and none), ABI.STACK and ABI.SVC, and CALLEE_SAVED_FAULT."""
+    names = {decode_fault(SVCALL, 0, 0).name, decode_fault(0, 0, 0, stack_overflow=True).name,
+             CALLEE_SAVED_FAULT}
+    for exception in EXCEPTION_CLASSES:
+        names.add(decode_fault(exception, 0, 0).name)
+        names.update(decode_fault(exception, 1 << bit, 0).name for bit in range(32))
+        names.update(decode_fault(exception, 0, 1 << bit).name for bit in range(32))
+    return tuple(sorted(names))
 
 
 @dataclass(frozen=True)
@@ -21,7 +45,8 @@ class Expectation:
     fault: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """The CONTRACT.md spelling, only the keys that are checked."""
+        """The module.toml spelling (README.md, "Adding a module"), only the keys that are
+        checked."""
         spelled = {"status": self.status, "return": self.return_value, "stdout": self.stdout,
                    "error": self.error, "fault": self.fault}
         return {key: value for key, value in spelled.items() if value is not None}

@@ -79,6 +79,13 @@ def _module(tmp_path: Path, toml: str) -> Path:
     ('[expect]\noutput = "x"\n', "expect.output", "unknown key"),
     ('[expect.stm32f4discovery]\nstatus = "ok"\n', "expect.stm32f4discovery", "no board named"),
     ('[expect.netduinoplus2]\nfault = 3\n', "expect.netduinoplus2.fault", "expected a string"),
+    ('[expect]\nstatus = "rejected"\nerror = "bad_magik"\n', "expect.error",
+     "expected one of bad_magic, bad_version, "),
+    ('[expect]\nstatus = "fault"\nfault = "UsageFault.NOPE"\n', "expect.fault",
+     "expected one of ABI.CALLEE_SAVED, ABI.STACK, ABI.SVC, BusFault.IBUSERR"),
+    ('[expect.stm32vldiscovery]\nfault = "MemManage.PRECISERR"\n', "expect.stm32vldiscovery.fault",
+     "got 'MemManage.PRECISERR'"),
+    ('entry = "two words"\n', "entry", "expected a C function name, got 'two words'"),
 ])
 def test_bad_key_is_named(tmp_path: Path, toml: str, key: str, problem: str) -> None:
     folder = _module(tmp_path, toml)
