@@ -80,7 +80,9 @@ def _link_command(board: Board, out_dir: Path, objects: list[Path], checksum: in
 
 
 def _run(command: list[str], what: str) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
+    # errors="replace": gcc echoes source lines, which need not be UTF-8; report them anyway.
+    result = subprocess.run(command, capture_output=True, text=True,
+                            errors="replace", cwd=REPO_ROOT)
     if result.returncode != 0:
         raise BuildError(f"{what} failed:\n$ {' '.join(command)}\n{result.stderr.strip()}")
 

@@ -27,9 +27,9 @@ from sim.timing import DEFAULT_BUDGET_INSTRUCTIONS, instructions_to_ticks
 from sim.toolchain import check_tools
 
 
-def check_firmware_elf(board: str, elf: Path) -> None:
+def check_firmware_elf(board: Board, elf: Path) -> None:
     """A prebuilt image must be a 32-bit Arm ELF with this firmware's export table."""
-    where = f"--firmware {board}={elf}"
+    where = f"--firmware {board.name}={elf}"
     try:
         with open(elf, "rb") as handle:
             image = ELFFile(handle)
@@ -42,12 +42,19 @@ def check_firmware_elf(board: str, elf: Path) -> None:
                                  "project's firmware")
     except FileNotFoundError:
         raise SetupError(f"{where}: no such file") from None
+    except IsADirectoryError:
+        raise SetupError(f"{where}: is a folder; name the firmware's ELF file in it") from None
+    except OSError as error:
+        raise SetupError(f"{where}: cannot read: {error.strerror}") from None
     except ELFError as error:
         raise SetupError(f"{where}: not a valid ELF file ({error})") from None
 
 
 def targets_for(boards: list[Board], prebuilt: list[tuple[str, Path]], build_dir: Path) -> list[Target]:
     given = dict(prebuilt)
+    if len(given) < len(prebuilt):
+        twice = next(name for name, _ in prebuilt if [n for n, _ in prebuilt].count(name) > 1)
+        raise SetupError(f"--firmware {twice}=...: given more than once; one image per board")
     unknown = sorted(set(given) - {b.name for b in boards})
     if unknown:
         raise SetupError(f"--firmware {unknown[0]}=...: not a selected board")
@@ -55,7 +62,7 @@ def targets_for(boards: list[Board], prebuilt: list[tuple[str, Path]], build_dir
     for board in boards:
         if board.name in given:
             elf = given[board.name]
-            check_firmware_elf(board.name, elf)
+            check_firmware_elf(board, elf)
             image = FirmwareImage(board.name, elf, elf.with_suffix(".map"))
         else:
             image = build_firmware(board, build_dir)
