@@ -42,6 +42,8 @@ class FirmwareImage:
     board: str
     elf: Path
     map_file: Path
+    api: tuple[int, int] | None = None   # (major, minor) it exports; None: exports.txt's
+    given_as: str | None = None          # the --firmware option that named it, for messages
 
 
 def firmware_sources() -> list[Path]:
@@ -144,7 +146,9 @@ def file_lock(path: Path) -> Iterator[None]:
 def build_firmware(board: Board, build_dir: Path, api_file: Path = EXPORTS_FILE) -> FirmwareImage:
     """Build (or reuse) build_dir/<board>/firmware.elf, exporting the API in api_file."""
     out_dir = build_dir / board.name
-    image = FirmwareImage(board.name, out_dir / "firmware.elf", out_dir / "firmware.map")
+    api = load_api(api_file)
+    image = FirmwareImage(board.name, out_dir / "firmware.elf", out_dir / "firmware.map",
+                          (api.major, api.minor))
     with file_lock(out_dir / ".lock"):
         stamp = out_dir / "firmware.digest"
         digest = _inputs_digest(board, api_file)

@@ -18,6 +18,7 @@ from sim.build import FirmwareImage, build_firmware
 from sim.diagnostics import diagnostic_jobs
 from sim.errors import BuildError, SetupError
 from sim.exports import ENTRIES_SYMBOL
+from sim.identity import check_image_architecture
 from sim.jobs import Job
 from sim.modbuild import ModuleImage, build_module
 from sim.modules import (DependencyError, Module, check_dependency_cycles, discover_modules,
@@ -28,7 +29,9 @@ from sim.toolchain import check_tools
 
 
 def check_firmware_elf(board: Board, elf: Path) -> None:
-    """A prebuilt image must be a 32-bit Arm ELF with this firmware's export table."""
+    """A prebuilt image must be a 32-bit Arm ELF with this firmware's export table, built for
+    the board's core. (Which board and API it is for, it says when it boots: the runner
+    checks that, sim/identity.py.)"""
     where = f"--firmware {board.name}={elf}"
     try:
         with open(elf, "rb") as handle:
@@ -40,6 +43,7 @@ def check_firmware_elf(board: Board, elf: Path) -> None:
             if symbols is None or not symbols.get_symbol_by_name(ENTRIES_SYMBOL):
                 raise SetupError(f"{where}: no export table ({ENTRIES_SYMBOL}): not this "
                                  "project's firmware")
+            check_image_architecture(image, board, where)
     except FileNotFoundError:
         raise SetupError(f"{where}: no such file") from None
     except IsADirectoryError:
@@ -63,7 +67,8 @@ def targets_for(boards: list[Board], prebuilt: list[tuple[str, Path]], build_dir
         if board.name in given:
             elf = given[board.name]
             check_firmware_elf(board, elf)
-            image = FirmwareImage(board.name, elf, elf.with_suffix(".map"))
+            image = FirmwareImage(board.name, elf, elf.with_suffix(".map"),
+                                  given_as=f"--firmware {board.name}={elf}")
         else:
             image = build_firmware(board, build_dir)
         targets.append(Target(board, image))

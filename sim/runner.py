@@ -4,8 +4,9 @@ Faults in job code are contained by the firmware, so a boot normally runs its wh
 boot that ends early (a lockup, a reset, a hang, a fault in the firmware's own code, firmware
 state a job damaged) is followed by a new boot that resumes at the next job, so every job in
 gives exactly one result out. Each boot keeps its job list, console, QEMU stderr and a command
-to rerun it by hand in its log folder. A stop signal or a harness error ends every QEMU of the
-run at once (run_matrix).
+to rerun it by hand in its log folder. Every boot's @boot record is checked against the board
+and firmware the run asked for (sim/identity.py). A stop signal or a harness error ends every
+QEMU of the run at once (run_matrix).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sim.build import FirmwareImage
 from sim.elfinfo import ElfInfo
 from sim.errors import ProtocolError
 from sim.faults import decode_fault
+from sim.identity import check_identity
 from sim.interrupt import RunInterrupted, deferring_signals, signal_received
 from sim.jobs import CALLEE_SAVED_FAULT, Job, joblist_line, write_joblist
 from sim.oracle import (FirmwareExports, ModuleFile, Placement, predict_bindings,
@@ -157,6 +159,7 @@ def _start_failure(error: Exception) -> QemuExit:
 def boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
               settings: RunSettings) -> BootOutcome | None:
     """Boot once with these jobs; None when the run was stopped before QEMU started. Raises
+    FirmwareMismatch when the firmware is not the one the run asked for (identity.py), and
     OSError naming the file or the boot's folder when its logs cannot be written."""
     with naming_errors(log_dir):
         return _boot_once(target, jobs, log_dir, settings)
@@ -183,12 +186,16 @@ def _boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
             return None
     except (pexpect.ExceptionPexpect, OSError) as error:
         return BootOutcome(transcript, _start_failure(error), log_dir)
+    identified = False
     try:
         with session, open(log_dir / "console.log", "w", buffering=1) as console:  # by line
             for line in session.lines():
                 console.write(line + "\n")
                 transcript.feed(line)
                 tail.append(line)
+                if not identified and transcript.boot is not None:
+                    check_identity(transcript.boot, target.board, target.image)
+                    identified = True
                 started = _job_started(line)
                 if started in deadlines:
                     session.restart_deadline(deadlines[started])
