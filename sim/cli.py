@@ -24,7 +24,7 @@ from sim.boards import Board, load_boards
 from sim.errors import SetupError, SimError
 from sim.footprint import firmware_footprint
 from sim.fuzz import FUZZ_BUDGET_INSTRUCTIONS, catalogue_seeds, run_fuzz
-from sim.interrupt import Interrupted, RunInterrupted, handling_signals
+from sim.interrupt import Interrupted, RunInterrupted, handling_signals, signal_received
 from sim.outdir import ReportFolder, writable_folder
 from sim.plan import plan, targets_for
 from sim.report import baseline_table, render_fault_report, render_summary, write_report
@@ -292,15 +292,17 @@ def _run_command(args: argparse.Namespace, folder: Path | None) -> int:
     set is swapped in only when the command returns."""
     if folder is None:
         return COMMANDS[args.command](args)
-    with ReportFolder(folder) as reports:
+    reports = ReportFolder(folder)
+    try:
         reports.open()   # a second run into the same folder stops here, at once
         _check_input_folders(args)
         _OPEN_REPORT_FOLDERS[folder.absolute()] = reports
-        try:
-            status = COMMANDS[args.command](args)
-            reports.publish()
-        finally:
-            del _OPEN_REPORT_FOLDERS[folder.absolute()]
+        status = COMMANDS[args.command](args)
+        # Stopping on a signal, be quick: the next run deletes the set that is not current.
+        reports.publish(remove_replaced=signal_received() is None)
+    finally:
+        _OPEN_REPORT_FOLDERS.pop(folder.absolute(), None)
+        reports.close(remove_unpublished=signal_received() is None)
     return status
 
 

@@ -179,9 +179,10 @@ class ReportFolder:
             elif entry.name.endswith(PARTIAL_SUFFIX):
                 _remove(entry)
 
-    def publish(self) -> None:
+    def publish(self, remove_replaced: bool = True) -> None:
         """Make the staged set the current one in one rename, link its entries, and delete the
-        set it replaced."""
+        set it replaced, unless told not to (a stopping run: deleting thousands of log files
+        can take seconds, and the next run deletes it anyway)."""
         assert self.staging is not None and self._lock is not None, "open() first"
         staging = self.staging
         fsync_folder(staging)
@@ -192,7 +193,8 @@ class ReportFolder:
         self.staging = None                       # published: close() must keep it
         fsync_folder(self.folder)
         self._link_entries({entry.name for entry in staging.iterdir()})
-        self._remove_leftovers()                  # the set it replaced
+        if remove_replaced:
+            self._remove_leftovers()              # the set it replaced
 
     def _link_entries(self, names: set[str]) -> None:
         """DIR/<name> -> .sim-current/<name> for each entry of the current set; links to
@@ -214,11 +216,12 @@ class ReportFolder:
             os.replace(link, entry)
         fsync_folder(self.folder)
 
-    def close(self) -> None:
-        """Delete the staged set if it was never published, and release the lock."""
-        if self.staging is not None:
+    def close(self, remove_unpublished: bool = True) -> None:
+        """Delete the staged set if it was never published (unless told not to: a stopping
+        command must be quick, and the next run deletes it), and release the lock."""
+        if self.staging is not None and remove_unpublished:
             _remove(self.staging)
-            self.staging = None
+        self.staging = None
         if self._lock is not None:
             self._lock.close()   # the kernel drops the flock with the last descriptor
             self._lock = None

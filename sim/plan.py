@@ -110,10 +110,13 @@ def module_job(module: Module, board: Board, image: ModuleImage,
 def _module_jobs(boards: list[Board], selected: list[Module], everything: list[Module],
                  build_dir: Path, parallel: int) -> dict[str, list[Job]]:
     """Every selected module built for every board (with its dependencies), in parallel."""
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
+    pool = ThreadPoolExecutor(max_workers=parallel)
+    try:
         futures = {b.name: [pool.submit(_module_job, b, m, everything, build_dir)
                             for m in selected] for b in boards}
         return {name: [f.result() for f in jobs] for name, jobs in futures.items()}
+    finally:  # after an error or a stop signal, the builds not yet begun are dropped
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _check_only(only: list[str] | None, modules: list[Module], boards: list[Board]) -> None:
