@@ -94,3 +94,4 @@ def handling_signals() -> Iterator[None]:
     finally:
         for signum, handler in before.items():
             signal.signal(signum, handler)
+        _STATE.received = None   # a later run in this process starts afresh

@@ -164,10 +164,7 @@ class ReportFolder:
             pass
 
     def _current_set(self) -> str | None:
-        try:
-            return os.readlink(self.folder / CURRENT)
-        except (FileNotFoundError, OSError):
-            return None
+        return _link_target(self.folder / CURRENT)
 
     def _remove_leftovers(self) -> None:
         """What a command that died left behind: sets that are not current (one not yet
@@ -199,11 +196,7 @@ class ReportFolder:
     def _link_entries(self, names: set[str]) -> None:
         """DIR/<name> -> .sim-current/<name> for each entry of the current set; links to
         entries the set no longer has are removed."""
-        for entry in self.folder.iterdir():
-            target = _link_target(entry)
-            if target is not None and target.startswith(f"{CURRENT}/") and \
-                    target.split("/", 1)[1] not in names:
-                entry.unlink()
+        self._unlink_all_but(names)
         for name in sorted(names):
             entry = self.folder / name
             wanted = f"{CURRENT}/{name}"
@@ -215,6 +208,13 @@ class ReportFolder:
             os.symlink(wanted, link)
             os.replace(link, entry)
         fsync_folder(self.folder)
+
+    def _unlink_all_but(self, names: set[str]) -> None:
+        """Remove the links into the current set for entries other than names."""
+        for entry in self.folder.iterdir():
+            target = _link_target(entry) or ""
+            if target.startswith(f"{CURRENT}/") and target.split("/", 1)[1] not in names:
+                entry.unlink()
 
     def close(self, remove_unpublished: bool = True) -> None:
         """Delete the staged set if it was never published (unless told not to: a stopping

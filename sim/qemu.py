@@ -104,7 +104,9 @@ class QemuSession:
         """End QEMU now (SIGKILL to its process group: pexpect made it a session leader). Safe
         from another thread; lines() then ends as QEMU's console closes."""
         self.stopped = True
-        if self._child is not None and self.exit is None:  # not yet reaped by close()
+        # Not once close() has reaped it (its pid could then be another process's, though not
+        # within the instant between the reaping and close() setting exit).
+        if self._child is not None and self.exit is None:
             try:
                 os.killpg(self._child.pid, signal.SIGKILL)
             except ProcessLookupError:

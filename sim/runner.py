@@ -430,15 +430,14 @@ def run_batch(target: Target, jobs: list[Job], log_dir: Path,
     while pending:
         boot += 1
         outcome = boot_once(target, pending, log_dir / f"boot{boot}", settings)
-        if outcome is None:
+        if outcome is None:   # the run stopped before this boot began
             break
-        if outcome.exit.teardown == "stopped":
-            results = _finished_jobs(outcome, pending, target, settings)
-        else:
-            results = _settle_boot(outcome, pending, target, settings)
+        stopped = outcome.exit.teardown == "stopped"
+        settle = _finished_jobs if stopped else _settle_boot
+        results = settle(outcome, pending, target, settings)
         settled.update({job_id: (boot, result) for job_id, result in results.items()})
         pending = [(job_id, job) for job_id, job in pending if job_id not in results]
-        if outcome.exit.teardown == "stopped":
+        if stopped:
             break
     return [settled[job_id] for job_id, _ in enumerate_ids(jobs) if job_id in settled]
 
