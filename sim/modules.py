@@ -183,6 +183,14 @@ def read_toml_text(path: Path) -> str:
                          "TOML files are UTF-8") from None
 
 
+def _entry(check: _Checker, data: dict[str, Any]) -> str | None:
+    """The entry's name: it goes into the job list unquoted, and must name a C function."""
+    entry = check.string(data, "entry")
+    if entry is not None and not C_IDENTIFIER.fullmatch(entry):
+        raise check.fail("entry", f"expected a C function name, got {entry!r}")
+    return entry
+
+
 def _check_name(folder: Path) -> None:
     if folder.name.startswith(RESERVED_PREFIX):
         raise SetupError(f"{folder}: the module name {folder.name!r} would pass for one of the "
@@ -200,9 +208,7 @@ def load_module(folder: Path, boards: set[str]) -> Module:
         raise SetupError(f"{path}: not valid TOML: {error}") from error
     check.unknown(data, TOP_KEYS)
     _check_name(folder)
-    entry = check.string(data, "entry")
-    if entry is not None and not C_IDENTIFIER.fullmatch(entry):
-        raise check.fail("entry", f"expected a C function name, got {entry!r}")
+    entry = _entry(check, data)
     args = data.get("args", [])
     if not isinstance(args, list) or len(args) > 4:
         raise check.fail("args", f"expected a list of up to 4 integers, got {args!r}")
