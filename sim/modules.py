@@ -152,7 +152,8 @@ def _budget(check: _Checker, value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or \
             not BUDGET_MIN_INSTRUCTIONS <= value <= BUDGET_MAX_INSTRUCTIONS:
         raise check.fail("budget", f"expected a whole number of instructions from "
-                         f"{BUDGET_MIN_INSTRUCTIONS:,} to {BUDGET_MAX_INSTRUCTIONS:,}, got {value!r}")
+                         f"{BUDGET_MIN_INSTRUCTIONS:,} to {BUDGET_MAX_INSTRUCTIONS:,}, "
+                         f"got {value!r}")
     return value
 
 

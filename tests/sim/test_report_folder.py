@@ -16,10 +16,11 @@ from typing import Iterator
 
 import pytest
 
-from sim import REPO_ROOT, MODULES_DIR
+from sim import REPO_ROOT
 from sim.boards import Board
 from sim.build import FirmwareImage
 from sim.diagnostics import diagnostic_jobs
+from sim.modules import Module
 from sim.outdir import SET_PREFIX
 
 pytestmark = pytest.mark.qemu
@@ -39,15 +40,16 @@ def build(firmware: dict[str, FirmwareImage]) -> str:
 
 
 @pytest.fixture
-def slow_modules(tmp_path: Path) -> Path:
+def slow_modules(tmp_path: Path, catalogue: dict[str, Module]) -> Path:
     """Modules that each keep a QEMU busy for about a second: a run of them is still going
     when the test stops it."""
     folder = tmp_path / "slow"
-    source = MODULES_DIR / "counted_loop" / "counted_loop.S"
+    loop = catalogue["counted_loop"]
     for index in range(SLOW_MODULES):
         module = folder / f"slow_{index}"
         module.mkdir(parents=True)
-        (module / "loop.S").write_bytes(source.read_bytes())
+        for source in loop.sources:
+            (module / source.name).write_bytes(source.read_bytes())
         (module / "module.toml").write_text(
             f'description = "runs long"\nargs = [{PASSES}]\nbudget = {2 * PASSES + 10_000}\n'
             "[expect]\nreturn = 0\n")
