@@ -9,11 +9,14 @@ on purpose.
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sim import REPO_ROOT, REPORTS_DIR
+from sim.errors import SetupError
+from sim.outdir import write_atomically
 
 BASELINE_FILE = REPORTS_DIR / "baseline.json"
 BASELINE_SCHEMA = 1
@@ -47,13 +50,30 @@ def baseline_document(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_baseline(path: Path, results: dict[str, Any]) -> None:
-    path.write_text(json.dumps(baseline_document(results), indent=1) + "\n")
+    write_atomically(path, json.dumps(baseline_document(results), indent=1) + "\n")
 
 
 def read_baseline(path: Path) -> dict[str, int] | None:
-    if not path.is_file():
+    """The baseline's figures; None when there is no baseline file yet. Anything else that is
+    not a baseline is a SetupError naming the file (--baseline) and what is wrong."""
+    where = f"--baseline {path}"
+    if path.is_dir():
+        raise SetupError(f"{where}: is a folder, not a baseline file")
+    if not path.exists():
         return None
-    return json.loads(path.read_text())["figures"]
+    try:
+        document = json.loads(path.read_bytes())
+    except OSError as error:
+        raise SetupError(f"{where}: cannot read: {error.strerror}") from None
+    except ValueError as error:  # JSONDecodeError, or bytes that are not text
+        raise SetupError(f"{where}: not JSON ({error})") from None
+    figures = document.get("figures") if isinstance(document, dict) else None
+    if not isinstance(figures, dict) or not all(
+            isinstance(name, str) and isinstance(value, int) and not isinstance(value, bool)
+            for name, value in figures.items()):
+        raise SetupError(f"{where}: JSON, but not a baseline: it needs a \"figures\" object of "
+                         "whole numbers by name (python -m sim baseline --update writes one)")
+    return figures
 
 
 @dataclass(frozen=True)
@@ -96,18 +116,33 @@ class BaselineVersion:
 
 def baseline_history(path: Path = BASELINE_FILE) -> list[BaselineVersion]:
     """Every committed version of the baseline, oldest first (git log of the file)."""
-    import subprocess
-
-    relative = path.resolve().relative_to(REPO_ROOT)
-    log = subprocess.run(["git", "log", "--reverse", "--format=%H %cs", "--", str(relative)],
-                         cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
+    where = f"--baseline {path}"
+    try:
+        relative = path.resolve().relative_to(REPO_ROOT)
+    except ValueError:
+        raise SetupError(f"{where}: outside this repository ({REPO_ROOT}), so git has no "
+                         "history of it") from None
+    log = _git("log", "--reverse", "--format=%H %cs", "--", str(relative))
     history = []
     for line in log.splitlines():
         commit, date = line.split()
-        text = subprocess.run(["git", "show", f"{commit}:{relative}"], cwd=REPO_ROOT,
-                              capture_output=True, text=True, check=True).stdout
-        history.append(BaselineVersion(commit, date, json.loads(text)["figures"]))
+        try:
+            figures = json.loads(_git("show", f"{commit}:{relative}"))["figures"]
+        except (ValueError, KeyError, TypeError):
+            raise SetupError(f"{where}: the version committed in {commit[:12]} is not a "
+                             "baseline") from None
+        history.append(BaselineVersion(commit, date, figures))
+    if not history:
+        raise SetupError(f"{where}: never committed, so there is no history to chart")
     return history
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True,
+                          errors="replace")
+    if done.returncode != 0:
+        raise SetupError(f"git {' '.join(args)}: {done.stderr.strip()}")
+    return done.stdout
 
 
 def plot_trend(history: list[BaselineVersion], boards: list[str], out: Path) -> None:

@@ -42,6 +42,8 @@ class FirmwareImage:
     board: str
     elf: Path
     map_file: Path
+    api: tuple[int, int] | None = None   # (major, minor) it exports; None: exports.txt's
+    given_as: str | None = None          # the --firmware option that named it, for messages
 
 
 def firmware_sources() -> list[Path]:
@@ -80,7 +82,9 @@ def _link_command(board: Board, out_dir: Path, objects: list[Path], checksum: in
 
 
 def _run(command: list[str], what: str) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
+    # errors="replace": gcc echoes source lines, which need not be UTF-8; report them anyway.
+    result = subprocess.run(command, capture_output=True, text=True,
+                            errors="replace", cwd=REPO_ROOT)
     if result.returncode != 0:
         raise BuildError(f"{what} failed:\n$ {' '.join(command)}\n{result.stderr.strip()}")
 
@@ -142,7 +146,9 @@ def file_lock(path: Path) -> Iterator[None]:
 def build_firmware(board: Board, build_dir: Path, api_file: Path = EXPORTS_FILE) -> FirmwareImage:
     """Build (or reuse) build_dir/<board>/firmware.elf, exporting the API in api_file."""
     out_dir = build_dir / board.name
-    image = FirmwareImage(board.name, out_dir / "firmware.elf", out_dir / "firmware.map")
+    api = load_api(api_file)
+    image = FirmwareImage(board.name, out_dir / "firmware.elf", out_dir / "firmware.map",
+                          (api.major, api.minor))
     with file_lock(out_dir / ".lock"):
         stamp = out_dir / "firmware.digest"
         digest = _inputs_digest(board, api_file)

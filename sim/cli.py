@@ -1,15 +1,16 @@
 """Command line: python -m sim {run,baseline,bench,fuzz,setup,boards}. Parsing the options and
 running the commands only: sim.plan decides what runs, sim.runner runs it, sim.report and
-sim.results write it. Exit codes (CONTRACT.md): 0 every expectation met (and, for run, no
-tracked figure regressed); 1 a run missed its expectation, a figure regressed, or a fuzzed
-load escaped; 2 usage or setup error, with a message naming the fix."""
+sim.results write it, sim.outdir swaps the new set of reports in. Exit codes (README.md, "Quick
+start" and "Running the suite by hand"): 0 every expectation met (and, for run, no tracked
+figure regressed); 1 a run missed its expectation, a figure regressed, or a fuzzed load
+escaped; 2 usage or setup error, with a message naming the fix; 130 / 143 stopped by SIGINT /
+SIGTERM."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from sim.boards import Board, load_boards
 from sim.errors import SetupError, SimError
 from sim.footprint import firmware_footprint
 from sim.fuzz import FUZZ_BUDGET_INSTRUCTIONS, catalogue_seeds, run_fuzz
+from sim.interrupt import Interrupted, RunInterrupted, handling_signals, signal_received
+from sim.outdir import ReportFolder, writable_folder
 from sim.plan import plan, targets_for
 from sim.report import baseline_table, render_fault_report, render_summary, write_report
 from sim.results import RunResult, current_commit, results_document, write_results
@@ -106,35 +109,61 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                      help="the performance baseline (default reports/baseline.json)")
 
 
+BENCH_FOLDER = "bench"   # bench writes its boots' logs to <--out>/bench
+
+
+def _report_folder(args: argparse.Namespace) -> Path | None:
+    """The report folder (--out) the command writes a new set of reports into, if any."""
+    if args.command in ("run", "fuzz") or (args.command == "baseline" and args.update):
+        return args.out
+    if args.command == "bench":
+        return args.out / BENCH_FOLDER
+    return None
+
+
+_OPEN_REPORT_FOLDERS: dict[Path, ReportFolder] = {}   # opened by main for the command
+
+
 def _fresh_out_dir(out: Path) -> Path:
-    out_dir = out.resolve()
-    if (out_dir / "logs").exists():
-        shutil.rmtree(out_dir / "logs")  # logs of an earlier run would mislead
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return out_dir
+    """Where the command writes its new set of reports for the folder out: a fresh folder
+    beside out's last complete set, which main swaps in when the command returns
+    (sim/outdir.py). Until then out keeps its last complete set, whatever happens."""
+    staging = _OPEN_REPORT_FOLDERS[out.absolute()].staging
+    assert staging is not None, "main opens the report folder before the command runs"
+    return staging
 
 
 def _write_reports(out_dir: Path, runs: list[RunResult], boards: list[Board],
-                   targets: list[Target], baseline: Path) -> tuple[dict, list[Change] | None]:
+                   targets: list[Target], before: dict[str, int] | None,
+                   stopped: RunInterrupted | None) -> tuple[dict, list[Change] | None]:
     """Write the reports; return results.json's document and the changes against the
-    baseline (None without one)."""
+    baseline's figures (before; None without a baseline)."""
     footprints = {t.board.name: firmware_footprint(t.image, t.board) for t in targets}
     commit = current_commit()
-    document = results_document(runs, footprints, commit)
-    before = read_baseline(baseline)
+    document = results_document(runs, footprints, commit,
+                                interrupted_by=stopped.signal_name if stopped else None)
     changes = None if before is None else compare(before, tracked_figures(document))
     write_results(out_dir / "results.json", document)
-    write_report(out_dir / "summary.md", render_summary(runs, boards, footprints, commit, changes))
+    write_report(out_dir / "summary.md", render_summary(runs, boards, footprints, commit, changes,
+                                                        _interruption(stopped)))
     write_report(out_dir / "faults.md", render_fault_report(runs))
     return document, changes
 
 
-def _print_outcome(runs: list[RunResult], out_dir: Path, changes: list[Change] | None) -> bool:
+def _interruption(stopped: RunInterrupted | None) -> str | None:
+    """How an interrupted run is headed in summary.md and on the console."""
+    if stopped is None:
+        return None
+    return (f"INTERRUPTED by {stopped.signal_name} after {len(stopped.finished)} of "
+            f"{stopped.planned} runs")
+
+
+def _print_outcome(runs: list[RunResult], out: Path, changes: list[Change] | None) -> bool:
     """Print what a person needs to see; True when everything met its expectation and no
     figure regressed."""
     missed = [run for run in runs if not run.ok]
     print(f"{len(runs)} runs, {len(runs) - len(missed)} met their expectation, "
-          f"{len(missed)} missed; reports in {out_dir}")
+          f"{len(missed)} missed; reports in {out.absolute()}")
     for run in missed:
         where = run.log or "never booted"
         reason = f" ({run.error.splitlines()[0]})" if run.error else ""
@@ -146,17 +175,31 @@ def _print_outcome(runs: list[RunResult], out_dir: Path, changes: list[Change] |
     return not missed and not regressed
 
 
-def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict]:
+def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict, RunInterrupted | None]:
+    """Plan, run and write the reports: (everything met and nothing regressed, results.json's
+    document, the interruption if a signal stopped the run)."""
+    before = read_baseline(args.baseline)   # a bad --baseline stops the run before it starts
     boards, targets, jobs_for = plan(args)
     out_dir = _fresh_out_dir(args.out)
-    runs = run_matrix(targets, jobs_for, RunSettings(out_dir, args.batch, args.jobs),
-                      print_progress)
-    document, changes = _write_reports(out_dir, runs, boards, targets, args.baseline)
-    return _print_outcome(runs, out_dir, changes), document
+    try:
+        runs = run_matrix(targets, jobs_for, RunSettings(out_dir, args.batch, args.jobs),
+                          print_progress)
+        stopped = None
+    except RunInterrupted as stop:   # the finished jobs' results still make a report
+        runs, stopped = stop.finished, stop
+    document, changes = _write_reports(out_dir, runs, boards, targets, before, stopped)
+    if stopped is not None:
+        missed = sum(not run.ok for run in runs)
+        print(f"{_interruption(stopped)}: {len(runs) - missed} met their expectation, {missed} "
+              f"missed; reports in {args.out.absolute()}")
+        return False, document, stopped
+    return _print_outcome(runs, args.out, changes), document, None
 
 
 def command_run(args: argparse.Namespace) -> int:
-    passed, _ = _run_matrix(args)
+    passed, _, stopped = _run_matrix(args)
+    if stopped is not None:
+        return stopped.exit_status
     return EXIT_OK if passed else EXIT_MISSED
 
 
@@ -172,9 +215,14 @@ def command_baseline(args: argparse.Namespace) -> int:
     if not args.update:
         raise SetupError("baseline: say --update to rewrite reports/baseline.json on purpose, "
                          "or --chart PNG to draw its history")
-    passed, document = _run_matrix(args)
+    writable_folder(args.baseline.parent, "--baseline's folder")  # before the run, not after
+    passed, document, stopped = _run_matrix(args)
+    if stopped is not None:
+        return stopped.exit_status   # a part of the runs is no baseline
     if not passed and any(not run["ok"] for run in document["runs"]):
-        raise SetupError("baseline --update: some runs missed their expectation; fix them first")
+        print("error: baseline --update: some runs missed their expectation; fix them first "
+              f"(the baseline {args.baseline} is unchanged)", file=sys.stderr)
+        return EXIT_SETUP
     write_baseline(args.baseline, document)
     print(f"wrote {args.baseline}: {len(tracked_figures(document))} figures")
     return EXIT_OK
@@ -182,7 +230,7 @@ def command_baseline(args: argparse.Namespace) -> int:
 
 def command_bench(args: argparse.Namespace) -> int:
     boards, targets, jobs_for = plan(args)
-    out_dir = _fresh_out_dir(args.out / "bench")
+    out_dir = _fresh_out_dir(args.out / BENCH_FOLDER)
     per_run, per_board = throughput(targets, jobs_for, args.runs, out_dir, args.jobs)
     rows = [["one QEMU boot per run (--batch 1)", per_run.runs, f"{per_run.seconds:.2f}",
              f"{per_run.per_second:.0f}", per_run.met],
@@ -230,18 +278,60 @@ def command_boards(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+COMMANDS = {"run": command_run, "baseline": command_baseline, "bench": command_bench,
+            "fuzz": command_fuzz, "setup": command_setup, "boards": command_boards}
+
+
+def _check_input_folders(args: argparse.Namespace) -> None:
+    """Folders the command builds in and reads boards from, checked before it does anything."""
+    writable_folder(args.build_dir, "--build-dir")
+    if not args.boards_dir.is_dir():
+        what = "is a file, not a folder" if args.boards_dir.exists() else "no such folder"
+        raise SetupError(f"--boards-dir {args.boards_dir}: {what}")
+
+
+def _run_command(args: argparse.Namespace, folder: Path | None) -> int:
+    """Run the command; one that writes reports gets a locked report folder first, and its new
+    set is swapped in only when the command returns."""
+    if folder is None:
+        return COMMANDS[args.command](args)
+    reports = ReportFolder(folder)
+    try:
+        reports.open()   # a second run into the same folder stops here, at once
+        _check_input_folders(args)
+        _OPEN_REPORT_FOLDERS[folder.absolute()] = reports
+        status = COMMANDS[args.command](args)
+        # Stopping on a signal, be quick: the next run deletes the set that is not current.
+        reports.publish(remove_replaced=signal_received() is None)
+    finally:
+        _OPEN_REPORT_FOLDERS.pop(folder.absolute(), None)
+        reports.close(remove_unpublished=signal_received() is None)
+    return status
+
+
+def _os_error_text(error: OSError) -> str:
+    where = error.filename if error.filename is not None else "a file"
+    return f"{where}: {error.strerror or error}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(name)s: %(message)s")
-    handler = {"run": command_run, "baseline": command_baseline, "bench": command_bench,
-               "fuzz": command_fuzz, "setup": command_setup, "boards": command_boards}
-    try:
-        return handler[args.command](args)
-    except SetupError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_SETUP
-    except SimError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_SETUP
+    folder = _report_folder(args)
+    kept = f"; {folder.absolute()} keeps its last complete reports" if folder is not None else ""
+    with handling_signals():
+        try:
+            return _run_command(args, folder)
+        except Interrupted as stop:
+            done = (f" after {len(stop.finished)} of {stop.planned} runs"
+                    if isinstance(stop, RunInterrupted) else "")
+            print(f"interrupted by {stop.signal_name}{done}{kept}", file=sys.stderr)
+            return stop.exit_status
+        except SimError as error:   # SetupError and the rest: the message names the cause
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_SETUP
+        except OSError as error:    # a full disk, a folder that went read-only, ...
+            print(f"error: {_os_error_text(error)}{kept}", file=sys.stderr)
+            return EXIT_SETUP

@@ -7,8 +7,32 @@ module writes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from sim.faults import EXCEPTION_CLASSES, SVCALL, decode_fault
+
+
+# The loader's error names, as firmware/src/loader_status.c spells them for a rejected job's
+# @end record (its "ok" is no error); tests/unit/test_expect_names.py keeps the two equal.
+LOADER_ERRORS = ("bad_magic", "bad_version", "bad_crc", "truncated", "bad_header", "bad_arch",
+                 "unresolved", "no_memory", "bad_reloc", "startup", "no_entry", "bad_exports")
+# The runner's name for job code that returned with r4-r11 or sp changed (an @abi record).
+CALLEE_SAVED_FAULT = "ABI.CALLEE_SAVED"
+
+
+@lru_cache(maxsize=1)
+def fault_names() -> tuple[str, ...]:
+    """Every fault name a run can show: what sim.faults.decode_fault gives for each exception
+    and each status bit (and none), ABI.STACK and ABI.SVC, and CALLEE_SAVED_FAULT."""
+    names = {decode_fault(SVCALL, 0, 0).name, decode_fault(0, 0, 0, stack_overflow=True).name,
+             CALLEE_SAVED_FAULT}
+    for exception in EXCEPTION_CLASSES:
+        names.add(decode_fault(exception, 0, 0).name)
+        names.update(decode_fault(exception, 1 << bit, 0).name for bit in range(32))
+        names.update(decode_fault(exception, 0, 1 << bit).name for bit in range(32))
+    return tuple(sorted(names))
 
 
 @dataclass(frozen=True)
@@ -21,7 +45,8 @@ class Expectation:
     fault: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """The CONTRACT.md spelling, only the keys that are checked."""
+        """The module.toml spelling (README.md, "Adding a module"), only the keys that are
+        checked."""
         spelled = {"status": self.status, "return": self.return_value, "stdout": self.stdout,
                    "error": self.error, "fault": self.fault}
         return {key: value for key, value in spelled.items() if value is not None}
@@ -42,7 +67,8 @@ class Job:
     entry: str | None = None         # module jobs: the entry's name
     abi: str | None = None           # module jobs: "tems" for the TEMS _start protocol
     deps: tuple[str, ...] = ()       # module jobs: resident libraries' files, in load order
-    budget: int | None = None        # ticks each call of its code may take (None: firmware's)
+    budget: int | None = None        # SysTick ticks all of its code may run in the whole job
+                                     # (u64; None: the firmware's default)
     elf: Path | None = None          # module jobs: the linked module, to name fault addresses
     sizes: dict[str, int] | None = None
     build_error: str | None = None   # the module could not be built: the run is an error
@@ -59,7 +85,7 @@ def joblist_line(job_id: str, job: Job, file_name: str | None = None,
         parts.append(f"abi={job.abi}")
     elif job.entry is not None:
         parts.append(f"entry={job.entry}")
-    if job.budget is not None:
+    if job.budget is not None:  # ticks for the whole job, an unsigned 64-bit decimal
         parts.append(f"budget={job.budget}")
     if job.args:
         parts.append("args=" + ",".join(str(a) for a in job.args))
@@ -67,6 +93,6 @@ def joblist_line(job_id: str, job: Job, file_name: str | None = None,
 
 
 def write_joblist(path: Path, lines: list[str]) -> None:
-    header = ("# id kind target [dep=file]... [entry=name | abi=tems] [budget=ticks] "
+    header = ("# id kind target [dep=file]... [entry=name | abi=tems] [budget=ticks per job] "
               "[args=a,b,c,d]  (firmware/src/PROTOCOL.md)")
     path.write_text("\n".join([header, *lines]) + "\n")

@@ -81,7 +81,8 @@ def compile_flags(board: Board, module: Module) -> list[str]:
 
 
 def _run(command: list[str], what: str) -> None:
-    result = subprocess.run(command, capture_output=True, text=True)
+    # errors="replace": gcc echoes source lines, which need not be UTF-8; report them anyway.
+    result = subprocess.run(command, capture_output=True, text=True, errors="replace")
     if result.returncode != 0:
         raise BuildError(f"{what} failed:\n$ {' '.join(command)}\n{result.stderr.strip()}")
 

@@ -5,6 +5,8 @@ An unknown key or a bad value is a SetupError naming the file and the key.
 
 from __future__ import annotations
 
+import codecs
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +14,8 @@ from typing import Any
 
 from sim.boards import CORES, FLOAT_ABIS, FPUS
 from sim.errors import SetupError, SimError
-from sim.jobs import Expectation
+from sim.jobs import LOADER_ERRORS, Expectation, fault_names
+from sim.timing import BUDGET_MAX_INSTRUCTIONS, BUDGET_MIN_INSTRUCTIONS
 
 MODULE_FILE = "module.toml"
 SOURCE_SUFFIXES = (".c", ".S")
@@ -104,9 +107,12 @@ def _expect_table(check: _Checker, table: Any, prefix: str) -> dict[str, Any]:
         found["status"] = check.string(table, "status", prefix, EXPECT_STATUSES)
     if "return" in table:
         found["return"] = _as_int32(check.integer(table["return"], prefix + "return"))
-    for key in ("stdout", "error", "fault"):
-        if key in table:
-            found[key] = check.string(table, key, prefix)
+    if "stdout" in table:
+        found["stdout"] = check.string(table, "stdout", prefix)
+    if "error" in table:  # the loader's error names; a name it never reports could never match
+        found["error"] = check.string(table, "error", prefix, LOADER_ERRORS)
+    if "fault" in table:
+        found["fault"] = check.string(table, "fault", prefix, fault_names())
     return found
 
 
@@ -139,7 +145,58 @@ def _build_overrides(check: _Checker, data: dict[str, Any]) -> BuildOverrides:
                           cflags=check.string_list(table, "cflags", "build."))
 
 
+def _budget(check: _Checker, value: Any) -> int | None:
+    """Instructions the module's code may run in the whole job (README, "Adding a module")."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or \
+            not BUDGET_MIN_INSTRUCTIONS <= value <= BUDGET_MAX_INSTRUCTIONS:
+        raise check.fail("budget", f"expected a whole number of instructions from "
+                         f"{BUDGET_MIN_INSTRUCTIONS:,} to {BUDGET_MAX_INSTRUCTIONS:,}, "
+                         f"got {value!r}")
+    return value
+
+
 TOP_KEYS = {"description", "entry", "args", "depends", "abi", "budget", "build", "expect"}
+
+
+C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Diagnostics are reported as diag:<name> (sim/diagnostics.py); no module may pass for one.
+RESERVED_PREFIX = "diag:"
+
+
+def read_toml_text(path: Path) -> str:
+    """The text of a TOML file, or a SetupError naming the file and why it is not UTF-8 text."""
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise SetupError(f"{path}: is a folder, not a file") from None
+    except OSError as error:
+        raise SetupError(f"{path}: cannot read: {error.strerror}") from None
+    if raw.startswith(codecs.BOM_UTF8):
+        raise SetupError(f"{path}: starts with a UTF-8 byte order mark (BOM, bytes EF BB BF); "
+                         "TOML files have none: save it as UTF-8 without a BOM")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise SetupError(f"{path}: not UTF-8 text (byte {raw[error.start]:#04x} on line {line}); "
+                         "TOML files are UTF-8") from None
+
+
+def _entry(check: _Checker, data: dict[str, Any]) -> str | None:
+    """The entry's name: it goes into the job list unquoted, and must name a C function."""
+    entry = check.string(data, "entry")
+    if entry is not None and not C_IDENTIFIER.fullmatch(entry):
+        raise check.fail("entry", f"expected a C function name, got {entry!r}")
+    return entry
+
+
+def _check_name(folder: Path) -> None:
+    if folder.name.startswith(RESERVED_PREFIX):
+        raise SetupError(f"{folder}: the module name {folder.name!r} would pass for one of the "
+                         f"firmware's diagnostics; names starting with {RESERVED_PREFIX!r} are "
+                         "theirs")
 
 
 def load_module(folder: Path, boards: set[str]) -> Module:
@@ -147,24 +204,25 @@ def load_module(folder: Path, boards: set[str]) -> Module:
     path = folder / MODULE_FILE
     check = _Checker(path)
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(read_toml_text(path))
     except tomllib.TOMLDecodeError as error:
         raise SetupError(f"{path}: not valid TOML: {error}") from error
     check.unknown(data, TOP_KEYS)
+    _check_name(folder)
+    entry = _entry(check, data)
     args = data.get("args", [])
     if not isinstance(args, list) or len(args) > 4:
         raise check.fail("args", f"expected a list of up to 4 integers, got {args!r}")
-    budget = data.get("budget")
-    if budget is not None and not (isinstance(budget, int) and 0 < budget < 1 << 31):
-        raise check.fail("budget", f"must be a positive number of ticks below 2^31, got {budget!r}")
-    sources = tuple(sorted(p for p in folder.iterdir() if p.suffix in SOURCE_SUFFIXES))
+    budget = _budget(check, data.get("budget"))
+    sources = tuple(sorted(p for p in folder.iterdir()
+                           if p.suffix in SOURCE_SUFFIXES and p.is_file()))
     if not sources:
         raise SetupError(f"{folder}: no C or assembly sources (*.c, *.S)")
     common, per_board = _expectations(check, data, boards)
     return Module(
         name=folder.name, path=folder, sources=sources,
         description=check.string(data, "description") or "",
-        entry=check.string(data, "entry") or "module_main",
+        entry=entry or "module_main",
         args=tuple(_as_int32(check.integer(a, "args")) for a in args),
         depends=check.string_list(data, "depends"),
         abi=check.string(data, "abi", choices=ABIS),
@@ -176,9 +234,15 @@ def discover_modules(folders: list[Path], boards: set[str]) -> list[Module]:
     """Every module folder (a folder holding module.toml) in the given folders, by name."""
     modules: dict[str, Module] = {}
     for folder in folders:
+        if folder.exists() and not folder.is_dir():
+            raise SetupError(f"--modules {folder}: is a file, not a folder of modules")
         if not folder.is_dir():
             raise SetupError(f"--modules {folder}: no such folder")
-        for toml in sorted(folder.glob(f"*/{MODULE_FILE}")):
+        found = sorted(folder.glob(f"*/{MODULE_FILE}"))
+        if not found:
+            raise SetupError(f"--modules {folder}: no modules in {folder} (a module is a folder "
+                             f"holding a {MODULE_FILE})")
+        for toml in found:
             module = load_module(toml.parent, boards)
             if module.name in modules:
                 raise SetupError(f"module {module.name!r} is in both {modules[module.name].path} "

@@ -18,6 +18,7 @@ from sim.build import FirmwareImage, build_firmware
 from sim.diagnostics import diagnostic_jobs
 from sim.errors import BuildError, SetupError
 from sim.exports import ENTRIES_SYMBOL
+from sim.identity import check_image_architecture
 from sim.jobs import Job
 from sim.modbuild import ModuleImage, build_module
 from sim.modules import (DependencyError, Module, check_dependency_cycles, discover_modules,
@@ -27,9 +28,11 @@ from sim.timing import DEFAULT_BUDGET_INSTRUCTIONS, instructions_to_ticks
 from sim.toolchain import check_tools
 
 
-def check_firmware_elf(board: str, elf: Path) -> None:
-    """A prebuilt image must be a 32-bit Arm ELF with this firmware's export table."""
-    where = f"--firmware {board}={elf}"
+def check_firmware_elf(board: Board, elf: Path) -> None:
+    """A prebuilt image must be a 32-bit Arm ELF with this firmware's export table, built for
+    the board's core. (Which board and API it is for, it says when it boots: the runner
+    checks that, sim/identity.py.)"""
+    where = f"--firmware {board.name}={elf}"
     try:
         with open(elf, "rb") as handle:
             image = ELFFile(handle)
@@ -40,14 +43,22 @@ def check_firmware_elf(board: str, elf: Path) -> None:
             if symbols is None or not symbols.get_symbol_by_name(ENTRIES_SYMBOL):
                 raise SetupError(f"{where}: no export table ({ENTRIES_SYMBOL}): not this "
                                  "project's firmware")
+            check_image_architecture(image, board, where)
     except FileNotFoundError:
         raise SetupError(f"{where}: no such file") from None
+    except IsADirectoryError:
+        raise SetupError(f"{where}: is a folder; name the firmware's ELF file in it") from None
+    except OSError as error:
+        raise SetupError(f"{where}: cannot read: {error.strerror}") from None
     except ELFError as error:
         raise SetupError(f"{where}: not a valid ELF file ({error})") from None
 
 
 def targets_for(boards: list[Board], prebuilt: list[tuple[str, Path]], build_dir: Path) -> list[Target]:
     given = dict(prebuilt)
+    if len(given) < len(prebuilt):
+        twice = next(name for name, _ in prebuilt if [n for n, _ in prebuilt].count(name) > 1)
+        raise SetupError(f"--firmware {twice}=...: given more than once; one image per board")
     unknown = sorted(set(given) - {b.name for b in boards})
     if unknown:
         raise SetupError(f"--firmware {unknown[0]}=...: not a selected board")
@@ -55,8 +66,9 @@ def targets_for(boards: list[Board], prebuilt: list[tuple[str, Path]], build_dir
     for board in boards:
         if board.name in given:
             elf = given[board.name]
-            check_firmware_elf(board.name, elf)
-            image = FirmwareImage(board.name, elf, elf.with_suffix(".map"))
+            check_firmware_elf(board, elf)
+            image = FirmwareImage(board.name, elf, elf.with_suffix(".map"),
+                                  given_as=f"--firmware {board.name}={elf}")
         else:
             image = build_firmware(board, build_dir)
         targets.append(Target(board, image))
@@ -98,10 +110,13 @@ def module_job(module: Module, board: Board, image: ModuleImage,
 def _module_jobs(boards: list[Board], selected: list[Module], everything: list[Module],
                  build_dir: Path, parallel: int) -> dict[str, list[Job]]:
     """Every selected module built for every board (with its dependencies), in parallel."""
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
+    pool = ThreadPoolExecutor(max_workers=parallel)
+    try:
         futures = {b.name: [pool.submit(_module_job, b, m, everything, build_dir)
                             for m in selected] for b in boards}
         return {name: [f.result() for f in jobs] for name, jobs in futures.items()}
+    finally:  # after an error or a stop signal, the builds not yet begun are dropped
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _check_only(only: list[str] | None, modules: list[Module], boards: list[Board]) -> None:

@@ -12,6 +12,7 @@ import logging
 import os
 import shlex
 import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,7 @@ class QemuExit:
     status: int | None        # QEMU's exit status, if it exited by itself
     signal: int | None        # the signal that ended it, if any
     deadline_hit: bool        # the host-side deadline ran out first
-    teardown: str             # "exited" | "terminated" | "killed"
+    teardown: str             # "exited" | "terminated" | "killed" | "stopped" (the run was)
     stderr: str
 
 
@@ -85,6 +86,7 @@ class QemuSession:
         self.deadline_s = deadline_s
         self.deadline_hit = False
         self.exit: QemuExit | None = None
+        self.stopped = False      # kill() ended it: the run is stopping, not the guest's doing
         self._child: pexpect.spawn | None = None
         self._deadline = 0.0
 
@@ -93,8 +95,22 @@ class QemuSession:
             self.start()
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: object, *exc_info: object) -> None:
+        if exc_type is not None:  # the caller gave up on this boot: do not wait for QEMU
+            self.kill()
         self.close()
+
+    def kill(self) -> None:
+        """End QEMU now (SIGKILL to its process group: pexpect made it a session leader). Safe
+        from another thread; lines() then ends as QEMU's console closes."""
+        self.stopped = True
+        # Not once close() has reaped it (its pid could then be another process's, though not
+        # within the instant between the reaping and close() setting exit).
+        if self._child is not None and self.exit is None:
+            try:
+                os.killpg(self._child.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def _redirect_stderr(self) -> None:
         """Runs in the child before exec: QEMU's own stderr goes to a file, not the console."""
@@ -113,6 +129,10 @@ class QemuSession:
         self._child.delayafterclose = 0.0
         self._child.delayafterterminate = 0.0
         self._child.ptyproc.delayafterclose = 0.0
+
+    def restart_deadline(self, seconds: float) -> None:
+        """From now, allow seconds more before the deadline (a job just started)."""
+        self._deadline = time.monotonic() + seconds
 
     def lines(self) -> Iterator[str]:
         """Console lines (without line endings) until QEMU closes it or the deadline passes.
@@ -144,7 +164,10 @@ class QemuSession:
             return self.exit
         child = self._child
         teardown = "exited"
-        if child is not None:
+        if child is not None and self.stopped:
+            teardown = "stopped"
+            self._wait_exit(child, self.TERM_S)
+        elif child is not None:
             if not self._wait_exit(child, self.GRACE_S if not self.deadline_hit else 0.0):
                 teardown = "terminated"
                 child.kill(signal.SIGTERM)
@@ -152,6 +175,7 @@ class QemuSession:
                     teardown = "killed"
                     child.kill(signal.SIGKILL)
                     self._wait_exit(child, self.TERM_S)
+        if child is not None:
             child.close(force=True)
         self.exit = QemuExit(
             status=child.exitstatus if child is not None else None,
@@ -176,3 +200,36 @@ class QemuSession:
             return self.stderr_path.read_text(errors="replace")
         except FileNotFoundError:
             return ""
+
+
+class SessionGroup:
+    """The QEMU sessions of one run, so that stopping the run ends them all at once. Once
+    stop() has been called, start() starts nothing: no QEMU can slip in after the stop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._live: set[QemuSession] = set()
+        self._stopped = False
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    def start(self, session: QemuSession) -> bool:
+        """Start the session and keep it; False (not started) when the run is stopping."""
+        with self._lock:
+            if self._stopped:
+                return False
+            session.start()
+            self._live.add(session)
+        return True
+
+    def finished(self, session: QemuSession) -> None:
+        with self._lock:
+            self._live.discard(session)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            for session in self._live:
+                session.kill()

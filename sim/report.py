@@ -10,6 +10,7 @@ from tabulate import tabulate
 from sim.baseline import Change
 from sim.boards import Board
 from sim.diagnostics import VENEER_BENCH_CALLS
+from sim.outdir import write_atomically
 from sim.results import TIMING_PHASES, RunResult
 from sim.timing import TIMING_UNIT
 
@@ -220,9 +221,11 @@ def _footprint_table(footprints: dict[str, dict[str, int | None]]) -> str:
 
 def render_summary(runs: list[RunResult], boards: list[Board],
                    footprints: dict[str, dict[str, int | None]], commit: str | None,
-                   changes: list[Change] | None = None) -> str:
+                   changes: list[Change] | None = None, interruption: str | None = None) -> str:
+    """interruption: how to head a run a signal stopped ("INTERRUPTED by SIGINT after ...")."""
     met = sum(run.ok for run in runs)
-    lines = ["# Simulation summary", "",
+    title = f"# Simulation summary: {interruption}" if interruption else "# Simulation summary"
+    lines = [title, "",
              f"commit `{commit or 'unknown'}`: {len(runs)} runs on {len(boards)} boards, "
              f"{met} met their expectation, {len(runs) - met} missed.", ""]
     lines += _missed_section(runs)
@@ -251,7 +254,7 @@ def render_summary(runs: list[RunResult], boards: list[Board],
 
 
 def write_report(path: Path, text: str) -> None:
-    path.write_text(text)
+    write_atomically(path, text)
 
 
 ABNORMAL = ("fault", "timeout", "lockup", "reset", "hang")

@@ -1,4 +1,4 @@
-"""Run records and results.json (schema in CONTRACT.md; README.md, "Reading the reports")."""
+"""Run records and results.json (README.md, "Reading the reports")."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import REPO_ROOT
+from sim.outdir import write_atomically
 from sim.timing import TIMING_UNIT
 
 SCHEMA_VERSION = 1
@@ -78,10 +79,13 @@ def current_commit() -> str | None:
 
 
 def results_document(runs: list[RunResult], footprint: dict[str, dict[str, int | None]],
-                     commit: str | None) -> dict[str, Any]:
-    return {"schema": SCHEMA_VERSION, "commit": commit, "footprint": footprint,
-            "runs": [run.to_json() for run in runs]}
+                     commit: str | None, interrupted_by: str | None = None) -> dict[str, Any]:
+    """interrupted_by: the signal that stopped the run ("SIGINT"); runs then holds only the
+    jobs that finished."""
+    return {"schema": SCHEMA_VERSION, "commit": commit,
+            "interrupted": interrupted_by is not None, "signal": interrupted_by,
+            "footprint": footprint, "runs": [run.to_json() for run in runs]}
 
 
 def write_results(path: Path, document: dict[str, Any]) -> None:
-    path.write_text(json.dumps(document, indent=2) + "\n")
+    write_atomically(path, json.dumps(document, indent=2) + "\n")

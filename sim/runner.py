@@ -3,8 +3,10 @@
 Faults in job code are contained by the firmware, so a boot normally runs its whole batch. A
 boot that ends early (a lockup, a reset, a hang, a fault in the firmware's own code, firmware
 state a job damaged) is followed by a new boot that resumes at the next job, so every job in
-gives exactly one result out. Each boot
-keeps its job list, console, QEMU stderr and a command to rerun it by hand in its log folder.
+gives exactly one result out. Each boot keeps its job list, console, QEMU stderr and a command
+to rerun it by hand in its log folder. Every boot's @boot record is checked against the board
+and firmware the run asked for (sim/identity.py). A stop signal or a harness error ends every
+QEMU of the run at once (run_matrix).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import signal
 import struct
 import sys
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -25,12 +27,16 @@ import pexpect
 from sim.boards import Board
 from sim.build import FirmwareImage
 from sim.elfinfo import ElfInfo
+from sim.errors import ProtocolError
 from sim.faults import decode_fault
-from sim.jobs import Job, joblist_line, write_joblist
+from sim.identity import check_identity
+from sim.interrupt import RunInterrupted, deferring_signals, signal_received
+from sim.jobs import CALLEE_SAVED_FAULT, Job, joblist_line, write_joblist
 from sim.oracle import (FirmwareExports, ModuleFile, Placement, predict_bindings,
                         predict_image_crc)
-from sim.protocol import BootTranscript, JobTranscript, LinkTranscript, Record
-from sim.qemu import QemuExit, QemuSession, qemu_argv, rerun_command
+from sim.outdir import naming_errors
+from sim.protocol import BootTranscript, JobTranscript, LinkTranscript, Record, parse_record
+from sim.qemu import QemuExit, QemuSession, SessionGroup, qemu_argv, rerun_command
 from sim.results import TIMING_PHASES, FaultInfo, RunResult
 from sim.timing import ticks_to_instructions
 
@@ -63,13 +69,29 @@ def _elf_info(path: Path) -> ElfInfo:
     return _ELF_CACHE.setdefault(path, ElfInfo(path))
 
 
+# The host's hang deadline gives a job's budget time at this rate: a conservative floor for
+# QEMU's speed on a loaded machine, so a job that uses a long budget is not taken for a hang.
+HANG_DEADLINE_INSTRUCTIONS_PER_S = 5_000_000
+
+
 @dataclass(frozen=True)
 class RunSettings:
     out_dir: Path
     batch: int = 50                 # jobs per QEMU boot
     parallel: int = 2               # QEMU instances at once
-    boot_deadline_s: float = 20.0   # host backstop per boot ...
-    job_deadline_s: float = 10.0    # ... plus this per job in the boot
+    boot_deadline_s: float = 20.0   # host backstop: from QEMU's start to the first job ...
+    job_deadline_s: float = 10.0    # ... then from each job's start, this plus its budget's time
+    # Every QEMU of the run, so a stop (a signal, another batch's error) can end them at once.
+    sessions: SessionGroup = field(default_factory=SessionGroup, compare=False, repr=False)
+
+    def job_deadline(self, job: Job, clock_hz: int) -> float:
+        """Seconds a job may take before its boot counts as hung: job_deadline_s, plus its
+        budget at HANG_DEADLINE_INSTRUCTIONS_PER_S. A diagnostic has no budget of the host's:
+        the firmware's default is short and the fixed part covers it."""
+        if job.budget is None:
+            return self.job_deadline_s
+        instructions = ticks_to_instructions(job.budget, clock_hz)
+        return self.job_deadline_s + instructions / HANG_DEADLINE_INSTRUCTIONS_PER_S
 
 
 @dataclass
@@ -135,7 +157,16 @@ def _start_failure(error: Exception) -> QemuExit:
 
 
 def boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
-              settings: RunSettings) -> BootOutcome:
+              settings: RunSettings) -> BootOutcome | None:
+    """Boot once with these jobs; None when the run was stopped before QEMU started. Raises
+    FirmwareMismatch when the firmware is not the one the run asked for (identity.py), and
+    OSError naming the file or the boot's folder when its logs cannot be written."""
+    with naming_errors(log_dir):
+        return _boot_once(target, jobs, log_dir, settings)
+
+
+def _boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
+               settings: RunSettings) -> BootOutcome | None:
     log_dir.mkdir(parents=True, exist_ok=True)
     transcript = BootTranscript(expected_ids=[job_id for job_id, _ in jobs])
     try:
@@ -146,20 +177,42 @@ def boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
     argv = qemu_argv(target.board.qemu_machine, target.image.elf.resolve(),
                      ["firmware", "jobs.txt"])
     (log_dir / "command.sh").write_text(rerun_command(argv, log_dir) + "\n")
-    deadline = settings.boot_deadline_s + settings.job_deadline_s * len(jobs)
+    deadlines = {job_id: settings.job_deadline(job, target.board.cpu.clock_hz)
+                 for job_id, job in jobs}
     tail: deque[str] = deque(maxlen=3)
-    session = QemuSession(argv, log_dir, log_dir / "stderr.log", deadline)
+    session = QemuSession(argv, log_dir, log_dir / "stderr.log", settings.boot_deadline_s)
     try:
-        session.start()
+        if not settings.sessions.start(session):
+            return None
     except (pexpect.ExceptionPexpect, OSError) as error:
         return BootOutcome(transcript, _start_failure(error), log_dir)
-    with session, open(log_dir / "console.log", "w", buffering=1) as console:  # line by line
-        for line in session.lines():
-            console.write(line + "\n")
-            transcript.feed(line)
-            tail.append(line)
+    identified = False
+    try:
+        with session, open(log_dir / "console.log", "w", buffering=1) as console:  # by line
+            for line in session.lines():
+                console.write(line + "\n")
+                transcript.feed(line)
+                tail.append(line)
+                if not identified and transcript.boot is not None:
+                    check_identity(transcript.boot, target.board, target.image)
+                    identified = True
+                started = _job_started(line)
+                if started in deadlines:
+                    session.restart_deadline(deadlines[started])
+    finally:
+        settings.sessions.finished(session)
     assert session.exit is not None
     return BootOutcome(transcript, session.exit, log_dir, tuple(tail))
+
+
+def _job_started(line: str) -> str | None:
+    """The id in a @job record (a job starts: its own deadline begins), else None."""
+    if not line.startswith("@job "):
+        return None
+    try:
+        return parse_record(line).fields.get("id")
+    except ProtocolError:
+        return None  # the transcript keeps it as noise
 
 
 def _fault_elf(seen: JobTranscript, job: Job, target: Target, pc: int) -> tuple[ElfInfo, int]:
@@ -192,7 +245,7 @@ def _fault_info(record: Record, seen: JobTranscript, job: Job, target: Target) -
 
 def _abi_fault() -> FaultInfo:
     """Job code broke the callee-saved contract (its @abi record says how): no CFSR fault."""
-    return FaultInfo(name="ABI.CALLEE_SAVED", pc=None, lr=None, symbol=None, location=None,
+    return FaultInfo(name=CALLEE_SAVED_FAULT, pc=None, lr=None, symbol=None, location=None,
                      lr_symbol=None, lr_location=None, bits=(), address=None, cfsr=0, hfsr=0)
 
 
@@ -369,10 +422,21 @@ def _unrunnable(job: Job) -> str | None:
     return None
 
 
+def _finished_jobs(outcome: BootOutcome, pending: list[tuple[str, Job]], target: Target,
+                   settings: RunSettings) -> dict[str, RunResult]:
+    """Results for the jobs a stopped boot saw to their end; the one it was running when the
+    run stopped has no result (the run did not let it finish)."""
+    jobs = outcome.transcript.jobs
+    return {job_id: _judge(_settle(job, jobs[job_id], outcome, target), job, outcome.log_dir,
+                           settings.out_dir)
+            for job_id, job in pending if job_id in jobs and jobs[job_id].end is not None}
+
+
 def run_batch(target: Target, jobs: list[Job], log_dir: Path,
               settings: RunSettings) -> list[tuple[int, RunResult]]:
     """Run one batch of jobs, booting again after each early end. Returns a (boot, result) per
-    job, in order; boot 0 for a module that did not build and so never ran."""
+    job, in order; boot 0 for a module that did not build and so never ran. When the run is
+    stopped (settings.sessions), only the jobs that finished have a result."""
     problems = {str(i): _unrunnable(job) for i, job in enumerate(jobs)}
     settled = {i: (0, _error_result(job, target, problems[i]))
                for i, job in enumerate_ids(jobs) if problems[i] is not None}
@@ -381,10 +445,16 @@ def run_batch(target: Target, jobs: list[Job], log_dir: Path,
     while pending:
         boot += 1
         outcome = boot_once(target, pending, log_dir / f"boot{boot}", settings)
-        results = _settle_boot(outcome, pending, target, settings)
+        if outcome is None:   # the run stopped before this boot began
+            break
+        stopped = outcome.exit.teardown == "stopped"
+        settle = _finished_jobs if stopped else _settle_boot
+        results = settle(outcome, pending, target, settings)
         settled.update({job_id: (boot, result) for job_id, result in results.items()})
         pending = [(job_id, job) for job_id, job in pending if job_id not in results]
-    return [settled[str(index)] for index in range(len(jobs))]
+        if stopped:
+            break
+    return [settled[job_id] for job_id, _ in enumerate_ids(jobs) if job_id in settled]
 
 
 def _boot_error(outcome: BootOutcome) -> str | None:
@@ -408,30 +478,75 @@ def print_progress(done: int, total: int) -> None:
         print(f"  {done}/{total} runs", file=sys.stderr, flush=True)
 
 
-def run_matrix(targets: list[Target], jobs_for: dict[str, list[Job]], settings: RunSettings,
-               progress: Progress | None = None) -> list[RunResult]:
-    """Run every board's jobs; results in board order, then job order. Boots are numbered per
-    board in job order, so the numbering does not depend on how the boots were scheduled.
-    progress, if given, hears after every batch how many runs are done."""
-    tasks = [(target, index, batch) for target in targets
-             for index, batch in enumerate(_batches(jobs_for[target.board.name], settings.batch))]
-    total = sum(len(batch) for _, _, batch in tasks)
-    with ThreadPoolExecutor(max_workers=max(1, settings.parallel)) as pool:
-        futures = [pool.submit(run_batch, target, batch,
-                               settings.out_dir / "logs" / target.board.name / f"batch{index:03d}",
-                               settings) for target, index, batch in tasks]
-        done = 0
-        for future in as_completed(futures):
+POLL_S = 0.1   # how often the run looks for a stop signal while boots are in flight
+
+
+def _wait_for_batches(futures: list[Future], total: int, progress: Progress | None) -> int | None:
+    """Wait until every batch is done (None) or a stop signal arrives (its number). A batch's
+    error is raised as soon as it is seen."""
+    pending, done = set(futures), 0
+    while pending:
+        if signal_received() is not None:
+            return signal_received()
+        finished, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+        for future in finished:
             done += len(future.result())
             if progress is not None:
                 progress(done, total)
-        batch_results = [future.result() for future in futures]
+    return signal_received()
+
+
+def _stop_all(pool: ThreadPoolExecutor, sessions: SessionGroup) -> None:
+    """No new boots, every QEMU of the run killed, batches not yet begun dropped; then wait for
+    the running batches to hand in what finished."""
+    sessions.stop()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _in_run_order(tasks: list[tuple[Target, int, list[Job]]],
+                  futures: list[Future]) -> list[RunResult]:
+    """Results in board order, then job order, boots numbered per board across its batches;
+    batches a stop dropped before they began give none."""
     results: list[RunResult] = []
     boots_before: dict[str, int] = {}
-    for (target, _, _), batch in zip(tasks, batch_results, strict=True):
+    for (target, _, _), future in zip(tasks, futures, strict=True):
+        if future.cancelled() or future.exception() is not None:
+            continue
+        batch = future.result()
         offset = boots_before.get(target.board.name, 0)
         for boot, result in batch:
             result.boot = offset + boot if boot else None
             results.append(result)
-        boots_before[target.board.name] = offset + max(boot for boot, _ in batch)
+        boots_before[target.board.name] = offset + max((boot for boot, _ in batch), default=0)
+    return results
+
+
+def run_matrix(targets: list[Target], jobs_for: dict[str, list[Job]], settings: RunSettings,
+               progress: Progress | None = None) -> list[RunResult]:
+    """Run every board's jobs; results in board order, then job order. Boots are numbered per
+    board in job order, so the numbering does not depend on how the boots were scheduled.
+    progress, if given, hears after every batch how many runs are done.
+
+    A stop signal (SIGINT, SIGTERM; sim/interrupt.py) ends it within a poll and a QEMU
+    teardown: RunInterrupted carries the results of the jobs that finished. A batch's error
+    (a full disk, the wrong firmware) stops every other batch the same way, then is raised."""
+    tasks = [(target, index, batch) for target in targets
+             for index, batch in enumerate(_batches(jobs_for[target.board.name], settings.batch))]
+    total = sum(len(batch) for _, _, batch in tasks)
+    with deferring_signals():
+        pool = ThreadPoolExecutor(max_workers=max(1, settings.parallel))
+        futures = [pool.submit(run_batch, target, batch,
+                               settings.out_dir / "logs" / target.board.name / f"batch{index:03d}",
+                               settings) for target, index, batch in tasks]
+        try:
+            signum = _wait_for_batches(futures, total, progress)
+        except BaseException:
+            _stop_all(pool, settings.sessions)
+            raise
+        if signum is not None:
+            _stop_all(pool, settings.sessions)
+        pool.shutdown(wait=True)
+    results = _in_run_order(tasks, futures)
+    if signum is not None:
+        raise RunInterrupted(signum, results, total)
     return results

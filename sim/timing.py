@@ -14,7 +14,13 @@ ICOUNT_SHIFT = 6
 NS_PER_INSTRUCTION = 1 << ICOUNT_SHIFT
 NS_PER_SECOND = 10**9
 TIMING_UNIT = "instructions"
-DEFAULT_BUDGET_INSTRUCTIONS = 1_000_000  # when module.toml has no budget
+
+# A module's `budget` (module.toml): the instructions its code may run in the whole job
+# (constructors, entry and TEMS _start calls together, plus a fixed 18 of the firmware's call
+# path per call). The job list carries it in SysTick ticks (instructions_to_ticks), as a u64.
+BUDGET_MIN_INSTRUCTIONS = 1
+BUDGET_MAX_INSTRUCTIONS = (1 << 32) - 1
+DEFAULT_BUDGET_INSTRUCTIONS = 50_000_000  # when module.toml has no budget
 
 
 def ticks_to_instructions(ticks: int, clock_hz: int) -> int:
@@ -27,7 +33,8 @@ def instructions_to_ticks(instructions: int, clock_hz: int) -> int:
     have passed, which must fall inside the n-th instruction. Instruction n spans the ticks in
     ((n - 1) r, n r] (r = ticks per instruction, above 1 on every board); of those, the one
     nearest its middle, so that QEMU's timer, which rounds each SysTick period to whole
-    nanoseconds, cannot move the stop into a neighbouring instruction on long budgets."""
+    nanoseconds, cannot move the stop into a neighbouring instruction on long budgets. At most
+    2^32 instructions of 64 ns at a clock below 2^32 Hz: it always fits in 64 bits."""
     scale = clock_hz * NS_PER_INSTRUCTION            # r = scale / NS_PER_SECOND
     middle = ((2 * instructions - 1) * scale + NS_PER_SECOND) // (2 * NS_PER_SECOND)
     first = (instructions - 1) * scale // NS_PER_SECOND + 1

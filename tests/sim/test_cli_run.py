@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from sim import REPO_ROOT
-from sim.boards import load_boards
-from sim.build import FirmwareImage
+from sim.boards import Board, load_boards
+from sim.build import FirmwareImage, build_firmware
+from sim.exports import EXPORTS_FILE, load_api
 from sim.diagnostics import diagnostic_jobs
 
 pytestmark = pytest.mark.qemu
@@ -68,17 +70,72 @@ def test_figures_do_not_depend_on_batch_or_parallelism(firmware: dict[str, Firmw
     assert outcomes[0] == outcomes[1]
 
 
-def test_prebuilt_firmware_for_the_wrong_core_misses_and_exits_1(
-        firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
-    """The Cortex-M3 image on the M4F machine never enables the FPU: diag:fpu faults instead of
-    returning, so the run misses its expectation."""
-    m3_image = firmware["stm32vldiscovery"].elf
-    done = _sim("run", "--board", "netduinoplus2", "--only", "diag:fpu", "--out", str(tmp_path),
-                "--firmware", f"netduinoplus2={m3_image}")
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "MISSED netduinoplus2/diag:fpu" in done.stdout
-    [run] = json.loads((tmp_path / "results.json").read_text())["runs"]
-    assert run["fault"]["name"] == "UsageFault.NOCP" and not run["ok"]
+def test_another_boards_firmware_stops_the_run_naming_both(
+        boards: dict[str, Board], firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
+    """Each board given each other board's real image: exit 2 naming the image's core and the
+    board asked for, before any boot; the last reports stay as they were."""
+    if len(boards) < 2:
+        pytest.skip("one board: no other board's firmware to try")
+    build_dir = str(next(iter(firmware.values())).elf.parent.parent)
+    out = tmp_path / "out"
+    for asked, board in boards.items():
+        good = _sim("run", "--board", asked, "--only", "diag:add", "--out", str(out),
+                    "--build-dir", build_dir)
+        assert good.returncode == 0, good.stdout + good.stderr
+        before = (out / "results.json").read_text()
+        for other in sorted(set(boards) - {asked}):
+            image = firmware[other].elf
+            done = _sim("run", "--board", asked, "--only", "diag:add", "--out", str(out),
+                        "--firmware", f"{asked}={image}", "--build-dir", build_dir)
+            assert done.returncode == 2, done.stdout + done.stderr
+            said = (f"error: --firmware {asked}={image}: the firmware says board={other}"
+                    if boards[other].cpu.core == board.cpu.core else
+                    f"error: --firmware {asked}={image}: the image is built for ")
+            assert said in done.stderr, done.stderr
+            assert boards[other].cpu.core in done.stderr
+            assert f"this run asked for {asked} ({board.cpu.core}," in done.stderr
+            assert (out / "results.json").read_text() == before
+
+
+def _board_variant(board: Board, folder: Path, name: str, **cpu: int) -> Board:
+    """A copy of the board under another name (and, given cpu keys, another clock): the same
+    core and QEMU machine, so its firmware boots on the original's machine."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = board.path.read_text().replace(f'name = "{board.name}"', f'name = "{name}"')
+    for key, value in cpu.items():
+        text = text.replace(f"{key} = {getattr(board.cpu, key)}", f"{key} = {value}")
+    (folder / f"{name}.toml").write_text(text)
+    shutil.copy(board.linker_script, folder / board.linker_script.name)
+    return load_boards([name], folder)[0]
+
+
+def test_the_firmwares_own_word_on_board_clock_and_api_is_checked(
+        boards: dict[str, Board], build_dir: Path, tmp_path: Path) -> None:
+    """Images of the board's own core that are not its firmware: built for a board of another
+    name, for another clock, for another API than exports.txt's. Each says so in its @boot
+    record, and the run stops with exit 2 naming both sides."""
+    name, board = sorted(boards.items())[0]
+    api = load_api()
+    other_api = tmp_path / "exports.txt"
+    other_api.write_text(EXPORTS_FILE.read_text().replace(
+        f"api {api.major}.{api.minor}", f"api {api.major + 1}.0"))
+    renamed = _board_variant(board, tmp_path / "boards", f"{name}_rev_b")
+    slower = _board_variant(board, tmp_path / "boards-slow", name,
+                            clock_hz=board.cpu.clock_hz // 2)
+    cases = {
+        "board": (build_firmware(renamed, tmp_path / "b1"), f"board={renamed.name} on "),
+        "clock": (build_firmware(slower, tmp_path / "b2"), f"clock {board.cpu.clock_hz // 2} Hz"),
+        "api": (build_firmware(board, tmp_path / "b3", other_api), f"api {api.major + 1}.0;"),
+    }
+    for what, (image, said) in cases.items():
+        done = _sim("run", "--board", name, "--only", "diag:add", "--out",
+                    str(tmp_path / "out"), "--firmware", f"{name}={image.elf}",
+                    "--build-dir", str(build_dir))
+        assert done.returncode == 2, (what, done.stdout + done.stderr)
+        assert f"error: --firmware {name}={image.elf}: the firmware says " in done.stderr
+        assert said in done.stderr, (what, done.stderr)
+        assert (f"this run asked for {name} ({board.cpu.core}, clock {board.cpu.clock_hz} Hz, "
+                f"api {api.major}.{api.minor}, machine {board.qemu_machine})") in done.stderr
 
 
 def _user_module(folder: Path, name: str, source: str, toml: str) -> None:

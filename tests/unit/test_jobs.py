@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.diagnostics import float_bits
+from sim.boards import Board
 from sim.jobs import Expectation, Job, joblist_line, write_joblist
+from sim.modules import Module
+from sim.plan import budget_ticks
+from sim.timing import BUDGET_MAX_INSTRUCTIONS, DEFAULT_BUDGET_INSTRUCTIONS
 
 
 def test_joblist_lines(tmp_path: Path) -> None:
@@ -36,3 +40,20 @@ def test_float_bits_are_ieee754_single() -> None:
     assert float_bits(1.5) == 0x3FC00000
     assert float_bits(3.0) == 0x40400000
     assert float_bits(-2.0) == -0x40000000
+
+
+def test_the_budget_goes_to_the_job_list_as_u64_ticks_for_the_whole_job(
+        boards: dict[str, Board]) -> None:
+    """The largest budget a module.toml may give, in ticks on every board: wider than 32 bits on
+    a fast clock, written out in full, never wrapped."""
+    for board in boards.values():
+        for instructions in (1, DEFAULT_BUDGET_INSTRUCTIONS, BUDGET_MAX_INSTRUCTIONS):
+            module = Module("m", Path("m"), "", (), budget=instructions)
+            ticks = budget_ticks(module, board)
+            # Ticks are counted at the board's clock in QEMU's virtual time (64 ns/instruction).
+            assert ticks == instructions * 64 * board.cpu.clock_hz // 10**9 < 1 << 64
+            job = Job("m", "module", "m.cmod", (), Expectation(), entry="module_main",
+                      budget=ticks)
+            assert joblist_line("0", job).endswith(f" budget={ticks}")
+        default = budget_ticks(Module("m", Path("m"), "", ()), board)
+        assert default == DEFAULT_BUDGET_INSTRUCTIONS * 64 * board.cpu.clock_hz // 10**9

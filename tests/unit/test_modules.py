@@ -42,6 +42,12 @@ def test_unsigned_return_is_the_same_bits_as_int32(tmp_path: Path) -> None:
     assert load_module(folder, BOARDS).expectation("x").return_value == 0xDEADBEEF - (1 << 32)
 
 
+@pytest.mark.parametrize("budget", [1, 50_000_000, 4_294_967_295])
+def test_budget_range_is_inclusive(tmp_path: Path, budget: int) -> None:
+    folder = _module(tmp_path, f"budget = {budget}\n")
+    assert load_module(folder, BOARDS).budget == budget
+
+
 def _module(tmp_path: Path, toml: str) -> Path:
     folder = tmp_path / "probe"
     folder.mkdir(exist_ok=True)
@@ -57,7 +63,12 @@ def _module(tmp_path: Path, toml: str) -> Path:
     ("args = [4294967296]\n", "args", "32-bit integer"),
     ("entry = 5\n", "entry", "expected a string"),
     ('abi = "posix"\n', "abi", "expected one of tems"),
-    ("budget = 0\n", "budget", "must be a positive number of ticks"),
+    ("budget = 0\n", "budget", "from 1 to 4,294,967,295, got 0"),
+    ("budget = 4294967296\n", "budget", "a whole number of instructions from 1 to 4,294,967,295"),
+    ("budget = -5\n", "budget", "instructions from 1 to 4,294,967,295, got -5"),
+    ("budget = 1.5\n", "budget", "instructions from 1 to 4,294,967,295, got 1.5"),
+    ('budget = "lots"\n', "budget", "instructions from 1 to 4,294,967,295, got 'lots'"),
+    ("budget = true\n", "budget", "instructions from 1 to 4,294,967,295, got True"),
     ('depends = "libfoo"\n', "depends", "list of strings"),
     ('[build]\ncpu = "cortex-a9"\n', "build.cpu", "expected one of"),
     ('[build]\ncflags = "-O2"\n', "build.cflags", "list of strings"),
@@ -68,6 +79,13 @@ def _module(tmp_path: Path, toml: str) -> Path:
     ('[expect]\noutput = "x"\n', "expect.output", "unknown key"),
     ('[expect.stm32f4discovery]\nstatus = "ok"\n', "expect.stm32f4discovery", "no board named"),
     ('[expect.netduinoplus2]\nfault = 3\n', "expect.netduinoplus2.fault", "expected a string"),
+    ('[expect]\nstatus = "rejected"\nerror = "bad_magik"\n', "expect.error",
+     "expected one of bad_magic, bad_version, "),
+    ('[expect]\nstatus = "fault"\nfault = "UsageFault.NOPE"\n', "expect.fault",
+     "expected one of ABI.CALLEE_SAVED, ABI.STACK, ABI.SVC, BusFault.IBUSERR"),
+    ('[expect.stm32vldiscovery]\nfault = "MemManage.PRECISERR"\n', "expect.stm32vldiscovery.fault",
+     "got 'MemManage.PRECISERR'"),
+    ('entry = "two words"\n', "entry", "expected a C function name, got 'two words'"),
 ])
 def test_bad_key_is_named(tmp_path: Path, toml: str, key: str, problem: str) -> None:
     folder = _module(tmp_path, toml)

@@ -1,0 +1,236 @@
+"""A run never loses data: stopped by a signal it ends within 2 s with no QEMU left and the
+finished jobs' results marked interrupted; killed outright, or out of disk, it leaves the last
+complete reports as they were, and the next run cleans up after it."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from sim import REPO_ROOT
+from sim.boards import Board
+from sim.build import FirmwareImage
+from sim.diagnostics import diagnostic_jobs
+from sim.modules import Module
+from sim.outdir import SET_PREFIX
+
+pytestmark = pytest.mark.qemu
+
+SLOW_MODULES = 6
+PASSES = 75_000_000   # counted_loop: 2 instructions a pass, so 150 million: about a second
+
+
+@pytest.fixture
+def board(boards: dict[str, Board]) -> str:
+    return sorted(boards)[0]
+
+
+@pytest.fixture
+def build(firmware: dict[str, FirmwareImage]) -> str:
+    return str(next(iter(firmware.values())).elf.parent.parent)
+
+
+@pytest.fixture
+def slow_modules(tmp_path: Path, catalogue: dict[str, Module]) -> Path:
+    """Modules that each keep a QEMU busy for about a second: a run of them is still going
+    when the test stops it."""
+    folder = tmp_path / "slow"
+    loop = catalogue["counted_loop"]
+    for index in range(SLOW_MODULES):
+        module = folder / f"slow_{index}"
+        module.mkdir(parents=True)
+        for source in loop.sources:
+            (module / source.name).write_bytes(source.read_bytes())
+        (module / "module.toml").write_text(
+            f'description = "runs long"\nargs = [{PASSES}]\nbudget = {2 * PASSES + 10_000}\n'
+            "[expect]\nreturn = 0\n")
+    return folder
+
+
+def _sim(*args: str, **popen: object) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=REPO_ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+
+
+def _run(*args: str, **popen: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=REPO_ROOT, text=True,
+                          capture_output=True, timeout=300, **popen)
+
+
+def _qemu_under(folder: Path) -> list[int]:
+    """QEMU processes whose working directory (a boot's log folder) is inside folder."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"qemu-system-arm" in (entry / "cmdline").read_bytes() \
+                    and os.readlink(entry / "cwd").startswith(str(folder.resolve())):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _wait_for_slow_boots(out: Path, count: int, process: subprocess.Popen[str]) -> None:
+    """Until count boots of slow modules have started (their module file is staged)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if len(list(out.glob(f"{SET_PREFIX}*/logs/*/*/boot*/*.cmod"))) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the run did not get to {count} slow boots: "
+                         f"{process.communicate()}")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_the_run_keeping_what_finished(signum: int, board: str, build: str,
+                                                      boards: dict[str, Board],
+                                                      slow_modules: Path,
+                                                      tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    planned = len(diagnostic_jobs(boards[board])) + SLOW_MODULES
+    process = _sim("run", "--board", board, "--modules", str(slow_modules), "--batch", "1",
+                   "-j", "2", "--out", str(out), "--build-dir", build)
+    try:
+        _wait_for_slow_boots(out, 3, process)   # one slow job finished or nearly, two running
+        sent = time.monotonic()
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        process.kill()
+    name = signal.Signals(signum).name
+    assert process.returncode == 128 + signum, stdout + stderr
+    assert took < 2.0, took
+    assert _qemu_under(tmp_path) == []
+    assert "Traceback" not in stderr, stderr
+    [line] = stdout.splitlines()
+    assert line.startswith(f"INTERRUPTED by {name} after ") and f" of {planned} runs: " in line
+    document = json.loads((out / "results.json").read_text())
+    assert (document["interrupted"], document["signal"]) == (True, name)
+    runs = document["runs"]
+    assert len(diagnostic_jobs(boards[board])) <= len(runs) < planned
+    assert all(run["ok"] for run in runs)   # only what finished, each judged as usual
+    assert all((out / run["log"] / "console.log").is_file() for run in runs)
+    summary = (out / "summary.md").read_text().splitlines()[0]
+    assert summary == f"# Simulation summary: INTERRUPTED by {name} after {len(runs)} of " \
+                      f"{planned} runs"
+    assert line.startswith(summary[len("# Simulation summary: "):])
+
+
+def test_a_run_killed_outright_leaves_the_last_reports(board: str, build: str,
+                                                       slow_modules: Path,
+                                                       tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    good = _run("run", "--board", board, "--only", "diag:add", "--out", str(out), "--build-dir",
+                build)
+    assert good.returncode == 0, good.stdout + good.stderr
+    before = (out / "results.json").read_text()
+    process = _sim("run", "--board", board, "--modules", str(slow_modules), "--batch", "1",
+                   "--out", str(out), "--build-dir", build)
+    try:
+        _wait_for_slow_boots(out, 1, process)
+        process.kill()   # SIGKILL: no handler, no clean-up
+        process.communicate(timeout=30)
+        assert (out / "results.json").read_text() == before
+        assert len(list(out.glob(f"{SET_PREFIX}*"))) == 2   # the dead run's set is left over
+    finally:
+        for pid in _qemu_under(tmp_path):   # orphans of the killed run
+            os.kill(pid, signal.SIGKILL)
+    after = _run("run", "--board", board, "--only", "diag:add", "--out", str(out), "--build-dir",
+                 build)
+    assert after.returncode == 0, after.stdout + after.stderr
+    assert len(list(out.glob(f"{SET_PREFIX}*"))) == 1   # cleaned up
+    runs = json.loads((out / "results.json").read_text())["runs"]
+    assert [r["module"] for r in runs] == ["diag:add"] and (out / runs[0]["log"]).is_dir()
+
+
+def _limit_file_size(limit: int):
+    def apply() -> None:   # in the child, before exec: writes past limit fail with EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def _assert_last_reports_kept(out: Path, before: str, done: subprocess.CompletedProcess[str],
+                              cause: str) -> None:
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    message = done.stderr.strip().splitlines()[-1]   # after the progress lines
+    assert message.startswith(f"error: {out}/"), message   # a file of the new set
+    assert f": {cause}; {out} keeps its last complete reports" in message, message
+    assert (out / "results.json").read_text() == before
+    assert len(list(out.glob(f"{SET_PREFIX}*"))) == 1   # the failed run took its set away
+
+
+def test_a_file_size_limit_leaves_the_last_reports(board: str, build: str,
+                                                  tmp_path: Path) -> None:
+    """RLIMIT_FSIZE works without root: the run's reports do not fit, its logs do."""
+    out = tmp_path / "out"
+    args = ["run", "--board", board, "--only", "diag:add", "--only", "diag:undefined", "--out",
+            str(out), "--build-dir", build]
+    good = _run(*args)
+    assert good.returncode == 0, good.stdout + good.stderr
+    before = (out / "results.json").read_text()
+    assert len(before) > 1024
+    done = _run(*args, preexec_fn=_limit_file_size(1024))
+    _assert_last_reports_kept(out, before, done, "File too large")
+    again = _run(*args)
+    assert again.returncode == 0 and (out / "results.json").read_text() == before
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 512 KiB tmpfs (root only)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (the file size limit test covers non-root)")
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs: {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def _fill(disk: Path) -> Path:
+    """Fill the disk to the last byte."""
+    filler = disk / "filler"
+    handle = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(handle, bytes(4096))
+    except OSError:
+        while True:   # the last partial page
+            try:
+                os.write(handle, b"x")
+            except OSError:
+                break
+    finally:
+        os.close(handle)
+    return filler
+
+
+def test_a_full_disk_leaves_the_last_reports(board: str, build: str, small_disk: Path) -> None:
+    out = small_disk / "out"
+    args = ["run", "--board", board, "--only", "diag:add", "--out", str(out), "--build-dir",
+            build]
+    good = _run(*args)
+    assert good.returncode == 0, good.stdout + good.stderr
+    before = (out / "results.json").read_text()
+    filler = _fill(small_disk)
+    done = _run(*args)
+    _assert_last_reports_kept(out, before, done, "No space left on device")
+    filler.unlink()
+    again = _run(*args)
+    assert again.returncode == 0 and len(list(out.glob(f"{SET_PREFIX}*"))) == 1
