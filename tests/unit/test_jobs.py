@@ -9,7 +9,8 @@ from sim.boards import Board
 from sim.jobs import Expectation, Job, joblist_line, write_joblist
 from sim.modules import Module
 from sim.plan import budget_ticks
-from sim.timing import BUDGET_MAX_INSTRUCTIONS, DEFAULT_BUDGET_INSTRUCTIONS
+from sim.timing import (BUDGET_MAX_INSTRUCTIONS, DEFAULT_BUDGET_INSTRUCTIONS,
+                        instructions_to_ticks)
 
 
 def test_joblist_lines(tmp_path: Path) -> None:
@@ -50,10 +51,13 @@ def test_the_budget_goes_to_the_job_list_as_u64_ticks_for_the_whole_job(
         for instructions in (1, DEFAULT_BUDGET_INSTRUCTIONS, BUDGET_MAX_INSTRUCTIONS):
             module = Module("m", Path("m"), "", (), budget=instructions)
             ticks = budget_ticks(module, board)
-            # Ticks are counted at the board's clock in QEMU's virtual time (64 ns/instruction).
-            assert ticks == instructions * 64 * board.cpu.clock_hz // 10**9 < 1 << 64
+            # Ticks are counted at the board's clock in QEMU's virtual time (64 ns/instruction):
+            # the stop falls inside the last allowed instruction.
+            clock = board.cpu.clock_hz
+            assert (instructions - 1) * 64 * clock < ticks * 10**9 <= instructions * 64 * clock
+            assert ticks < 1 << 64
             job = Job("m", "module", "m.cmod", (), Expectation(), entry="module_main",
                       budget=ticks)
             assert joblist_line("0", job).endswith(f" budget={ticks}")
         default = budget_ticks(Module("m", Path("m"), "", ()), board)
-        assert default == DEFAULT_BUDGET_INSTRUCTIONS * 64 * board.cpu.clock_hz // 10**9
+        assert default == instructions_to_ticks(DEFAULT_BUDGET_INSTRUCTIONS, board.cpu.clock_hz)
