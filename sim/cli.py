@@ -1,10 +1,10 @@
-"""Command line: python -m sim {run,baseline,bench,fuzz,setup,boards}. Parsing the options and
-running the commands only: sim.plan decides what runs, sim.runner runs it, sim.report and
-sim.results write it, sim.outdir swaps the new set of reports in. Exit codes (README.md, "Quick
-start" and "Running the suite by hand"): 0 every expectation met (and, for run, no tracked
-figure regressed); 1 a run missed its expectation, a figure regressed, or a fuzzed load
-escaped; 2 usage or setup error, with a message naming the fix; 130 / 143 stopped by SIGINT /
-SIGTERM."""
+"""Command line: python -m sim {run,baseline,bench,fuzz,hostfuzz,setup,boards}. Parsing the
+options and running the commands only: sim.plan decides what runs, sim.runner runs it,
+sim.report and sim.results write it, sim.outdir swaps the new set of reports in; hostfuzz is
+sim.hostfuzz's own. Exit codes (README.md, "Quick start" and "Running the suite by hand"): 0
+every expectation met (and, for run, no tracked figure regressed); 1 a run missed its
+expectation, a figure regressed, or a fuzzed load escaped; 2 usage or setup error, with a
+message naming the fix; 130 / 143 stopped by SIGINT / SIGTERM."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from sim import BOARDS_DIR, REPO_ROOT, REPORTS_DIR
+from sim import BOARDS_DIR, REPO_ROOT, REPORTS_DIR, hostfuzz
 from sim.baseline import (BASELINE_FILE, Change, baseline_history, compare, plot_trend,
                           read_baseline, tracked_figures, write_baseline)
 from sim.bench import throughput
@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("--chart", type=Path, metavar="PNG", help="draw the headline figures "
                           "across the baseline's git history")
     _add_run_options(baseline)
+    commands.add_parser("hostfuzz", add_help=False, help="fuzz the loader on the host "
+                                   "with libFuzzer and the sanitizers (its own options: "
+                                   "hostfuzz --help)")
     commands.add_parser("setup", help="install the host tools that are missing (needs root)")
     commands.add_parser("boards", help="list the boards")
     return parser
@@ -315,6 +318,9 @@ def _os_error_text(error: OSError) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["hostfuzz"]:   # its own options and report folder (sim/hostfuzz.py)
+        return hostfuzz.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

@@ -2,7 +2,7 @@
 machine by clang with libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer, driven by the
 harness in firmware/loader/fuzz/ (whose opening comment gives the input layout).
 
-    python -m sim.hostfuzz [--runs N | --seconds S] [--seed S] [--out DIR] [-j N] [--board NAME]
+    python -m sim hostfuzz [--runs N | --seconds S] [--seed S] [--out DIR] [-j N] [--board NAME]
 
 builds the harness (cached by a digest of its sources, like sim/build.py), seeds the corpus with
 the catalogue's module files for one board (built by sim.modbuild; a module with dependencies
@@ -42,6 +42,7 @@ from sim.toolchain import CLANG, HOSTFUZZ_TOOLS, SETARCH, check_tools
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_CRASHED, EXIT_SETUP = 0, 1, 2  # as python -m sim's
+EXIT_INTERRUPTED = 130                         # 128 + SIGINT, as python -m sim's
 LOADER_DIR = FIRMWARE_DIR / "loader"
 HARNESS = LOADER_DIR / "fuzz" / "loader_fuzz.c"
 LOADER_FILES = ("loader.c", "loader.h", "module_format.h", "export_table.h")
@@ -340,7 +341,7 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sim.hostfuzz", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m sim hostfuzz", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--runs", type=_positive_int,
@@ -383,6 +384,9 @@ def main(argv: list[str] | None = None) -> int:
     except SimError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_SETUP
+    except KeyboardInterrupt:
+        print("interrupted by SIGINT", file=sys.stderr)
+        return EXIT_INTERRUPTED
     _print_summary(document, out)
     return EXIT_CRASHED if document["crashes"] else EXIT_OK
 

@@ -28,3 +28,10 @@ def test_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.Captu
         status = exit_.code
     assert status == 2
     assert message in capsys.readouterr().err
+
+
+def test_hostfuzz_is_a_command_with_its_own_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["hostfuzz", "--help"])
+    assert stop.value.code == 0
+    assert "usage: python -m sim hostfuzz" in capsys.readouterr().out

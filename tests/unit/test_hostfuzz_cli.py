@@ -1,4 +1,4 @@
-"""python -m sim.hostfuzz stops with exit 2 and a message on a setup problem, before fuzzing."""
+"""python -m sim hostfuzz stops with exit 2 and a message on a setup problem, before fuzzing."""
 
 from __future__ import annotations
 
