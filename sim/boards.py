@@ -14,6 +14,7 @@ from typing import Any
 
 from sim import BOARDS_DIR
 from sim.errors import BoardError
+from sim.textfiles import read_toml_text
 
 CORES = ("cortex-m3", "cortex-m4", "cortex-m7")
 FPUS = ("none", "fpv4-sp-d16", "fpv5-sp-d16", "fpv5-d16")
@@ -213,9 +214,7 @@ def _load_firmware_layout(path: Path, table: _Table, memory: tuple[MemoryRegion,
 def load_board(path: Path) -> Board:
     """Load and validate one board file."""
     try:
-        data = tomllib.loads(path.read_text())
-    except OSError as error:
-        raise BoardError(f"{path}: cannot read: {error.strerror}") from error
+        data = tomllib.loads(read_toml_text(path))
     except tomllib.TOMLDecodeError as error:
         raise BoardError(f"{path}: not valid TOML: {error}") from error
     top = _Table(path, data)

@@ -259,7 +259,7 @@ def command_fuzz(args: argparse.Namespace) -> int:
     kinds = ", ".join(f"{k} {n}" for k, n in summary["escape_kinds"].items() if n) or "none"
     print(f"{summary['runs']} loads on {board.name} (seed {args.seed}), each followed by "
           f"{summary['known_good']['module']}: {counts}; {summary['escapes']} escapes "
-          f"({kinds}); {summary['loads_per_minute']} loads/min; {out / 'fuzz.json'}")
+          f"({kinds}); {summary['loads_per_minute']} loads/min; {args.out / 'fuzz.json'}")
     for example in summary["examples"]:
         crc = "fixed" if example["crc_recomputed"] else "kept"
         print(f"  ESCAPE #{example['number']} {'+'.join(example['kinds'])} from "

@@ -5,7 +5,6 @@ An unknown key or a bad value is a SetupError naming the file and the key.
 
 from __future__ import annotations
 
-import codecs
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any
 from sim.boards import CORES, FLOAT_ABIS, FPUS
 from sim.errors import SetupError, SimError
 from sim.jobs import LOADER_ERRORS, Expectation, fault_names
+from sim.textfiles import read_toml_text
 from sim.timing import BUDGET_MAX_INSTRUCTIONS, BUDGET_MIN_INSTRUCTIONS
 
 MODULE_FILE = "module.toml"
@@ -163,25 +163,6 @@ TOP_KEYS = {"description", "entry", "args", "depends", "abi", "budget", "build",
 C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Diagnostics are reported as diag:<name> (sim/diagnostics.py); no module may pass for one.
 RESERVED_PREFIX = "diag:"
-
-
-def read_toml_text(path: Path) -> str:
-    """The text of a TOML file, or a SetupError naming the file and why it is not UTF-8 text."""
-    try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise SetupError(f"{path}: is a folder, not a file") from None
-    except OSError as error:
-        raise SetupError(f"{path}: cannot read: {error.strerror}") from None
-    if raw.startswith(codecs.BOM_UTF8):
-        raise SetupError(f"{path}: starts with a UTF-8 byte order mark (BOM, bytes EF BB BF); "
-                         "TOML files have none: save it as UTF-8 without a BOM")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        raise SetupError(f"{path}: not UTF-8 text (byte {raw[error.start]:#04x} on line {line}); "
-                         "TOML files are UTF-8") from None
 
 
 def _entry(check: _Checker, data: dict[str, Any]) -> str | None:

@@ -219,6 +219,13 @@ def _case_boards_dir_file(tmp: Path, build: str, board: str) -> tuple[list[str],
             [f"--boards-dir {tmp / 'boards.toml'}: is a file, not a folder"])
 
 
+def _case_board_file_not_utf8(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
+    (tmp / "boards").mkdir()
+    (tmp / "boards" / "latin1.toml").write_bytes(b'name = "latin1"\ndescription = "caf\xe9"\n')
+    return (["run", "--boards-dir", str(tmp / "boards")],
+            [f"{tmp / 'boards' / 'latin1.toml'}: not UTF-8 text (byte 0xe9 on line 2)"])
+
+
 def _case_no_parallelism(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
     return (["run", "-j", "0"], ["argument -j/--jobs: must be at least 1, got 0"])
 
@@ -241,6 +248,7 @@ CASES: dict[str, Case] = {
     "--baseline not JSON": _case_baseline_not_json,
     "--baseline not a baseline": _case_baseline_not_baseline,
     "--boards-dir empty": _case_boards_dir_empty, "--boards-dir a file": _case_boards_dir_file,
+    "board file not UTF-8": _case_board_file_not_utf8,
     "-j 0": _case_no_parallelism,
 }
 
