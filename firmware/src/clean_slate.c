@@ -35,25 +35,9 @@ __asm__(
     "   bx lr\n"
     "   .size clean_slate_zero, . - clean_slate_zero\n");
 
-/* s0-s31 and FPSCR to zero; a core built without an FPU has none to clear. */
-static void zero_fpu(void)
-{
-#if defined(__ARM_FP)
-    static const uint32_t zeros[32];
-    __asm__ volatile("vldmia %0, {s0-s31}\n\t"
-                     "vmsr fpscr, %1"
-                     :
-                     : "r"(zeros), "r"(0)
-                     : "memory", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9",
-                       "s10", "s11", "s12", "s13", "s14", "s15", "s16", "s17", "s18", "s19",
-                       "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "s28", "s29",
-                       "s30", "s31");
-#endif
-}
-
 void clean_slate(void)
 {
     clean_slate_zero(__module_arena_start, __module_arena_end);
     clean_slate_zero(__job_stack_bottom, __job_stack_top);
-    zero_fpu();
+    /* The FPU's registers are zeroed at every call into job code (job_call.c). */
 }

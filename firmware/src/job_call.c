@@ -41,6 +41,24 @@ static volatile job_call_status abort_reason;
 /* The values job_call_enter puts in r4-r11: r4 = 0xC0DE0004 ... r11 = 0xC0DE000B. */
 #define CANARY(reg) (0xC0DE0000u + (uint32_t)(reg))
 
+/* The FPU, where the core has one: the firmware's s16-s31 are kept across the call (job code
+ * need not keep the AAPCS), and the job code starts with s0-s31 and FPSCR zero, so no value of
+ * the firmware's or of an earlier call reaches it. */
+#if defined(__ARM_FP)
+__attribute__((used)) static const uint32_t fpu_zeros[32];
+#define FP_CALLEE_SAVED_PUSH "   vpush {d8-d15}\n"
+#define FP_CALLEE_SAVED_POP "   vpop {d8-d15}\n"
+#define FP_ZERO_ALL                    \
+    "   ldr r7, =fpu_zeros\n"          \
+    "   vldmia r7, {s0-s31}\n"         \
+    "   movs r7, #0\n"                 \
+    "   vmsr fpscr, r7\n"
+#else
+#define FP_CALLEE_SAVED_PUSH ""
+#define FP_CALLEE_SAVED_POP ""
+#define FP_ZERO_ALL ""
+#endif
+
 /* Returns only through job_call_resume. */
 void job_call_enter(job_fn fn, const int32_t args[4], uint32_t control);
 void job_call_resume(void);
@@ -56,6 +74,7 @@ __asm__(
     "   .thumb_func\n"
     "job_call_enter:\n"                 /* r0 = fn, r1 = args, r2 = CONTROL for the job */
     "   push {r4-r11, ip, lr}\n"
+    FP_CALLEE_SAVED_PUSH
     "   ldr r3, =job_call_ctx\n"
     "   str sp, [r3, #0]\n"
     "   ldr r4, [r3, #4]\n"
@@ -64,6 +83,7 @@ __asm__(
     "   mov r5, r1\n"
     "   mov r6, r2\n"
     "   bl job_call_arm\n"              /* from here an exhausted budget aborts the call */
+    FP_ZERO_ALL
     "   mov ip, r4\n"
     "   mov lr, r6\n"
     "   ldm r5, {r0-r3}\n"
@@ -96,6 +116,7 @@ __asm__(
     "   ldr r1, =job_call_ctx\n"
     "   ldr r2, [r1, #0]\n"
     "   mov sp, r2\n"
+    FP_CALLEE_SAVED_POP
     "   pop {r4-r11, ip, pc}\n"
     "   .ltorg\n"
     "   .size job_call_resume, . - job_call_resume\n"

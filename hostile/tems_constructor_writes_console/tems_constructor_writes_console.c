@@ -1,8 +1,10 @@
 /* A TEMS module whose constructor writes a forged @end for its own job into a console buffer
- * of the firmware (the record writer's line or the console's output chunk) and sets the
- * buffer's length, so the firmware's next record would carry it. Constructors get no
- * arguments: the test passes -DBUFFER=, -DLENGTH= (from the firmware ELF) and -DJOB_ID=.
- * Module code may write only its own memory: the constructor must fault, contained. */
+ * (the firmware's record line, or the job's own output buffer) and sets the buffer's length,
+ * so the firmware's next record would carry it. Constructors get no arguments: the test passes
+ * -DBUFFER=, -DLENGTH= (from the firmware ELF) and -DJOB_ID=; -DFIRST_LINE_ONLY=1 writes just
+ * the forged @end line (it fits the 64-byte output buffer). The record line is firmware RAM:
+ * the constructor must fault, contained. The output buffer is the module's own: the text must
+ * arrive as its stdout and nothing else. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,10 +25,16 @@ __attribute__((constructor)) static void tamper(void)
         return;
     }
     volatile char *buffer = (volatile char *)(uintptr_t)(BUFFER);
-    for (size_t i = 0; i < sizeof forged - 1u; i++) {
+    size_t length = sizeof forged - 1u;
+#if defined(FIRST_LINE_ONLY)
+    length = 0;
+    while (forged[length++] != '\n') {
+    }
+#endif
+    for (size_t i = 0; i < length; i++) {
         buffer[i] = forged[i];
     }
-    *(volatile uint32_t *)(uintptr_t)(LENGTH) = sizeof forged - 1u;
+    *(volatile uint32_t *)(uintptr_t)(LENGTH) = (uint32_t)length;
 }
 
 int _start(void *info, int action)
