@@ -25,6 +25,7 @@ GCC = "arm-none-eabi-gcc"
 QEMU = "qemu-system-arm"
 CLANG = "clang"
 SETARCH = "setarch"  # runs the fuzzer without address-space randomisation (sim/hostfuzz.py)
+SYMBOLIZER = "llvm-symbolizer"  # names functions in the sanitizers' crash reports
 
 
 def _on_path(command: str) -> Callable[[], bool]:
@@ -68,6 +69,9 @@ HOSTFUZZ_TOOLS = (
     Tool(CLANG, "clang", _on_path(CLANG)),
     Tool("libFuzzer for clang", "libclang-rt-14-dev", _fuzzer_runtime_present),
     Tool(SETARCH, "util-linux", _on_path(SETARCH)),
+    # Without it a crash report gives bare addresses (seen on a fresh Debian 12: binutils'
+    # addr2line is there, yet the sanitizers' summary named no function).
+    Tool(SYMBOLIZER, "llvm", _on_path(SYMBOLIZER)),
 )
 
 

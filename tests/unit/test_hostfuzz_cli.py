@@ -16,8 +16,10 @@ def test_missing_clang_gives_the_install_command(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(toolchain.os, "geteuid", lambda: 0)
     assert hostfuzz.main(["--runs", "10", "--out", str(tmp_path / "out")]) == hostfuzz.EXIT_SETUP
     message = capsys.readouterr().err
-    assert message.startswith("error: missing clang, libFuzzer for clang, setarch; install with: ")
-    assert message.rstrip().endswith("--no-install-recommends clang libclang-rt-14-dev util-linux")
+    assert message.startswith("error: missing clang, libFuzzer for clang, setarch, "
+                              "llvm-symbolizer; install with: ")
+    assert message.rstrip().endswith("--no-install-recommends clang libclang-rt-14-dev util-linux "
+                                     "llvm")
     assert not (tmp_path / "out").exists()
 
 

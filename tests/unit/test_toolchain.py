@@ -60,4 +60,5 @@ def test_setup_installs_the_host_fuzzers_tools_too(empty_path: None,
     with pytest.raises(ToolMissingError) as caught:
         toolchain.install_missing_tools()
     assert str(caught.value).endswith("--no-install-recommends qemu-system-arm gcc-arm-none-eabi "
-                                      "libnewlib-arm-none-eabi clang libclang-rt-14-dev util-linux")
+                                      "libnewlib-arm-none-eabi clang libclang-rt-14-dev util-linux "
+                                      "llvm")
