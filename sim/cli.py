@@ -25,6 +25,7 @@ from sim.errors import SetupError, SimError
 from sim.footprint import firmware_footprint
 from sim.fuzz import FUZZ_BUDGET_INSTRUCTIONS, catalogue_seeds, run_fuzz
 from sim.interrupt import Interrupted, RunInterrupted, handling_signals, signal_received
+from sim.options import EXIT_MISSED, EXIT_OK, EXIT_SETUP, positive_int
 from sim.outdir import ReportFolder, writable_folder
 from sim.plan import plan, targets_for
 from sim.report import baseline_table, render_fault_report, render_summary, write_report
@@ -35,17 +36,6 @@ from sim.toolchain import check_tools, install_missing_tools
 
 log = logging.getLogger("sim")
 
-EXIT_OK, EXIT_MISSED, EXIT_SETUP = 0, 1, 2
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _firmware_option(text: str) -> tuple[str, Path]:
@@ -63,16 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(run)
     bench = commands.add_parser("bench", help="suite throughput: one boot per run against one "
                                 "boot per board, on the same runs")
-    bench.add_argument("--runs", type=_positive_int, default=200,
+    bench.add_argument("--runs", type=positive_int, default=200,
                        help="module runs per board (default 200)")
     _add_run_options(bench)
     fuzz = commands.add_parser("fuzz", help="load mutated module files and count escapes")
     fuzz.add_argument("--board", required=True, help="the board to fuzz")
-    fuzz.add_argument("--count", type=_positive_int, default=1000, help="module files to load")
+    fuzz.add_argument("--count", type=positive_int, default=1000, help="module files to load")
     fuzz.add_argument("--seed", type=int, default=1, help="the random seed (default 1)")
     fuzz.add_argument("--out", type=Path, default=REPORTS_DIR / "fuzz",
                       help="where fuzz.json, the inputs and the logs go")
-    fuzz.add_argument("-j", "--jobs", type=_positive_int, default=os.cpu_count() or 1,
+    fuzz.add_argument("-j", "--jobs", type=positive_int, default=os.cpu_count() or 1,
                       help="QEMU instances at once")
     fuzz.add_argument("--build-dir", type=Path, default=REPO_ROOT / "build")
     fuzz.add_argument("--boards-dir", type=Path, default=BOARDS_DIR)
@@ -96,13 +86,13 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--modules", action="append", type=Path, help="a folder of module folders "
                      "(repeatable; default modules/)")
     run.add_argument("--only", action="append", help="run only this module (repeatable)")
-    run.add_argument("-j", "--jobs", type=_positive_int, default=os.cpu_count() or 1,
+    run.add_argument("-j", "--jobs", type=positive_int, default=os.cpu_count() or 1,
                      help="QEMU instances at once (default: the core count)")
     run.add_argument("--out", type=Path, default=REPORTS_DIR, help="report folder (default "
                      "reports/)")
     run.add_argument("--firmware", action="append", type=_firmware_option, default=[],
                      metavar="BOARD=ELF", help="use this prebuilt, unmodified firmware image")
-    run.add_argument("--batch", type=_positive_int, default=50,
+    run.add_argument("--batch", type=positive_int, default=50,
                      help="jobs per QEMU boot; 1 boots a fresh QEMU for every run (default 50)")
     run.add_argument("--build-dir", type=Path, default=REPO_ROOT / "build",
                      help="where firmware is built (default build/)")

@@ -36,13 +36,12 @@ from sim.errors import BuildError, SimError
 from sim.exports import Api, load_api
 from sim.modbuild import build_module
 from sim.modules import MAX_DEPENDENCIES, Module, discover_modules, load_order
+from sim.options import EXIT_MISSED, EXIT_OK, EXIT_SETUP, EXIT_SIGINT, positive_int
 from sim.pack import CORE_CODES, FPU_CODES
 from sim.toolchain import CLANG, HOSTFUZZ_TOOLS, SETARCH, check_tools
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_CRASHED, EXIT_SETUP = 0, 1, 2  # as python -m sim's
-EXIT_INTERRUPTED = 130                         # 128 + SIGINT, as python -m sim's
 LOADER_DIR = FIRMWARE_DIR / "loader"
 HARNESS = LOADER_DIR / "fuzz" / "loader_fuzz.c"
 LOADER_FILES = ("loader.c", "loader.h", "module_format.h", "export_table.h")
@@ -330,27 +329,17 @@ def run_hostfuzz(board: Board, build_dir: Path, out: Path, budget: Budget, seed:
 
 # --- the command line ----------------------------------------------------------------------------
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m sim hostfuzz", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     budget = parser.add_mutually_exclusive_group()
-    budget.add_argument("--runs", type=_positive_int,
+    budget.add_argument("--runs", type=positive_int,
                         help=f"inputs to run, over all workers (default {DEFAULT_RUNS})")
-    budget.add_argument("--seconds", type=_positive_int, help="how long each worker fuzzes")
+    budget.add_argument("--seconds", type=positive_int, help="how long each worker fuzzes")
     parser.add_argument("--seed", type=int, default=1, help="libFuzzer's random seed (default 1)")
     parser.add_argument("--out", type=Path, default=REPORTS_DIR / "hostfuzz",
                         help="where hostfuzz.json, the corpus and the crashes go")
-    parser.add_argument("-j", "--jobs", type=_positive_int, default=1,
+    parser.add_argument("-j", "--jobs", type=positive_int, default=1,
                         help="libFuzzer processes at once (default 1: deterministic)")
     parser.add_argument("--board", help="the board whose modules seed the corpus and whose "
                         "core, FPU and arena the harness has (default: the most capable)")
@@ -386,9 +375,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_SETUP
     except KeyboardInterrupt:
         print("interrupted by SIGINT", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_SIGINT
     _print_summary(document, out)
-    return EXIT_CRASHED if document["crashes"] else EXIT_OK
+    return EXIT_MISSED if document["crashes"] else EXIT_OK
 
 
 if __name__ == "__main__":

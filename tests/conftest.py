@@ -52,3 +52,15 @@ def catalogue(boards: dict[str, Board]) -> dict[str, Module]:
 def targets(boards: dict[str, Board], firmware: dict[str, FirmwareImage]) -> dict[str, Target]:
     """Board + firmware pairs, as the runner takes them."""
     return {name: Target(boards[name], firmware[name]) for name in boards}
+
+
+@pytest.fixture
+def board(boards: dict[str, Board]) -> str:
+    """Any one board, for cases that mean the same on each."""
+    return sorted(boards)[0]
+
+
+@pytest.fixture
+def build(firmware: dict[str, FirmwareImage], build_dir: Path) -> str:
+    """The build folder, with every board's firmware built in it."""
+    return str(build_dir)

@@ -3,8 +3,12 @@ records themselves rather than at the runner's results."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from sim import REPO_ROOT
 
 from sim.protocol import BootTranscript
 from sim.qemu import QemuExit, QemuSession, qemu_argv
@@ -33,3 +37,9 @@ def boot(target: Target, workdir: Path, joblist: str | None,
             transcript.feed(line)
     assert session.exit is not None
     return Boot(transcript, session.exit, console)
+
+
+def run_sim(*args: str, **options: object) -> subprocess.CompletedProcess[str]:
+    """python -m sim with these arguments, as a user runs it, output captured."""
+    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=300, **options)

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
 
-from sim import REPO_ROOT
-from sim.boards import Board
-from sim.build import FirmwareImage
+
+from .helpers import run_sim
 
 GOOD_SOURCE = "int module_main(void) { return 0; }\n"
 
@@ -25,22 +23,6 @@ def _module(folder: Path, name: str, source: str | bytes = GOOD_SOURCE,
         path = folder / name / file
         path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
     return folder / name
-
-
-def _sim(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=300)
-
-
-@pytest.fixture
-def board(boards: dict[str, Board]) -> str:
-    """Any one board: every case means the same on each."""
-    return sorted(boards)[0]
-
-
-@pytest.fixture
-def build(firmware: dict[str, FirmwareImage]) -> str:
-    return str(next(iter(firmware.values())).elf.parent.parent)
 
 
 # A case: (tmp folder, build folder, a board) -> (the command line, fragments of the message).
@@ -261,7 +243,7 @@ def test_bad_input_exits_2_naming_file_and_cause(case: str, build: str, board: s
     # Never the repository's own reports/ and build/: another run may be using them.
     out = [] if "--out" in args else ["--out", str(tmp_path / "out")]
     out += [] if "--build-dir" in args else ["--build-dir", build]
-    done = _sim(*args, *out)
+    done = run_sim(*args, *out)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Traceback" not in done.stderr, done.stderr
     for text in evidence:
@@ -297,7 +279,7 @@ def test_a_read_only_folder_exits_2_naming_it(option: str, inside: bool, read_on
     path = read_only / "sub" if inside else read_only
     other = ["--build-dir", str(tmp_path / "build")] if option == "--out" else \
         ["--out", str(tmp_path / "out")]
-    done = _sim("run", option, str(path), *other)
+    done = run_sim("run", option, str(path), *other)
     assert done.returncode == 2, done.stdout + done.stderr
     cause = "cannot create the folder" if inside else "cannot write in it"
     assert f"error: {option} {path}: {cause}: " in done.stderr, done.stderr

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,21 +14,18 @@ from sim.build import FirmwareImage, build_firmware
 from sim.exports import EXPORTS_FILE, load_api
 from sim.diagnostics import diagnostic_jobs
 
+from .helpers import run_sim
+
 pytestmark = pytest.mark.qemu
 
 RUN_KEYS = {"board", "module", "boot", "status", "ok", "expected", "return", "stdout", "error",
             "unresolved", "imports", "fault", "timing", "sizes"}
 
 
-def _sim(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=300)
-
-
 def test_run_writes_reports_and_exits_0(firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
     """The whole catalogue and the diagnostics on both boards, as `tox -e sim` runs them."""
     build_dir = firmware["netduinoplus2"].elf.parent.parent
-    done = _sim("run", "--out", str(tmp_path), "--build-dir", str(build_dir), "-j", "2")
+    done = run_sim("run", "--out", str(tmp_path), "--build-dir", str(build_dir), "-j", "2")
     assert done.returncode == 0, done.stdout + done.stderr
     document = json.loads((tmp_path / "results.json").read_text())
     assert document["schema"] == 1
@@ -61,7 +56,7 @@ def test_figures_do_not_depend_on_batch_or_parallelism(firmware: dict[str, Firmw
     outcomes = []
     for batch, parallel in (("1", "2"), ("200", "1")):
         out = tmp_path / batch
-        done = _sim("run", "--board", "stm32vldiscovery", "--out", str(out), "--build-dir",
+        done = run_sim("run", "--board", "stm32vldiscovery", "--out", str(out), "--build-dir",
                     str(build_dir), "--batch", batch, "-j", parallel)
         assert done.returncode == 0, done.stdout + done.stderr
         runs = json.loads((out / "results.json").read_text())["runs"]
@@ -79,13 +74,13 @@ def test_another_boards_firmware_stops_the_run_naming_both(
     build_dir = str(next(iter(firmware.values())).elf.parent.parent)
     out = tmp_path / "out"
     for asked, board in boards.items():
-        good = _sim("run", "--board", asked, "--only", "diag:add", "--out", str(out),
+        good = run_sim("run", "--board", asked, "--only", "diag:add", "--out", str(out),
                     "--build-dir", build_dir)
         assert good.returncode == 0, good.stdout + good.stderr
         before = (out / "results.json").read_text()
         for other in sorted(set(boards) - {asked}):
             image = firmware[other].elf
-            done = _sim("run", "--board", asked, "--only", "diag:add", "--out", str(out),
+            done = run_sim("run", "--board", asked, "--only", "diag:add", "--out", str(out),
                         "--firmware", f"{asked}={image}", "--build-dir", build_dir)
             assert done.returncode == 2, done.stdout + done.stderr
             said = (f"error: --firmware {asked}={image}: the firmware says board={other}"
@@ -128,7 +123,7 @@ def test_the_firmwares_own_word_on_board_clock_and_api_is_checked(
         "api": (build_firmware(board, tmp_path / "b3", other_api), f"api {api.major + 1}.0;"),
     }
     for what, (image, said) in cases.items():
-        done = _sim("run", "--board", name, "--only", "diag:add", "--out",
+        done = run_sim("run", "--board", name, "--only", "diag:add", "--out",
                     str(tmp_path / "out"), "--firmware", f"{name}={image.elf}",
                     "--build-dir", str(build_dir))
         assert done.returncode == 2, (what, done.stdout + done.stderr)
@@ -153,7 +148,7 @@ def test_users_own_module_folder(firmware: dict[str, FirmwareImage], tmp_path: P
     _user_module(mine, "off_by_one", "int module_main(int x) { return x + 2; }\n",
                  'description = "wrong on purpose"\nargs = [1]\n[expect]\nreturn = 2\n')
     build_dir = firmware["netduinoplus2"].elf.parent.parent
-    done = _sim("run", "--modules", str(mine), "--board", "stm32vldiscovery", "--out",
+    done = run_sim("run", "--modules", str(mine), "--board", "stm32vldiscovery", "--out",
                 str(tmp_path / "out"), "--build-dir", str(build_dir))
     assert done.returncode == 1, done.stdout + done.stderr
     assert "MISSED stm32vldiscovery/off_by_one: return: expected 2, got 3" in done.stdout
@@ -165,14 +160,14 @@ def test_users_own_module_folder(firmware: dict[str, FirmwareImage], tmp_path: P
 def test_bad_module_toml_exits_2_naming_file_and_key(tmp_path: Path) -> None:
     _user_module(tmp_path, "broken", "int module_main(void) { return 0; }\n",
                  '[expect]\nstatus = "fine"\n')
-    done = _sim("run", "--modules", str(tmp_path), "--out", str(tmp_path / "out"))
+    done = run_sim("run", "--modules", str(tmp_path), "--out", str(tmp_path / "out"))
     assert done.returncode == 2
     assert f"{tmp_path / 'broken' / 'module.toml'}: key 'expect.status'" in done.stderr
 
 
 def test_only_pulls_in_dependencies(firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
     build_dir = firmware["netduinoplus2"].elf.parent.parent
-    done = _sim("run", "--only", "uses_resident_libraries", "--out", str(tmp_path),
+    done = run_sim("run", "--only", "uses_resident_libraries", "--out", str(tmp_path),
                 "--build-dir", str(build_dir))
     assert done.returncode == 0, done.stdout + done.stderr
     runs = json.loads((tmp_path / "results.json").read_text())["runs"]
@@ -189,11 +184,11 @@ def test_dependency_cycle_exits_2_and_missing_dependency_is_an_error_run(
     cyclic = tmp_path / "cyclic"
     _user_module(cyclic, "a", source, 'depends = ["b"]\n')
     _user_module(cyclic, "b", source, 'depends = ["a"]\n')
-    done = _sim("run", "--modules", str(cyclic), "--out", str(tmp_path / "out1"))
+    done = run_sim("run", "--modules", str(cyclic), "--out", str(tmp_path / "out1"))
     assert done.returncode == 2 and "dependency cycle a -> b -> a" in done.stderr
     missing = tmp_path / "missing"
     _user_module(missing, "app", source, 'depends = ["libgone"]\n')
-    done = _sim("run", "--modules", str(missing), "--only", "app", "--board", "stm32vldiscovery",
+    done = run_sim("run", "--modules", str(missing), "--only", "app", "--board", "stm32vldiscovery",
                 "--out", str(tmp_path / "out2"), "--build-dir", str(build_dir))
     assert done.returncode == 1
     [run] = json.loads((tmp_path / "out2" / "results.json").read_text())["runs"]
@@ -206,16 +201,16 @@ def test_a_regression_past_its_threshold_exits_1(firmware: dict[str, FirmwareIma
     args = ["--only", "entry_not_first", "--board", "stm32vldiscovery", "--build-dir",
             str(build_dir)]
     baseline = tmp_path / "baseline.json"
-    done = _sim("baseline", "--update", "--baseline", str(baseline), "--out",
+    done = run_sim("baseline", "--update", "--baseline", str(baseline), "--out",
                 str(tmp_path / "b"), *args)
     assert done.returncode == 0, done.stdout + done.stderr
-    same = _sim("run", "--baseline", str(baseline), "--out", str(tmp_path / "same"), *args)
+    same = run_sim("run", "--baseline", str(baseline), "--out", str(tmp_path / "same"), *args)
     assert same.returncode == 0 and "REGRESSED" not in same.stdout
     document = json.loads(baseline.read_text())
     figure = "stm32vldiscovery/entry_not_first/timing.load"
     document["figures"][figure] = int(document["figures"][figure] / 1.02)  # 2% faster before
     baseline.write_text(json.dumps(document))
-    slower = _sim("run", "--baseline", str(baseline), "--out", str(tmp_path / "slower"), *args)
+    slower = run_sim("run", "--baseline", str(baseline), "--out", str(tmp_path / "slower"), *args)
     assert slower.returncode == 1
     assert f"| {figure}" in slower.stdout and "**REGRESSED**" in slower.stdout
     assert "**REGRESSED**" in (tmp_path / "slower" / "summary.md").read_text()
@@ -224,7 +219,7 @@ def test_a_regression_past_its_threshold_exits_1(firmware: dict[str, FirmwareIma
 def test_bench_prints_throughput_both_ways(firmware: dict[str, FirmwareImage],
                                            tmp_path: Path) -> None:
     build_dir = firmware["netduinoplus2"].elf.parent.parent
-    done = _sim("bench", "--runs", "6", "--board", "stm32vldiscovery", "--out", str(tmp_path),
+    done = run_sim("bench", "--runs", "6", "--board", "stm32vldiscovery", "--out", str(tmp_path),
                 "--build-dir", str(build_dir))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "| one QEMU boot per run (--batch 1) |             6 |" in done.stdout
@@ -238,7 +233,7 @@ def test_parallelism_changes_nothing(firmware: dict[str, FirmwareImage], tmp_pat
     documents = []
     for parallel in ("1", "2"):
         out = tmp_path / parallel
-        done = _sim("run", "--board", "stm32vldiscovery", "--out", str(out), "--build-dir",
+        done = run_sim("run", "--board", "stm32vldiscovery", "--out", str(out), "--build-dir",
                     str(build_dir), "--batch", "10", "-j", parallel)
         assert done.returncode == 0, done.stdout + done.stderr
         documents.append((out / "results.json").read_text())

@@ -18,25 +18,16 @@ import pytest
 
 from sim import REPO_ROOT
 from sim.boards import Board
-from sim.build import FirmwareImage
 from sim.diagnostics import diagnostic_jobs
 from sim.modules import Module
 from sim.outdir import SET_PREFIX
+
+from .helpers import run_sim
 
 pytestmark = pytest.mark.qemu
 
 SLOW_MODULES = 6
 PASSES = 75_000_000   # counted_loop: 2 instructions a pass, so 150 million: about a second
-
-
-@pytest.fixture
-def board(boards: dict[str, Board]) -> str:
-    return sorted(boards)[0]
-
-
-@pytest.fixture
-def build(firmware: dict[str, FirmwareImage]) -> str:
-    return str(next(iter(firmware.values())).elf.parent.parent)
 
 
 @pytest.fixture
@@ -59,11 +50,6 @@ def slow_modules(tmp_path: Path, catalogue: dict[str, Module]) -> Path:
 def _sim(*args: str, **popen: object) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=REPO_ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
-
-
-def _run(*args: str, **popen: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=REPO_ROOT, text=True,
-                          capture_output=True, timeout=300, **popen)
 
 
 def _qemu_under(folder: Path) -> list[int]:
@@ -130,7 +116,7 @@ def test_a_run_killed_outright_leaves_the_last_reports(board: str, build: str,
                                                        slow_modules: Path,
                                                        tmp_path: Path) -> None:
     out = tmp_path / "out"
-    good = _run("run", "--board", board, "--only", "diag:add", "--out", str(out), "--build-dir",
+    good = run_sim("run", "--board", board, "--only", "diag:add", "--out", str(out), "--build-dir",
                 build)
     assert good.returncode == 0, good.stdout + good.stderr
     before = (out / "results.json").read_text()
@@ -145,7 +131,7 @@ def test_a_run_killed_outright_leaves_the_last_reports(board: str, build: str,
     finally:
         for pid in _qemu_under(tmp_path):   # orphans of the killed run
             os.kill(pid, signal.SIGKILL)
-    after = _run("run", "--board", board, "--only", "diag:add", "--out", str(out), "--build-dir",
+    after = run_sim("run", "--board", board, "--only", "diag:add", "--out", str(out), "--build-dir",
                  build)
     assert after.returncode == 0, after.stdout + after.stderr
     assert len(list(out.glob(f"{SET_PREFIX}*"))) == 1   # cleaned up
@@ -176,13 +162,13 @@ def test_a_file_size_limit_leaves_the_last_reports(board: str, build: str,
     out = tmp_path / "out"
     args = ["run", "--board", board, "--only", "diag:add", "--only", "diag:undefined", "--out",
             str(out), "--build-dir", build]
-    good = _run(*args)
+    good = run_sim(*args)
     assert good.returncode == 0, good.stdout + good.stderr
     before = (out / "results.json").read_text()
     assert len(before) > 1024
-    done = _run(*args, preexec_fn=_limit_file_size(1024))
+    done = run_sim(*args, preexec_fn=_limit_file_size(1024))
     _assert_last_reports_kept(out, before, done, "File too large")
-    again = _run(*args)
+    again = run_sim(*args)
     assert again.returncode == 0 and (out / "results.json").read_text() == before
 
 
@@ -225,12 +211,12 @@ def test_a_full_disk_leaves_the_last_reports(board: str, build: str, small_disk:
     out = small_disk / "out"
     args = ["run", "--board", board, "--only", "diag:add", "--out", str(out), "--build-dir",
             build]
-    good = _run(*args)
+    good = run_sim(*args)
     assert good.returncode == 0, good.stdout + good.stderr
     before = (out / "results.json").read_text()
     filler = _fill(small_disk)
-    done = _run(*args)
+    done = run_sim(*args)
     _assert_last_reports_kept(out, before, done, "No space left on device")
     filler.unlink()
-    again = _run(*args)
+    again = run_sim(*args)
     assert again.returncode == 0 and len(list(out.glob(f"{SET_PREFIX}*"))) == 1
