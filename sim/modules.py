@@ -19,7 +19,16 @@ from sim.timing import BUDGET_MAX_INSTRUCTIONS, BUDGET_MIN_INSTRUCTIONS
 
 MODULE_FILE = "module.toml"
 SOURCE_SUFFIXES = (".c", ".S")
-EXPECT_STATUSES = ("ok", "rejected", "fault", "timeout", "lockup", "reset")
+# Which [expect] keys a run of each status can show (README.md, "Adding a module"). stdout is
+# the module's own output, checked only when the job ended with its own @end after running the
+# module's code to an end: a rejected module's output is not checked (the loader refused it;
+# only a TEMS start-up refusal runs any of its code), and a lockup or reset ends the boot
+# before the job's last output reaches the host.
+KEYS_FOR_STATUS = {"ok": ("return", "stdout"), "rejected": ("error",),
+                   "fault": ("fault", "stdout"), "timeout": ("stdout",), "lockup": (),
+                   "reset": ()}
+DEFAULT_STATUS = "ok"
+EXPECT_STATUSES = tuple(KEYS_FOR_STATUS)
 ABIS = ("tems",)
 INT32 = (-(1 << 31), (1 << 32) - 1)  # args and returns: int32, or uint32 written as positive
 
@@ -48,16 +57,24 @@ class Module:
     expect_boards: dict[str, dict[str, Any]] = field(default_factory=dict)  # [expect.<board>]
 
     def expectation(self, board: str) -> Expectation:
-        """[expect.<board>] merged over [expect]. `return` only counts with status ok, `error`
-        with rejected and `fault` with fault, so a board that overrides the status to
-        "rejected" does not inherit the other boards' return value."""
-        merged = {**self.expect, **self.expect_boards.get(board, {})}
-        status = merged.get("status", "ok")
-        return Expectation(status=status,
-                           return_value=merged.get("return") if status == "ok" else None,
-                           stdout=merged.get("stdout"),
-                           error=merged.get("error") if status == "rejected" else None,
-                           fault=merged.get("fault") if status == "fault" else None)
+        """[expect.<board>] merged over [expect], keeping only the keys that apply to the
+        board's resulting status (KEYS_FOR_STATUS): a board that overrides the status to
+        "rejected" inherits neither the other boards' return value nor their stdout."""
+        merged = applicable(merged_expectation(self.expect, self.expect_boards.get(board, {})))
+        return Expectation(status=merged["status"], return_value=merged.get("return"),
+                           stdout=merged.get("stdout"), error=merged.get("error"),
+                           fault=merged.get("fault"))
+
+
+def merged_expectation(common: dict[str, Any], board: dict[str, Any]) -> dict[str, Any]:
+    """[expect.<board>] over [expect], with the default status."""
+    return {"status": DEFAULT_STATUS, **common, **board}
+
+
+def applicable(merged: dict[str, Any]) -> dict[str, Any]:
+    """The status and only the keys a run of that status can show."""
+    keep = KEYS_FOR_STATUS[merged["status"]]
+    return {"status": merged["status"], **{k: v for k, v in merged.items() if k in keep}}
 
 
 class _Checker:
@@ -131,7 +148,34 @@ def _expectations(check: _Checker, data: dict[str, Any], boards: set[str]):
             raise check.fail(f"expect.{name}", f"no board named {name!r} (boards: "
                              f"{', '.join(sorted(boards))})")
     common = _expect_table(check, {k: v for k, v in table.items() if k not in per_board}, "expect.")
-    return common, {name: _expect_table(check, t, f"expect.{name}.") for name, t in per_board.items()}
+    board_tables = {name: _expect_table(check, t, f"expect.{name}.")
+                    for name, t in per_board.items()}
+    _check_keys_apply(check, common, board_tables, boards)
+    return common, board_tables
+
+
+def _check_keys_apply(check: _Checker, common: dict[str, Any],
+                      board_tables: dict[str, dict[str, Any]], boards: set[str]) -> None:
+    """A key that no run could be checked against is a mistake: one written in
+    [expect.<board>] must apply to that board's status, one in [expect] to some board's
+    (inherited keys that do not apply to a board's status are dropped, not refused)."""
+    statuses = {name: merged_expectation(common, board_tables.get(name, {}))["status"]
+                for name in boards}
+    for name, table in board_tables.items():
+        for key in table:
+            if key != "status" and key not in KEYS_FOR_STATUS[statuses[name]]:
+                raise check.fail(f"expect.{name}.{key}", _not_applicable(key, statuses[name]))
+    used = {key for status in statuses.values() for key in KEYS_FOR_STATUS[status]}
+    for key in common:
+        if key != "status" and key not in used:
+            status = merged_expectation(common, {})["status"]
+            raise check.fail(f"expect.{key}", _not_applicable(key, status))
+
+
+def _not_applicable(key: str, status: str) -> str:
+    fits = [s for s, keys in KEYS_FOR_STATUS.items() if key in keys]
+    return (f"never checked: a run with status {status!r} cannot show {key!r} (it applies "
+            f"with status {' or '.join(repr(s) for s in fits)})")
 
 
 def _build_overrides(check: _Checker, data: dict[str, Any]) -> BuildOverrides:

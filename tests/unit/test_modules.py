@@ -30,6 +30,44 @@ def test_per_board_expectation_merges_and_drops_what_no_longer_applies() -> None
     assert (f100.status, f100.error, f100.return_value) == ("rejected", "bad_arch", None)
 
 
+# [expect] names every key; each board but one overrides the status, and keeps of [expect]
+# only what its status can show (README.md, "Adding a module").
+EVERY_KEY = '[expect]\nreturn = 7\nstdout = "hi\\n"\nerror = "unresolved"\nfault = "UsageFault.NOCP"\n'
+KEPT = {"ok": {"return": 7, "stdout": "hi\n"}, "rejected": {"error": "unresolved"},
+        "fault": {"fault": "UsageFault.NOCP", "stdout": "hi\n"}, "timeout": {"stdout": "hi\n"},
+        "lockup": {}, "reset": {}}
+
+
+@pytest.mark.parametrize("status", sorted(KEPT))
+def test_a_board_overriding_the_status_keeps_only_what_applies(tmp_path: Path,
+                                                               status: str) -> None:
+    boards = {"plain", "faulting", "refusing", "probe_board"}
+    toml = EVERY_KEY + ('[expect.faulting]\nstatus = "fault"\n'
+                        '[expect.refusing]\nstatus = "rejected"\n'
+                        f'[expect.probe_board]\nstatus = "{status}"\n')
+    module = load_module(_module(tmp_path, toml), boards)
+    assert module.expectation("probe_board").as_dict() == {"status": status, **KEPT[status]}
+    assert module.expectation("plain").as_dict() == {"status": "ok", **KEPT["ok"]}
+    assert module.expectation("refusing").as_dict() == {"status": "rejected", **KEPT["rejected"]}
+
+
+@pytest.mark.parametrize("toml, key, status", [
+    ('[expect.stm32vldiscovery]\nstatus = "rejected"\nerror = "bad_arch"\nstdout = "x"\n',
+     "expect.stm32vldiscovery.stdout", "rejected"),
+    ('[expect]\nstatus = "timeout"\n[expect.netduinoplus2]\nreturn = 3\n',
+     "expect.netduinoplus2.return", "timeout"),
+    ('[expect]\nstatus = "rejected"\nerror = "bad_arch"\nreturn = 3\n', "expect.return",
+     "rejected"),
+])
+def test_a_key_no_run_can_show_is_refused(tmp_path: Path, toml: str, key: str,
+                                          status: str) -> None:
+    folder = _module(tmp_path, toml)
+    with pytest.raises(SetupError) as caught:
+        load_module(folder, BOARDS)
+    assert str(caught.value).startswith(f"{folder / 'module.toml'}: key '{key}': never checked: "
+                                        f"a run with status '{status}' cannot show"), caught.value
+
+
 def test_defaults(tmp_path: Path) -> None:
     folder = _module(tmp_path, 'description = "d"\n')
     module = load_module(folder, BOARDS)
