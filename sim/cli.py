@@ -28,7 +28,8 @@ from sim.interrupt import Interrupted, RunInterrupted, handling_signals, signal_
 from sim.options import EXIT_MISSED, EXIT_OK, EXIT_SETUP, positive_int
 from sim.outdir import ReportFolder, writable_folder
 from sim.plan import plan, targets_for
-from sim.report import baseline_table, render_fault_report, render_summary, write_report
+from sim.report import (baseline_table, miss_explanation, render_fault_report, render_summary,
+                        write_report)
 from sim.results import RunResult, current_commit, results_document, write_results
 from sim.runner import RunSettings, Target, print_progress, run_matrix
 from sim.timing import instructions_to_ticks
@@ -158,9 +159,10 @@ def _print_outcome(runs: list[RunResult], out: Path, changes: list[Change] | Non
     print(f"{len(runs)} runs, {len(runs) - len(missed)} met their expectation, "
           f"{len(missed)} missed; reports in {out.absolute()}")
     for run in missed:
-        where = run.log or "never booted"
-        reason = f" ({run.error.splitlines()[0]})" if run.error else ""
-        print(f"  MISSED {run.board}/{run.module}: {'; '.join(run.mismatches)}{reason} [{where}]")
+        why, below = miss_explanation(run)
+        print(f"  MISSED {run.board}/{run.module}: {why} [{run.log or 'never booted'}]")
+        for line in below:
+            print(f"      {line}")
     regressed = [c for c in changes or [] if c.regressed]
     if changes:
         print(f"against the baseline: {len(changes)} figures changed, {len(regressed)} regressed")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.faults import EXCEPTION_CLASSES, SVCALL, decode_fault
+from sim.stdoutdiff import first_difference
 
 
 # The loader's error names, as firmware/src/loader_status.c spells them for a rejected job's
@@ -52,9 +53,32 @@ class Expectation:
         return {key: value for key, value in spelled.items() if value is not None}
 
     def mismatches(self, observed: dict[str, Any]) -> list[str]:
-        """Each checked key whose observed value differs, as 'key: expected X, got Y'."""
-        return [f"{key}: expected {value!r}, got {observed.get(key)!r}"
+        """Each checked key whose observed value differs, as 'key: expected X, got Y'; stdout,
+        which can be long, as its first differing line."""
+        return [_mismatch(key, value, observed.get(key))
                 for key, value in self.as_dict().items() if observed.get(key) != value]
+
+
+def _mismatch(key: str, expected: Any, got: Any) -> str:
+    if key == "stdout" and isinstance(got, str):
+        return f"stdout: differs at {first_difference(expected, got)}"
+    return f"{key}: expected {expected!r}, got {got!r}"
+
+
+# Why a module never reached the target (README.md, "When the harness's side goes wrong"):
+# its module.toml (or a dependency's) cannot be used, its sources did not compile or link, or
+# the packer refused the linked image.
+BUILD_PROBLEM_REASONS = ("config", "build", "pack")
+
+
+@dataclass(frozen=True)
+class BuildProblem:
+    """Why a module could not be built: its runs are `error` runs saying so."""
+    reason: str      # one of BUILD_PROBLEM_REASONS
+    message: str     # a headline, then the first lines of the tool's message (file:line kept)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"reason": self.reason, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -71,7 +95,7 @@ class Job:
                                      # (u64; None: the firmware's default)
     elf: Path | None = None          # module jobs: the linked module, to name fault addresses
     sizes: dict[str, int] | None = None
-    build_error: str | None = None   # the module could not be built: the run is an error
+    build_error: BuildProblem | None = None   # the module could not be built: an error run
 
 
 def joblist_line(job_id: str, job: Job, file_name: str | None = None,

@@ -9,7 +9,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from sim.boards import CORES, FLOAT_ABIS, FPUS
 from sim.errors import SetupError, SimError
@@ -233,7 +233,6 @@ def load_module(folder: Path, boards: set[str]) -> Module:
     except tomllib.TOMLDecodeError as error:
         raise SetupError(f"{path}: not valid TOML: {error}") from error
     check.unknown(data, TOP_KEYS)
-    _check_name(folder)
     entry = _entry(check, data)
     args = data.get("args", [])
     if not isinstance(args, list) or len(args) > 4:
@@ -255,25 +254,59 @@ def load_module(folder: Path, boards: set[str]) -> Module:
         expect=common, expect_boards=per_board)
 
 
-def discover_modules(folders: list[Path], boards: set[str]) -> list[Module]:
-    """Every module folder (a folder holding module.toml) in the given folders, by name."""
-    modules: dict[str, Module] = {}
+@dataclass(frozen=True)
+class ModuleProblem:
+    """A module folder whose module.toml cannot be used (invalid, unreadable, no sources): the
+    run still has it, as an `error` run per board named after the folder (sim/plan.py)."""
+    name: str
+    path: Path                              # the module's folder
+    message: str                            # names the file, the key and the cause
+
+
+def discover(folders: list[Path], boards: set[str]) -> list[Module | ModuleProblem]:
+    """Every module folder (a folder holding module.toml) in the given folders, in order: a
+    Module, or a ModuleProblem when its module.toml cannot be used. What no run could report
+    (a missing or empty --modules folder, two modules of one name, a name reserved for the
+    diagnostics) is a SetupError."""
+    found: dict[str, Module | ModuleProblem] = {}
     for folder in folders:
-        if folder.exists() and not folder.is_dir():
-            raise SetupError(f"--modules {folder}: is a file, not a folder of modules")
-        if not folder.is_dir():
-            raise SetupError(f"--modules {folder}: no such folder")
-        found = sorted(folder.glob(f"*/{MODULE_FILE}"))
-        if not found:
-            raise SetupError(f"--modules {folder}: no modules in {folder} (a module is a folder "
-                             f"holding a {MODULE_FILE})")
-        for toml in found:
-            module = load_module(toml.parent, boards)
-            if module.name in modules:
-                raise SetupError(f"module {module.name!r} is in both {modules[module.name].path} "
-                                 f"and {module.path}")
-            modules[module.name] = module
-    return list(modules.values())
+        for toml in _module_files(folder):
+            _check_name(toml.parent)
+            entry = _load_or_problem(toml.parent, boards)
+            if entry.name in found:
+                raise SetupError(f"module {entry.name!r} is in both {found[entry.name].path} "
+                                 f"and {entry.path}")
+            found[entry.name] = entry
+    return list(found.values())
+
+
+def _module_files(folder: Path) -> list[Path]:
+    if folder.exists() and not folder.is_dir():
+        raise SetupError(f"--modules {folder}: is a file, not a folder of modules")
+    if not folder.is_dir():
+        raise SetupError(f"--modules {folder}: no such folder")
+    found = sorted(folder.glob(f"*/{MODULE_FILE}"))
+    if not found:
+        raise SetupError(f"--modules {folder}: no modules in {folder} (a module is a folder "
+                         f"holding a {MODULE_FILE})")
+    return found
+
+
+def _load_or_problem(folder: Path, boards: set[str]) -> Module | ModuleProblem:
+    try:
+        return load_module(folder, boards)
+    except SetupError as error:
+        return ModuleProblem(folder.name, folder, str(error))
+
+
+def discover_modules(folders: list[Path], boards: set[str]) -> list[Module]:
+    """Every module in the given folders, by name; the first module.toml that cannot be used
+    is a SetupError (for the callers that need every module usable: fuzzing, tests)."""
+    entries = discover(folders, boards)
+    for entry in entries:
+        if isinstance(entry, ModuleProblem):
+            raise SetupError(entry.message)
+    return [entry for entry in entries if isinstance(entry, Module)]
 
 
 MAX_DEPENDENCIES = 4  # the firmware's JOB_MAX_DEPS
@@ -283,12 +316,13 @@ class DependencyError(SimError):
     """A module's dependency is missing or unusable: that module's runs are errors."""
 
 
-def _siblings(module: Module, modules: list[Module]) -> dict[str, Module]:
+def _siblings(module: Module, modules: Sequence[Module | ModuleProblem],
+              ) -> dict[str, Module | ModuleProblem]:
     """Dependencies are found in the same folder of modules."""
     return {m.name: m for m in modules if m.path.parent == module.path.parent}
 
 
-def load_order(module: Module, modules: list[Module]) -> list[Module]:
+def load_order(module: Module, modules: Sequence[Module | ModuleProblem]) -> list[Module]:
     """module's dependencies, transitively, in the order to load them (each after its own)."""
     siblings = _siblings(module, modules)
     order: list[Module] = []
@@ -299,6 +333,10 @@ def load_order(module: Module, modules: list[Module]) -> list[Module]:
             if dependency is None:
                 raise DependencyError(f"{current.path / MODULE_FILE}: key 'depends': no module "
                                       f"{name!r} in {current.path.parent}")
+            if isinstance(dependency, ModuleProblem):
+                raise DependencyError(f"{current.path / MODULE_FILE}: key 'depends': the "
+                                      f"dependency {name!r} cannot be used: "
+                                      f"{dependency.message}")
             if dependency not in order:
                 visit(dependency)
                 order.append(dependency)

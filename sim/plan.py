@@ -1,11 +1,14 @@
 """Planning a run: which boards, which firmware images, which jobs (modules built on the way).
 
-Everything here raises SetupError for input the user must fix (exit 2 in sim.cli).
+Everything here raises SetupError for input the user must fix before anything can run (exit 2
+in sim.cli). A module that cannot be used or built is not such input: it becomes a job that
+reports it (Job.build_error), so every other module still runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,10 +22,11 @@ from sim.diagnostics import diagnostic_jobs
 from sim.errors import BuildError, SetupError
 from sim.exports import ENTRIES_SYMBOL
 from sim.identity import check_image_architecture
-from sim.jobs import Job
+from sim.jobs import BuildProblem, Expectation, Job
 from sim.modbuild import ModuleImage, build_module
-from sim.modules import (DependencyError, Module, check_dependency_cycles, discover_modules,
-                         load_order)
+from sim.modules import (DependencyError, Module, ModuleProblem, check_dependency_cycles,
+                         discover, load_order)
+from sim.pack import PackError
 from sim.runner import Target
 from sim.timing import DEFAULT_BUDGET_INSTRUCTIONS, instructions_to_ticks
 from sim.toolchain import check_tools
@@ -84,18 +88,60 @@ def budget_ticks(module: Module, board: Board) -> int:
     return instructions_to_ticks(module.budget or DEFAULT_BUDGET_INSTRUCTIONS, board.cpu.clock_hz)
 
 
-def _module_job(board: Board, module: Module, everything: list[Module], build_dir: Path) -> Job:
+def _module_job(board: Board, module: Module, everything: list[Module | ModuleProblem],
+                build_dir: Path) -> Job:
     """Build the module and its dependencies for the board; a failure becomes a job that
-    reports it."""
+    reports it (an `error` run: every other module still runs)."""
     expect = module.expectation(board.name)
     try:
-        deps = [build_module(board, d, build_dir) for d in load_order(module, everything)]
-        image = build_module(board, module, build_dir)
+        order = load_order(module, everything)
     except DependencyError as error:
-        return Job(module.name, "module", "", module.args, expect, build_error=str(error))
-    except BuildError as error:  # the module's own sources: bad input, fix before running
-        raise SetupError(f"{module.path}: cannot build for {board.name}: {error}") from error
+        return _problem_job(module.name, module.args, expect, BuildProblem("config", str(error)))
+    deps = []
+    for dependency in order:
+        try:
+            deps.append(build_module(board, dependency, build_dir))
+        except BuildError as error:
+            problem = build_problem(error, f"dependency {dependency.name!r} "
+                                           f"({dependency.path}): ")
+            return _problem_job(module.name, module.args, expect, problem)
+    try:
+        image = build_module(board, module, build_dir)
+    except BuildError as error:
+        return _problem_job(module.name, module.args, expect, build_problem(error))
     return module_job(module, board, image, deps)
+
+
+def _problem_job(name: str, args: tuple[int, ...], expect: Expectation,
+                 problem: BuildProblem) -> Job:
+    return Job(name, "module", "", args, expect, build_error=problem)
+
+
+def _config_job(problem: ModuleProblem) -> Job:
+    """A module whose module.toml cannot be used: what it expects is unknown, so the default
+    (ok), which its error run misses."""
+    return _problem_job(problem.name, (), Expectation(), BuildProblem("config", problem.message))
+
+
+# How much of a compiler's or packer's message a run keeps (README.md, "When the harness's
+# side goes wrong"): its headline and the first lines of what the tool said.
+MESSAGE_LINES = 6
+# A compiler or linker diagnostic that stops the build, as file:line[:column]: error: ...
+# (gcc's and ld's form); the excerpt starts there, past any warnings before it.
+TOOL_ERROR = re.compile(r":\d+(:\d+)?: (fatal )?error: |undefined reference to ")
+
+
+def build_problem(error: BuildError, prefix: str = "") -> BuildProblem:
+    """The run's account of a failed build: `pack` when the packer refused the linked image,
+    else `build`; the headline, then the tool's first lines from its first error, keeping
+    file:line. The command line itself (in modbuild's message) is left out: it is long and
+    says nothing a person needs first."""
+    reason = "pack" if isinstance(error, PackError) else "build"
+    headline, *rest = str(error).splitlines() or [""]
+    said = [line for line in rest if not line.startswith("$ ")]
+    first_error = next((i for i, line in enumerate(said) if TOOL_ERROR.search(line)), 0)
+    excerpt = said[first_error:first_error + MESSAGE_LINES - 1]
+    return BuildProblem(reason, "\n".join([prefix + headline, *excerpt]))
 
 
 def module_job(module: Module, board: Board, image: ModuleImage,
@@ -107,19 +153,24 @@ def module_job(module: Module, board: Board, image: ModuleImage,
                elf=image.elf, sizes=image.sizes())
 
 
-def _module_jobs(boards: list[Board], selected: list[Module], everything: list[Module],
-                 build_dir: Path, parallel: int) -> dict[str, list[Job]]:
-    """Every selected module built for every board (with its dependencies), in parallel."""
+def _module_jobs(boards: list[Board], selected: list[Module | ModuleProblem],
+                 everything: list[Module | ModuleProblem], build_dir: Path,
+                 parallel: int) -> dict[str, list[Job]]:
+    """Every selected module built for every board (with its dependencies), in parallel; a
+    module whose module.toml cannot be used is an error job on every board."""
     pool = ThreadPoolExecutor(max_workers=parallel)
     try:
         futures = {b.name: [pool.submit(_module_job, b, m, everything, build_dir)
-                            for m in selected] for b in boards}
-        return {name: [f.result() for f in jobs] for name, jobs in futures.items()}
+                            for m in selected if isinstance(m, Module)] for b in boards}
+        built = {name: iter([f.result() for f in jobs]) for name, jobs in futures.items()}
     finally:  # after an error or a stop signal, the builds not yet begun are dropped
         pool.shutdown(wait=True, cancel_futures=True)
+    return {b.name: [next(built[b.name]) if isinstance(m, Module) else _config_job(m)
+                     for m in selected] for b in boards}
 
 
-def _check_only(only: list[str] | None, modules: list[Module], boards: list[Board]) -> None:
+def _check_only(only: list[str] | None, modules: list[Module | ModuleProblem],
+                boards: list[Board]) -> None:
     known = {m.name for m in modules} | {j.module for b in boards for j in diagnostic_jobs(b)}
     unknown = [name for name in only or [] if name not in known]
     if unknown:
@@ -132,8 +183,8 @@ def plan(args: argparse.Namespace) -> tuple[list[Board], list[Target], dict[str,
     run options."""
     boards = load_boards(args.board, args.boards_dir)
     all_boards = {b.name for b in load_boards(directory=args.boards_dir)}
-    modules = discover_modules(args.modules or [MODULES_DIR], all_boards)
-    check_dependency_cycles(modules)
+    modules = discover(args.modules or [MODULES_DIR], all_boards)
+    check_dependency_cycles([m for m in modules if isinstance(m, Module)])
     _check_only(args.only, modules, boards)
     selected = [m for m in modules if not args.only or m.name in args.only]
     check_tools()

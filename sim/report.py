@@ -12,6 +12,7 @@ from sim.boards import Board
 from sim.diagnostics import VENEER_BENCH_CALLS
 from sim.outdir import write_atomically
 from sim.results import TIMING_PHASES, RunResult
+from sim.stdoutdiff import short_diff
 from sim.timing import TIMING_UNIT
 
 
@@ -31,6 +32,8 @@ def _observed_text(run: RunResult) -> str:
         return f"fault {run.fault.name}"
     if run.status == "rejected":
         return f"rejected {run.error}"
+    if run.build_error is not None:
+        return f"error ({run.build_error['reason']})"
     return run.status
 
 
@@ -201,14 +204,40 @@ def _benchmarks(runs: list[RunResult], boards: list[Board]) -> str:
     return tabulate(rows, headers, tablefmt="github")
 
 
+def miss_explanation(run: RunResult) -> tuple[str, list[str]]:
+    """Why a run missed, for a person: one line (what it expected against what it showed, and
+    what the run says: the build problem, the fault or timeout and where, the unresolved
+    names, the error), and the lines to show under it (the rest of a compiler's or packer's
+    message, a short diff of stdout)."""
+    parts = list(run.mismatches)
+    below: list[str] = []
+    if run.build_error is not None:
+        headline, *below = run.build_error["message"].splitlines()
+        parts.append(f"{run.build_error['reason']} error: {headline.rstrip(':')}")
+    elif run.fault is not None:
+        where = _fault_place(run)
+        parts.append(f"fault {run.fault.name}" + (f" at {where}" if where else ""))
+    elif run.error:
+        parts.append(run.error.splitlines()[0])
+    if run.unresolved:
+        parts.append(f"unresolved: {', '.join(run.unresolved)}")
+    expected_stdout = run.expected.get("stdout")
+    if expected_stdout is not None and run.stdout != expected_stdout:
+        below += ["stdout (- expected, + got):", *short_diff(expected_stdout, run.stdout)]
+    return "; ".join(parts), below
+
+
 def _missed_section(runs: list[RunResult]) -> list[str]:
     missed = [run for run in runs if not run.ok]
     if not missed:
         return []
     lines = ["## Missed expectations", ""]
     for run in missed:
-        lines.append(f"- **{run.board} / {run.module}**: {'; '.join(run.mismatches)} "
-                     f"(log: `{run.log}`)")
+        why, below = miss_explanation(run)
+        log = f"log: `{run.log}`" if run.log else "never booted"
+        lines.append(f"- **{run.board} / {run.module}**: {why} ({log})")
+        if below:
+            lines += ["", "  ```", *[f"  {line}" for line in below], "  ```", ""]
     return lines + [""]
 
 

@@ -52,6 +52,7 @@ class RunResult:
     image_crc: dict[str, Any] | None = None                       # target vs host
     link_mismatches: list[str] = field(default_factory=list)      # where they disagree
     mismatches: list[str] = field(default_factory=list)
+    build_error: dict[str, str] | None = None   # never built: {reason, message} (jobs.BuildProblem)
     log: str | None = None            # the boot's log folder, relative to the reports folder
 
     def observed(self) -> dict[str, Any]:
@@ -68,7 +69,7 @@ class RunResult:
             "fault": asdict(self.fault) if self.fault else None,
             "timing": {**self.timing, "unit": TIMING_UNIT},
             "sizes": self.sizes,
-            "mismatches": self.mismatches, "log": self.log,
+            "build_error": self.build_error, "mismatches": self.mismatches, "log": self.log,
         }
 
 

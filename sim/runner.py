@@ -387,7 +387,8 @@ def _judge(result: RunResult, job: Job, log_dir: Path, out_dir: Path) -> RunResu
 
 def _error_result(job: Job, target: Target, error: str) -> RunResult:
     result = RunResult(target.board.name, job.module, None, "error", False, job.expect.as_dict(),
-                       error=error)
+                       error=error,
+                       build_error=job.build_error.as_dict() if job.build_error else None)
     result.mismatches = job.expect.mismatches(result.observed())
     return result
 
@@ -414,7 +415,7 @@ def enumerate_ids(jobs: list[Job]) -> list[tuple[str, Job]]:
 def _unrunnable(job: Job) -> str | None:
     """Why the job cannot go to QEMU at all: its build failed, or its files have gone."""
     if job.build_error is not None:
-        return job.build_error
+        return job.build_error.message
     files = [job.target, *job.deps] if job.kind == "module" else []
     gone = [path for path in files if not Path(path).is_file()]
     if gone:

@@ -1,8 +1,10 @@
 """Bad input on the host: each case exits 2 with a message naming the file or option and the
-cause, never a traceback."""
+cause, never a traceback; except a module that cannot be used or built, which is an `error`
+run of its own while the others run."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -29,12 +31,6 @@ def _module(folder: Path, name: str, source: str | bytes = GOOD_SOURCE,
 Case = Callable[[Path, str, str], tuple[list[str], list[str]]]
 
 
-def _case_module_toml(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
-    folder = _module(tmp / "m", "colours", toml='colour = "red"\n')
-    return (["run", "--modules", str(tmp / "m")],
-            [f"{folder / 'module.toml'}: key 'colour'", "unknown key"])
-
-
 def _case_not_arm(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
     return (["run", "--firmware", f"{board}=/bin/sh", "--board", board],
             [f"--firmware {board}=/bin/sh", "not a 32-bit Arm ELF"])
@@ -57,32 +53,6 @@ def _case_firmware_twice(tmp: Path, build: str, board: str) -> tuple[list[str], 
             [f"--firmware {board}=...: given more than once"])
 
 
-def _case_relocation(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
-    folder = _module(tmp / "m", "pic", "int counter;\nint module_main(void) { return ++counter; }\n",
-                     '[build]\ncflags = ["-fPIC"]\n')
-    return (["run", "--modules", str(tmp / "m"), "--board", board, "--build-dir", build],
-            [str(folder), "R_ARM_GOT_BREL in section .text", "'counter'"])
-
-
-def _case_entry(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
-    folder = _module(tmp / "m", "no_entry", toml='entry = "start_here"\n')
-    return (["run", "--modules", str(tmp / "m"), "--board", board, "--build-dir", build],
-            [str(folder), "entry 'start_here' is not a global function"])
-
-
-def _case_entry_not_a_name(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
-    folder = _module(tmp / "m", "spaced", toml='entry = "module main"\n')
-    return (["run", "--modules", str(tmp / "m")],
-            [f"{folder / 'module.toml'}: key 'entry'", "expected a C function name"])
-
-
-def _case_compiler_bytes(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
-    """gcc echoes the offending line, Latin-1 bytes and all: reported, not a decode error."""
-    folder = _module(tmp / "m", "latin1", b"#error caf\xe9 au lait\n" + GOOD_SOURCE.encode())
-    return (["run", "--modules", str(tmp / "m"), "--board", board, "--build-dir", build],
-            [f"{folder}: cannot build for {board}", "#error caf\ufffd au lait"])
-
-
 def _case_duplicate(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
     _module(tmp / "a", "twin")
     _module(tmp / "b", "twin")
@@ -92,53 +62,6 @@ def _case_duplicate(tmp: Path, build: str, board: str) -> tuple[list[str], list[
 
 def _case_board(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
     return (["run", "--board", "arduino_uno"], ["unknown board 'arduino_uno'", "boards in"])
-
-
-def _case_toml_not_utf8(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
-    folder = _module(tmp / "m", "latin", toml=b'description = "caf\xe9"\n')
-    return (["run", "--modules", str(tmp / "m")],
-            [f"{folder / 'module.toml'}: not UTF-8 text (byte 0xe9 on line 1)"])
-
-
-def _case_toml_folder(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
-    folder = _module(tmp / "m", "odd")
-    (folder / "module.toml").unlink()
-    (folder / "module.toml").mkdir()
-    return (["run", "--modules", str(tmp / "m")],
-            [f"{folder / 'module.toml'}: is a folder, not a file"])
-
-
-def _case_toml_bom(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
-    folder = _module(tmp / "m", "bom", toml=b'\xef\xbb\xbfdescription = "x"\n')
-    return (["run", "--modules", str(tmp / "m")],
-            [f"{folder / 'module.toml'}: starts with a UTF-8 byte order mark (BOM"])
-
-
-def _case_toml_array(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
-    folder = _module(tmp / "m", "listed", toml="[[expect]]\nstatus = 'ok'\n")
-    return (["run", "--modules", str(tmp / "m")],
-            [f"{folder / 'module.toml'}: key 'expect'", "expected a table"])
-
-
-def _case_budget(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
-    folder = _module(tmp / "m", "greedy", toml="budget = 4294967296\n")
-    return (["run", "--modules", str(tmp / "m")],
-            [f"{folder / 'module.toml'}: key 'budget'", "from 1 to 4,294,967,295",
-             "instructions"])
-
-
-def _case_expected_error(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
-    folder = _module(tmp / "m", "typo", toml='[expect]\nstatus = "rejected"\nerror = "unresolvd"\n')
-    return (["run", "--modules", str(tmp / "m")],
-            [f"{folder / 'module.toml'}: key 'expect.error'", "expected one of bad_magic, ",
-             "unresolved", "got 'unresolvd'"])
-
-
-def _case_expected_fault(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
-    folder = _module(tmp / "m", "typo", toml='[expect]\nstatus = "fault"\nfault = "BusFault.NOCP"\n')
-    return (["run", "--modules", str(tmp / "m")],
-            [f"{folder / 'module.toml'}: key 'expect.fault'", "UsageFault.NOCP", "ABI.STACK",
-             "got 'BusFault.NOCP'"])
 
 
 def _case_diagnostic_name(tmp: Path, build: str, board: str) -> tuple[list[str], list[str]]:
@@ -213,17 +136,11 @@ def _case_no_parallelism(tmp: Path, build: str, board: str) -> tuple[list[str], 
 
 
 CASES: dict[str, Case] = {
-    "module.toml error": _case_module_toml, "non-Arm ELF": _case_not_arm,
+    "non-Arm ELF": _case_not_arm,
     "corrupt ELF": _case_corrupt_elf, "--firmware names a folder": _case_firmware_folder,
     "--firmware twice for a board": _case_firmware_twice,
-    "unsupported relocation": _case_relocation, "missing entry symbol": _case_entry,
-    "entry that is no C name": _case_entry_not_a_name,
-    "compiler output not UTF-8": _case_compiler_bytes,
     "duplicate module names": _case_duplicate, "unknown board": _case_board,
-    "module.toml not UTF-8": _case_toml_not_utf8, "module.toml is a folder": _case_toml_folder,
-    "module.toml with a BOM": _case_toml_bom, "array where a table goes": _case_toml_array,
-    "budget out of range": _case_budget, "unknown expect.error": _case_expected_error,
-    "unknown expect.fault": _case_expected_fault, "module named diag:": _case_diagnostic_name,
+    "module named diag:": _case_diagnostic_name,
     "empty --modules": _case_no_modules, "--modules names a file": _case_modules_file,
     "--out is a file": _case_out_file, "fuzz --out is a file": _case_fuzz_out_file,
     "--build-dir is a file": _case_build_dir_file,
@@ -248,6 +165,100 @@ def test_bad_input_exits_2_naming_file_and_cause(case: str, build: str, board: s
     assert "Traceback" not in done.stderr, done.stderr
     for text in evidence:
         assert text in done.stderr, (text, done.stderr)
+
+
+# A module that cannot be used or built is one `error` run per board, saying why (`config`,
+# `build` or `pack`) and how, while every other module still runs and the run exits 1.
+# (folder, source, module.toml) -> (reason, fragments of the message).
+BROKEN: dict[str, tuple[str | bytes, str | bytes, str, list[str]]] = {
+    "unknown_key": (GOOD_SOURCE, 'colour = "red"\n', "config",
+                    ["unknown_key/module.toml: key 'colour'", "unknown key"]),
+    "no_name": (GOOD_SOURCE, "description = \n", "config",
+                ["no_name/module.toml: not valid TOML"]),
+    "entry_spaced": (GOOD_SOURCE, 'entry = "module main"\n', "config",
+                     ["entry_spaced/module.toml: key 'entry'", "expected a C function name"]),
+    "toml_latin1": (GOOD_SOURCE, b'description = "caf\xe9"\n', "config",
+                    ["toml_latin1/module.toml: not UTF-8 text (byte 0xe9 on line 1)"]),
+    "toml_bom": (GOOD_SOURCE, b'\xef\xbb\xbfdescription = "x"\n', "config",
+                 ["toml_bom/module.toml: starts with a UTF-8 byte order mark (BOM"]),
+    "expect_listed": (GOOD_SOURCE, "[[expect]]\nstatus = 'ok'\n", "config",
+                      ["expect_listed/module.toml: key 'expect'", "expected a table"]),
+    "greedy": (GOOD_SOURCE, "budget = 4294967296\n", "config",
+               ["greedy/module.toml: key 'budget'", "from 1 to 4,294,967,295"]),
+    "error_typo": (GOOD_SOURCE, '[expect]\nstatus = "rejected"\nerror = "unresolvd"\n', "config",
+                   ["error_typo/module.toml: key 'expect.error'", "unresolved",
+                    "got 'unresolvd'"]),
+    "fault_typo": (GOOD_SOURCE, '[expect]\nstatus = "fault"\nfault = "BusFault.NOCP"\n', "config",
+                   ["fault_typo/module.toml: key 'expect.fault'", "UsageFault.NOCP",
+                    "got 'BusFault.NOCP'"]),
+    "depends_on_broken": (GOOD_SOURCE, 'depends = ["unknown_key"]\n', "config",
+                          ["key 'depends': the dependency 'unknown_key' cannot be used",
+                           "key 'colour'"]),
+    "does_not_compile": ("int module_main(void)\n{\n    return undeclared;\n}\n", "", "build",
+                         ["compiling does_not_compile/does_not_compile.c failed",
+                          "does_not_compile.c:3:12: error: 'undeclared' undeclared"]),
+    "latin1_source": (b"#error caf\xe9 au lait\n" + GOOD_SOURCE.encode(), "", "build",
+                      ["latin1_source.c:1:2: error: #error caf\ufffd au lait"]),
+    "depends_on_uncompilable": (GOOD_SOURCE, 'depends = ["does_not_compile"]\n', "build",
+                                ["dependency 'does_not_compile'",
+                                 "does_not_compile.c:3:12: error: "]),
+    "pic": ("int counter;\nint module_main(void) { return ++counter; }\n",
+            '[build]\ncflags = ["-fPIC"]\n', "pack",
+            ["cannot express these relocations", "R_ARM_GOT_BREL in section .text",
+             "'counter'"]),
+    "no_entry": (GOOD_SOURCE, 'entry = "start_here"\n', "pack",
+                 ["entry 'start_here' is not a global function"]),
+}
+STILL_RUNS = "still_runs"
+
+
+@pytest.fixture(scope="module")
+def broken_run(firmware: dict, build_dir: Path,
+               tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
+    """One run of every broken module beside a good one on every board: (results.json, the
+    console)."""
+    tmp = tmp_path_factory.mktemp("broken")
+    for name, (source, toml, _, _) in BROKEN.items():
+        _module(tmp / "m", name, source, toml)
+    _module(tmp / "m", STILL_RUNS, "int module_main(void) { return 5; }\n",
+            "[expect]\nreturn = 5\n")
+    done = run_sim("run", "--modules", str(tmp / "m"), "--out", str(tmp / "out"),
+                   "--build-dir", str(build_dir), "-j", "2")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    return json.loads((tmp / "out" / "results.json").read_text()), done.stdout
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_a_broken_module_is_an_error_run_per_board(name: str, broken_run: tuple[dict, str],
+                                                   boards: dict) -> None:
+    document, console = broken_run
+    _, _, reason, evidence = BROKEN[name]
+    runs = [run for run in document["runs"] if run["module"] == name]
+    assert sorted(run["board"] for run in runs) == sorted(boards)
+    for run in runs:
+        assert (run["status"], run["ok"], run["boot"]) == ("error", False, None)
+        assert run["build_error"]["reason"] == reason
+        message = run["build_error"]["message"]
+        assert len(message.splitlines()) <= 6, message
+        for text in evidence:
+            assert text in message, (text, message)
+        missed = next(line for line in console.splitlines()
+                      if line.startswith(f"  MISSED {run['board']}/{name}: "))
+        assert f"; {reason} error: " in missed, missed
+        assert evidence[0] in console, console
+
+
+@pytest.mark.qemu
+def test_the_other_modules_still_run(broken_run: tuple[dict, str], boards: dict) -> None:
+    document, console = broken_run
+    runs = [run for run in document["runs"] if run["module"] == STILL_RUNS]
+    assert sorted(run["board"] for run in runs) == sorted(boards)
+    assert all(run["ok"] and run["return"] == 5 for run in runs)
+    missed = len(BROKEN) * len(boards)   # the broken modules' runs only: diagnostics ran too
+    total = len(document["runs"])
+    assert f"{total} runs, {total - missed} met their expectation, {missed} missed" in console
 
 
 @pytest.fixture

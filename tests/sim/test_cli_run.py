@@ -157,14 +157,6 @@ def test_users_own_module_folder(firmware: dict[str, FirmwareImage], tmp_path: P
     assert runs["triple"]["sizes"]["file"] > runs["triple"]["sizes"]["text"] > 0
 
 
-def test_bad_module_toml_exits_2_naming_file_and_key(tmp_path: Path) -> None:
-    _user_module(tmp_path, "broken", "int module_main(void) { return 0; }\n",
-                 '[expect]\nstatus = "fine"\n')
-    done = run_sim("run", "--modules", str(tmp_path), "--out", str(tmp_path / "out"))
-    assert done.returncode == 2
-    assert f"{tmp_path / 'broken' / 'module.toml'}: key 'expect.status'" in done.stderr
-
-
 def test_only_pulls_in_dependencies(firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
     build_dir = firmware["netduinoplus2"].elf.parent.parent
     done = run_sim("run", "--only", "uses_resident_libraries", "--out", str(tmp_path),

@@ -8,8 +8,8 @@ import pytest
 
 from sim import MODULES_DIR
 from sim.errors import SetupError
-from sim.modules import (DependencyError, check_dependency_cycles, discover_modules,
-                         load_module, load_order)
+from sim.modules import (DependencyError, ModuleProblem, check_dependency_cycles, discover,
+                         discover_modules, load_module, load_order)
 
 BOARDS = {"netduinoplus2", "stm32vldiscovery"}
 
@@ -150,6 +150,38 @@ def test_same_name_in_two_folders_is_refused(tmp_path: Path) -> None:
         _module(tmp_path / parent, "")
     with pytest.raises(SetupError, match="module 'probe' is in both"):
         discover_modules([tmp_path / "a", tmp_path / "b"], BOARDS)
+
+
+def test_a_module_toml_that_cannot_be_used_is_a_problem_of_its_own(tmp_path: Path) -> None:
+    """discover keeps it (named after its folder) for an error run; the others load;
+    discover_modules, for callers that need every module, refuses it."""
+    broken = _module(tmp_path, "description = \n")
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "good.c").write_text("int module_main(void) { return 0; }\n")
+    (good / "module.toml").write_text("")
+    found = discover([tmp_path], BOARDS)
+    assert [type(entry).__name__ for entry in found] == ["Module", "ModuleProblem"]
+    problem = found[1]
+    assert isinstance(problem, ModuleProblem) and (problem.name, problem.path) == ("probe", broken)
+    assert problem.message.startswith(f"{broken / 'module.toml'}: not valid TOML")
+    with pytest.raises(SetupError, match="not valid TOML"):
+        discover_modules([tmp_path], BOARDS)
+    (good / "module.toml").write_text('depends = ["probe"]\n')
+    with pytest.raises(DependencyError, match="the dependency 'probe' cannot be used: .*not valid"):
+        load_order(discover([tmp_path], BOARDS)[0], found)
+
+
+def test_what_no_run_can_report_stays_a_setup_error(tmp_path: Path) -> None:
+    """A broken module.toml does not hide a duplicate name or a diagnostic's name."""
+    for parent in ("a", "b"):
+        (tmp_path / parent).mkdir()
+        _module(tmp_path / parent, "description = \n" if parent == "a" else "")
+    with pytest.raises(SetupError, match="module 'probe' is in both"):
+        discover([tmp_path / "a", tmp_path / "b"], BOARDS)
+    (tmp_path / "a" / "probe").rename(tmp_path / "a" / "diag:probe")
+    with pytest.raises(SetupError, match="would pass for one of the firmware's diagnostics"):
+        discover([tmp_path / "a"], BOARDS)
 
 
 def _with_depends(tmp_path: Path, graph: dict[str, list[str]]) -> list:
