@@ -11,7 +11,7 @@ from sim.baseline import Change
 from sim.boards import Board
 from sim.diagnostics import VENEER_BENCH_CALLS
 from sim.outdir import write_atomically
-from sim.results import TIMING_PHASES, RunResult
+from sim.results import TIMING_PHASES, FaultInfo, RunResult, TimeoutInfo
 from sim.stdoutdiff import short_diff
 from sim.timing import TIMING_UNIT
 
@@ -64,8 +64,8 @@ def _board_table(runs: list[RunResult]) -> str:
                      _observed_text(run), ", ".join(run.unresolved), _cell(sizes.get("file")),
                      "/".join(str(sizes[k]) for k in ("text", "data", "bss")) if sizes else "",
                      *[_cell(run.timing.get(p)) for p in TIMING_PHASES],
-                     run.fault.symbol if run.fault else "",
-                     run.fault.location if run.fault else "", _cell(run.boot)])
+                     _stopped_at(run).symbol if _stopped_at(run) else "",
+                     _stopped_at(run).location if _stopped_at(run) else "", _cell(run.boot)])
     headers = ["module", "met", "expected", "observed", "unresolved", "file B",
                "text/data/bss B", *TIMING_PHASES, "fault at", "location", "boot"]
     return tabulate(rows, headers, tablefmt="github")
@@ -109,22 +109,46 @@ def _resolution_across_boards(runs: list[RunResult], boards: list[Board]) -> str
     return tabulate(rows, ["module", *[b.name for b in boards], ""], tablefmt="github")
 
 
+def _stopped_at(run: RunResult) -> FaultInfo | TimeoutInfo | None:
+    """Where the job's code stopped abnormally: its fault, or where its budget ran out."""
+    return run.fault or run.timeout
+
+
 def _fault_place(run: RunResult) -> str | None:
-    """Where it faulted, or, for a jump into nowhere, where the jump came from."""
-    fault = run.fault
-    if fault is None:
+    """Where it faulted or was stopped, or, for a jump into nowhere, where the jump came
+    from: 'function+offset (file:line)'."""
+    stop = _stopped_at(run)
+    if stop is None:
         return None
-    if fault.location or fault.symbol:
-        return fault.location or fault.symbol
-    caller = fault.lr_location or fault.lr_symbol
+    if stop.location or stop.symbol:
+        return _place(stop.symbol, stop.location)
+    caller = _place(stop.lr_symbol, stop.lr_location)
     return f"called from {caller}" if caller else None
+
+
+def _place(symbol: str | None, location: str | None) -> str | None:
+    if symbol and location:
+        return f"{symbol} ({location})"
+    return symbol or location
+
+
+def _outcome_name(run: RunResult) -> str:
+    """The fault's name, 'timeout after N instructions', or the status."""
+    if run.fault is not None:
+        return run.fault.name
+    if run.timeout is not None:
+        budget = run.timeout.budget
+        return (f"timeout after {budget:,} instructions" if budget is not None else
+                "timeout (the firmware's default budget)")
+    return run.status
 
 
 def _fault_cell(run: RunResult) -> str:
     expected = run.expected.get("fault") or run.expected.get("status", "?")
     observed = run.fault.name if run.fault else run.status
     where = _fault_place(run)
-    cell = expected if expected == observed else f"expected {expected}, got **{observed}**"
+    cell = _outcome_name(run) if expected == observed else \
+        f"expected {expected}, got **{_outcome_name(run)}**"
     return f"{cell} @ {where}" if where else cell
 
 
@@ -214,9 +238,10 @@ def miss_explanation(run: RunResult) -> tuple[str, list[str]]:
     if run.build_error is not None:
         headline, *below = run.build_error["message"].splitlines()
         parts.append(f"{run.build_error['reason']} error: {headline.rstrip(':')}")
-    elif run.fault is not None:
+    elif _stopped_at(run) is not None:
         where = _fault_place(run)
-        parts.append(f"fault {run.fault.name}" + (f" at {where}" if where else ""))
+        kind = "fault " if run.fault is not None else ""
+        parts.append(f"{kind}{_outcome_name(run)}" + (f" at {where}" if where else ""))
     elif run.error:
         parts.append(run.error.splitlines()[0])
     if run.unresolved:
@@ -261,7 +286,7 @@ def render_summary(runs: list[RunResult], boards: list[Board],
     lines += ["## Outcomes", "", _matrix(runs, boards), ""]
     lines += ["## Fault matrix", "",
               "Expected against observed for runs that fault, time out, lock up or reset, with "
-              "where (file:line, or the function).", "", _fault_matrix(runs, boards), ""]
+              "where: function+offset (file:line), for a timeout where its budget ran out.", "", _fault_matrix(runs, boards), ""]
     lines += ["## Symbol resolution across boards", "",
               "Imports the target resolved out of those the module has, per board.", "",
               _resolution_across_boards(runs, boards), ""]
@@ -299,7 +324,7 @@ def _where(address: int | None, symbol: str | None, location: str | None) -> str
 def _fault_entry(run: RunResult) -> list[str]:
     expected = _expected_text(run)
     verdict = "as expected" if run.ok else f"**missed**: {'; '.join(run.mismatches)}"
-    lines = [f"## {run.board} / {run.module}: {run.fault.name if run.fault else run.status}", "",
+    lines = [f"## {run.board} / {run.module}: {_outcome_name(run)}", "",
              f"- outcome: {run.status}; expected {expected}; {verdict}"]
     if run.fault is not None:
         fault = run.fault
@@ -308,6 +333,13 @@ def _fault_entry(run: RunResult) -> list[str]:
                   f"HFSR `{fault.hfsr:#010x}`){address}",
                   f"- pc: {_where(fault.pc, fault.symbol, fault.location)}",
                   f"- lr: {_where(fault.lr, fault.lr_symbol, fault.lr_location)}"]
+    if run.timeout is not None:
+        stop = run.timeout
+        budget = "the firmware's default" if stop.budget is None else \
+            f"{stop.budget:,} instructions"
+        lines += [f"- budget: {budget} of the job's code, spent; stopped by SysTick",
+                  f"- pc: {_where(stop.pc, stop.symbol, stop.location)}",
+                  f"- lr: {_where(stop.lr, stop.lr_symbol, stop.lr_location)}"]
     if run.error:
         lines.append(f"- {run.error}")
     lines.append(f"- boot {run.boot}, log `{run.log}`")

@@ -30,6 +30,19 @@ class FaultInfo:
     hfsr: int
 
 
+@dataclass(frozen=True)
+class TimeoutInfo:
+    """Where a job's code was when its budget ran out (its @timeout record), named like a
+    fault's pc and lr."""
+    budget: int | None          # instructions; None: the firmware's default (a diagnostic)
+    pc: int | None
+    lr: int | None
+    symbol: str | None
+    location: str | None
+    lr_symbol: str | None
+    lr_location: str | None
+
+
 TIMING_PHASES = ("load", "link", "init", "run", "unload")
 
 
@@ -46,6 +59,7 @@ class RunResult:
     error: str | None = None
     unresolved: list[str] = field(default_factory=list)
     fault: FaultInfo | None = None
+    timeout: TimeoutInfo | None = None
     timing: dict[str, int | None] = field(default_factory=lambda: dict.fromkeys(TIMING_PHASES))
     sizes: dict[str, int] | None = None
     imports: list[dict[str, Any]] = field(default_factory=list)   # target vs host, per import
@@ -67,6 +81,7 @@ class RunResult:
             "return": self.return_value, "stdout": self.stdout, "error": self.error,
             "unresolved": self.unresolved, "imports": self.imports, "image_crc": self.image_crc,
             "fault": asdict(self.fault) if self.fault else None,
+            "timeout": asdict(self.timeout) if self.timeout else None,
             "timing": {**self.timing, "unit": TIMING_UNIT},
             "sizes": self.sizes,
             "build_error": self.build_error, "mismatches": self.mismatches, "log": self.log,

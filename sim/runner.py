@@ -37,7 +37,7 @@ from sim.oracle import (FirmwareExports, ModuleFile, Placement, predict_bindings
 from sim.outdir import naming_errors
 from sim.protocol import BootTranscript, JobTranscript, LinkTranscript, Record, parse_record
 from sim.qemu import QemuExit, QemuSession, SessionGroup, qemu_argv, rerun_command
-from sim.results import TIMING_PHASES, FaultInfo, RunResult
+from sim.results import TIMING_PHASES, FaultInfo, RunResult, TimeoutInfo
 from sim.timing import ticks_to_instructions
 
 log = logging.getLogger(__name__)
@@ -225,22 +225,47 @@ def _fault_elf(seen: JobTranscript, job: Job, target: Target, pc: int) -> tuple[
     return target.elf, pc
 
 
+Named = tuple[str | None, str | None]   # (function+offset, file:line)
+
+
+def _named(seen: JobTranscript, job: Job, target: Target, pc: int | None, lr: int | None,
+           ) -> tuple[Named, Named]:
+    """pc and lr as function+offset and file:line, in the module's ELF or the firmware's;
+    lr is the caller, which says where a jump into nowhere came from."""
+    at: Named = (None, None)
+    caller: Named = (None, None)
+    if pc is not None:
+        elf, address = _fault_elf(seen, job, target, pc)
+        at = elf.symbol(address), elf.location(address)
+    if lr is not None:
+        elf, address = _fault_elf(seen, job, target, lr & ~1)
+        caller = elf.symbol(address), elf.location(address)
+    return at, caller
+
+
 def _fault_info(record: Record, seen: JobTranscript, job: Job, target: Target) -> FaultInfo:
     decoded = decode_fault(record.int("exc"), record.int("cfsr"), record.int("hfsr"),
                            record.optional_int("mmfar"), record.optional_int("bfar"),
                            stack_overflow=record.fields.get("overflow") == "1")
     pc, lr = record.optional_int("pc"), record.optional_int("lr")
-    symbol = location = lr_symbol = lr_location = None
-    if pc is not None:
-        elf, address = _fault_elf(seen, job, target, pc)
-        symbol, location = elf.symbol(address), elf.location(address)
-    if lr is not None:  # the caller: where a jump into nowhere came from
-        elf, address = _fault_elf(seen, job, target, lr & ~1)
-        lr_symbol, lr_location = elf.symbol(address), elf.location(address)
+    (symbol, location), (lr_symbol, lr_location) = _named(seen, job, target, pc, lr)
     return FaultInfo(name=decoded.name, pc=pc, lr=lr, symbol=symbol, location=location,
                      lr_symbol=lr_symbol, lr_location=lr_location,
                      bits=decoded.bits, address=decoded.address,
                      cfsr=record.int("cfsr"), hfsr=record.int("hfsr"))
+
+
+def _timeout_info(seen: JobTranscript, job: Job, target: Target) -> TimeoutInfo:
+    """The budget in instructions and where the job's code was stopped (its @timeout record;
+    pc and lr are missing if the record is)."""
+    record = seen.timeout
+    pc = record.optional_int("pc") if record is not None else None
+    lr = record.optional_int("lr") if record is not None else None
+    (symbol, location), (lr_symbol, lr_location) = _named(seen, job, target, pc, lr)
+    budget = None if job.budget is None else ticks_to_instructions(job.budget,
+                                                                   target.board.cpu.clock_hz)
+    return TimeoutInfo(budget=budget, pc=pc, lr=lr, symbol=symbol, location=location,
+                       lr_symbol=lr_symbol, lr_location=lr_location)
 
 
 def _abi_fault() -> FaultInfo:
@@ -265,6 +290,8 @@ def _from_end(result: RunResult, seen: JobTranscript, job: Job, target: Target) 
         result.fault = _fault_info(seen.fault, seen, job, target)
     elif status == "fault" and seen.abi is not None:
         result.fault = _abi_fault()
+    elif status == "timeout":
+        result.timeout = _timeout_info(seen, job, target)
     elif status == "rejected":
         result.status, result.error = "rejected", end.text("error")
     elif status == "nofile":

@@ -19,7 +19,7 @@ from .helpers import run_sim
 pytestmark = pytest.mark.qemu
 
 RUN_KEYS = {"board", "module", "boot", "status", "ok", "expected", "return", "stdout", "error",
-            "unresolved", "imports", "fault", "timing", "sizes"}
+            "unresolved", "imports", "fault", "timeout", "timing", "sizes", "build_error"}
 
 
 def test_run_writes_reports_and_exits_0(firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
@@ -47,6 +47,9 @@ def test_run_writes_reports_and_exits_0(firmware: dict[str, FirmwareImage], tmp_
     faults = (tmp_path / "faults.md").read_text()
     assert "## stm32vldiscovery / fault_unmapped_read: BusFault.PRECISERR" in faults
     assert "= module_main+0x" in faults and "fault_unmapped_read.c:7" in faults
+    timeouts = [r for r in runs if r["status"] == "timeout"]
+    assert timeouts and all(r["timeout"]["budget"] and r["timeout"]["location"] for r in timeouts)
+    assert all(r["build_error"] is None for r in runs)
 
 
 def test_figures_do_not_depend_on_batch_or_parallelism(firmware: dict[str, FirmwareImage],
