@@ -88,10 +88,13 @@ def budget_ticks(module: Module, board: Board) -> int:
     return instructions_to_ticks(module.budget or DEFAULT_BUDGET_INSTRUCTIONS, board.cpu.clock_hz)
 
 
-def _module_job(board: Board, module: Module, everything: list[Module | ModuleProblem],
-                build_dir: Path) -> Job:
-    """Build the module and its dependencies for the board; a failure becomes a job that
-    reports it (an `error` run: every other module still runs)."""
+def _module_job(board: Board, module: Module | ModuleProblem,
+                everything: list[Module | ModuleProblem], build_dir: Path) -> Job:
+    """Build the module and its dependencies for the board; a failure, or a module.toml that
+    cannot be used, becomes a job that reports it (an `error` run: every other module still
+    runs)."""
+    if isinstance(module, ModuleProblem):
+        return _config_job(module)
     expect = module.expectation(board.name)
     try:
         order = load_order(module, everything)
@@ -161,12 +164,10 @@ def _module_jobs(boards: list[Board], selected: list[Module | ModuleProblem],
     pool = ThreadPoolExecutor(max_workers=parallel)
     try:
         futures = {b.name: [pool.submit(_module_job, b, m, everything, build_dir)
-                            for m in selected if isinstance(m, Module)] for b in boards}
-        built = {name: iter([f.result() for f in jobs]) for name, jobs in futures.items()}
+                            for m in selected] for b in boards}
+        return {name: [f.result() for f in jobs] for name, jobs in futures.items()}
     finally:  # after an error or a stop signal, the builds not yet begun are dropped
         pool.shutdown(wait=True, cancel_futures=True)
-    return {b.name: [next(built[b.name]) if isinstance(m, Module) else _config_job(m)
-                     for m in selected] for b in boards}
 
 
 def _check_only(only: list[str] | None, modules: list[Module | ModuleProblem],

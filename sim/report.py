@@ -242,7 +242,7 @@ def miss_explanation(run: RunResult) -> tuple[str, list[str]]:
         where = _fault_place(run)
         kind = "fault " if run.fault is not None else ""
         parts.append(f"{kind}{_outcome_name(run)}" + (f" at {where}" if where else ""))
-    elif run.error:
+    elif run.error and not (run.error == "unresolved" and run.unresolved):  # said below
         parts.append(run.error.splitlines()[0])
     if run.unresolved:
         parts.append(f"unresolved: {', '.join(run.unresolved)}")
