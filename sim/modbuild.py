@@ -1,9 +1,11 @@
 """The packer's first half: compile a module for a board and link it into one image at 0.
 
 Steps for module M on board B (build/modules/B/M/):
- 1. compile every source with B's target flags, overridden by M's [build] keys;
+ 1. compile every source with B's target flags, overridden by M's [build] keys: C and
+    assembly with gcc, C++ with g++ (README.md, "C++ modules");
  2. read the objects' symbols: what M defines (its exports) and what it needs from outside;
-    what libgcc provides is linked in, the rest are imports from the firmware;
+    what libgcc provides is linked in, the rest are imports from the firmware, which must be
+    functions (a data import is refused by name; __dso_handle is defined in M);
  3. write one 8-byte veneer per import (FORMAT.md) so calls stay in BL range;
  4. link with firmware/loader/module.ld and --emit-relocs; 5. pack (sim/pack.py).
 All five are cached by a digest of everything they read; a cache hit reads the module file
@@ -31,9 +33,9 @@ from sim import pack
 from sim.build import compiler_version, file_lock
 from sim.errors import BuildError
 from sim.exports import Api, load_api
-from sim.modules import Module
-from sim.pack import Arch, PackedModule, PackError, pack_elf
-from sim.toolchain import GCC
+from sim.modules import CXX_SUFFIXES, Module
+from sim.pack import Arch, PackedModule, PackError, data_uses, pack_elf
+from sim.toolchain import GCC, GXX
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,19 @@ LINKER_SCRIPT_SYMBOLS = frozenset({"__module_image_start", "__module_init_start"
 BASE_CFLAGS = ["-g", "-ffunction-sections", "-fdata-sections", "-fno-common",
                "-fno-unwind-tables", "-fno-asynchronous-unwind-tables", "-Wall", "-Wextra"]
 DEFAULT_OPTIMISATION = "-Os"
+# C++ sources get these before the module's cflags (which may turn them back on, at their own
+# risk): no exceptions and no RTTI, since the firmware has no unwinder and no type_info, and
+# without them g++ needs nothing of libsupc++ but what the firmware exports; and no
+# thread-safe guards for function-local statics (__cxa_guard_*): a job runs one thread.
+CXX_FLAGS = ["-fno-exceptions", "-fno-rtti", "-fno-threadsafe-statics"]
+# Data symbols g++ refers to that the packer defines in the module itself, as crtbegin.o does
+# in a program: __dso_handle, the module's handle passed to __aeabi_atexit (only its address
+# matters). Never imports: an import is a function behind a veneer.
+MODULE_DEFINED_DATA = frozenset({"__dso_handle"})
+# g++ refers to __cxa_pure_virtual weakly (the vtable slot of a pure function); left NULL, as an
+# undefined weak otherwise is, a pure virtual call would jump to address 0 instead of trapping
+# in the firmware's __cxa_pure_virtual. These are imported even when weak.
+IMPORTED_EVEN_IF_WEAK = frozenset({"__cxa_pure_virtual", "__cxa_deleted_virtual"})
 
 
 @dataclass(frozen=True)
@@ -73,11 +88,19 @@ def arch_flags(arch: Arch) -> list[str]:
     return flags + ([f"-mfpu={arch.fpu}"] if arch.fpu != "none" else [])
 
 
-def compile_flags(board: Board, module: Module) -> list[str]:
-    """Target flags, then the suite's, then the module's own cflags (which win)."""
+def compile_flags(board: Board, module: Module, cxx: bool = False) -> list[str]:
+    """Target flags, then the suite's (and C++'s for a C++ source), then the module's own
+    cflags (which win)."""
     prefix_map = f"-ffile-prefix-map={module.path}/="
     return [*arch_flags(module_arch(board, module)), *BASE_CFLAGS, prefix_map,
-            DEFAULT_OPTIMISATION, *module.build.cflags]
+            DEFAULT_OPTIMISATION, *(CXX_FLAGS if cxx else []), *module.build.cflags]
+
+
+def compile_command(board: Board, module: Module, source: Path, obj: Path) -> list[str]:
+    """g++ for a C++ source (by suffix), gcc for C and assembly."""
+    cxx = source.suffix in CXX_SUFFIXES
+    return [GXX if cxx else GCC, *compile_flags(board, module, cxx), "-c", str(source),
+            "-o", str(obj)]
 
 
 def _run(command: list[str], what: str) -> None:
@@ -115,26 +138,46 @@ def _object_symbols(objects: list[Path]) -> tuple[set[str], set[str]]:
                     continue
                 if symbol["st_shndx"] != "SHN_UNDEF":
                     defined.add(symbol.name)
-                elif bind == "STB_GLOBAL":  # an undefined weak stays NULL: nothing to import
-                    referenced.add(symbol.name)
+                elif bind == "STB_GLOBAL" or symbol.name in IMPORTED_EVEN_IF_WEAK:
+                    referenced.add(symbol.name)  # any other undefined weak stays NULL
     return defined, referenced - defined
 
 
-def veneer_source(imports: list[str]) -> str:
-    """Assembly for one veneer per import: `ldr.w pc, [pc, #0]` then the slot the loader fills."""
+def veneer_source(imports: list[str], module_data: list[str] = ()) -> str:
+    """Assembly for one veneer per import: `ldr.w pc, [pc, #0]` then the slot the loader fills;
+    and a hidden zeroed word for each of module_data (MODULE_DEFINED_DATA the module uses)."""
     lines = ["@ Generated by sim/modbuild.py: calls into the firmware (FORMAT.md, Imports).",
              ".syntax unified", ".thumb",
              '.section .text.module_veneers, "ax", %progbits', ".balign 4"]
     for name in imports:
         lines += [f".global {name}", f".type {name}, %function", ".thumb_func", f"{name}:",
                   "    ldr.w pc, [pc, #0]", "    .word 0"]
+    for name in module_data:  # hidden: the module's own, never one of its exports
+        lines += [f'.section .bss.{name}, "aw", %nobits', ".balign 4", f".global {name}",
+                  f".hidden {name}", f".type {name}, %object", f"{name}:", "    .space 4"]
     return "\n".join(lines) + "\n"
+
+
+def _split_imports(objects: list[Path], needed: set[str],
+                   api: Api) -> tuple[list[str], list[str]]:
+    """(imports, module_data) of the names the module needs from outside. A name used only as
+    data is module data if the packer defines it (MODULE_DEFINED_DATA), an import if the
+    firmware exports it (a function whose address is taken), and refused otherwise."""
+    data_only = data_uses(objects, needed)
+    refused = sorted(set(data_only) - MODULE_DEFINED_DATA - set(api.names))
+    if refused:
+        uses = "\n  ".join(f"'{name}': {data_only[name]}" for name in refused)
+        raise PackError("imports used as data, never called (only functions can be imported, "
+                        "each through a call veneer: FORMAT.md, \"Imports\"; share state "
+                        f"through functions, or define the object in the module):\n  {uses}")
+    module_data = sorted(needed & MODULE_DEFINED_DATA)
+    return sorted(needed - MODULE_DEFINED_DATA), module_data
 
 
 def _digest(board: Board, module: Module, api: Api) -> str:
     digest = hashlib.sha256()
     digest.update(f"api {api.major}.{api.minor}".encode())
-    digest.update("\0".join(compile_flags(board, module)).encode())
+    digest.update("\0".join(compile_flags(board, module, cxx=True)).encode())
     digest.update(compiler_version().encode())
     inputs = [*module.sources, module.path / "module.toml", MODULE_LINKER_SCRIPT, Path(__file__),
               Path(pack.__file__)]
@@ -144,17 +187,18 @@ def _digest(board: Board, module: Module, api: Api) -> str:
     return digest.hexdigest()
 
 
-def _compile_and_link(board: Board, module: Module, out: Path) -> dict[str, list[str]]:
-    flags = compile_flags(board, module)
+def _compile_and_link(board: Board, module: Module, out: Path,
+                      api: Api) -> dict[str, list[str]]:
     objects = []
     for source in module.sources:
         obj = out / f"{source.name}.o"
-        _run([GCC, *flags, "-c", str(source), "-o", str(obj)], f"compiling {module.name}/{source.name}")
+        _run(compile_command(board, module, source, obj), f"compiling {module.name}/{source.name}")
         objects.append(obj)
     defined, needed = _object_symbols(objects)
     target = arch_flags(module_arch(board, module))
-    imports = sorted(needed - _libgcc_symbols(tuple(target)) - LINKER_SCRIPT_SYMBOLS)
-    (out / "veneers.S").write_text(veneer_source(imports))
+    imports, module_data = _split_imports(
+        objects, needed - _libgcc_symbols(tuple(target)) - LINKER_SCRIPT_SYMBOLS, api)
+    (out / "veneers.S").write_text(veneer_source(imports, module_data))
     _run([GCC, *target, "-c", str(out / "veneers.S"), "-o", str(out / "veneers.o")],
          f"assembling {module.name}'s veneers")
     _run([GCC, *target, "-nostdlib", "-nostartfiles", f"-T{MODULE_LINKER_SCRIPT}",
@@ -213,7 +257,7 @@ def build_module(board: Board, module: Module, build_dir: Path,
 
 
 def _build_and_pack(board: Board, module: Module, out: Path, api: Api) -> PackedModule:
-    names = _compile_and_link(board, module, out)
+    names = _compile_and_link(board, module, out, api)
     _check_abi(module, names["imports"])
     return pack_elf(out / "module.elf", entry_name(module), names["imports"], names["exports"],
                     module_arch(board, module), api)

@@ -18,7 +18,9 @@ from sim.textfiles import read_toml_text
 from sim.timing import BUDGET_MAX_INSTRUCTIONS, BUDGET_MIN_INSTRUCTIONS
 
 MODULE_FILE = "module.toml"
-SOURCE_SUFFIXES = (".c", ".S")
+C_SUFFIXES = (".c", ".S")                # gcc (.S: assembly through the C preprocessor)
+CXX_SUFFIXES = (".cpp", ".cc", ".cxx")   # g++ (README.md, "C++ modules")
+SOURCE_SUFFIXES = C_SUFFIXES + CXX_SUFFIXES
 # Which [expect] keys a run of each status can show (README.md, "Adding a module"). stdout is
 # the module's own output, checked only when the job ended with its own @end after running the
 # module's code to an end: a rejected module's output is not checked (the loader refused it;
@@ -241,7 +243,8 @@ def load_module(folder: Path, boards: set[str]) -> Module:
     sources = tuple(sorted(p for p in folder.iterdir()
                            if p.suffix in SOURCE_SUFFIXES and p.is_file()))
     if not sources:
-        raise SetupError(f"{folder}: no C or assembly sources (*.c, *.S)")
+        raise SetupError(f"{folder}: no C, C++ or assembly sources (files ending in "
+                         f"{', '.join(SOURCE_SUFFIXES)})")
     common, per_board = _expectations(check, data, boards)
     return Module(
         name=folder.name, path=folder, sources=sources,

@@ -48,6 +48,9 @@ R_ARM_NAMES = {
 }
 ABSOLUTE_WORD = {2, 38}  # ABS32, TARGET1 (an ABS32 on arm-none-eabi)
 POSITION_INDEPENDENT = {0, 3, 10, 11, 30, 40, 42, 49, 50, 51, 52, 53, 54, 102, 103}
+# Branches: what a call (or tail call) to an imported function is linked with. An undefined
+# symbol no branch reaches is used as data (read, written, or its address taken).
+BRANCHES = {10, 30, 51, 102, 103}  # THM_CALL, THM_JUMP24, THM_JUMP19, THM_JUMP11, THM_JUMP8
 TEXT_SEGMENT = (".text",)  # the loader may put data anywhere after the text: PC-relative
                            # references must stay within one segment
 
@@ -106,6 +109,34 @@ def _layout(sections: dict[str, object]) -> tuple[bytes, int, int, int]:
                         "(module.ld)")
     image = text.data() + (data.data() if data else b"")
     return image, text_size, data_size, bss["sh_size"] if bss else 0
+
+
+def data_uses(objects: list[Path], names: set[str]) -> dict[str, str]:
+    """Of names (symbols the objects leave undefined), those an absolute word refers to and no
+    branch reaches, each with where it is first used: '<relocation> in <section> of <object>'.
+    An import gets a call veneer (FORMAT.md, "Imports"), which is right only for a function: a
+    data object's address would be its veneer's."""
+    used_as_data: dict[str, str] = {}
+    called: set[str] = set()
+    for path in objects:
+        with open(path, "rb") as handle:
+            elf = ELFFile(handle)
+            for rel in elf.iter_sections():
+                if not isinstance(rel, RelocationSection):
+                    continue
+                symbols = elf.get_section(rel["sh_link"])
+                for entry in rel.iter_relocations():
+                    name = symbols.get_symbol(entry["r_info_sym"]).name
+                    if name not in names:
+                        continue
+                    code = entry["r_info_type"]
+                    if code in BRANCHES:
+                        called.add(name)
+                    elif code in ABSOLUTE_WORD:  # others: refused by _fixups, naming them
+                        where = elf.get_section(rel["sh_info"]).name
+                        used_as_data.setdefault(name, f"{_reloc_name(code)} in {where} of "
+                                                      f"{path.stem}")  # the object of a.c is a.c.o
+    return {name: where for name, where in used_as_data.items() if name not in called}
 
 
 def _symbol_label(symbol: Symbol) -> str:

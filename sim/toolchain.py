@@ -22,6 +22,7 @@ from sim.errors import ToolMissingError
 log = logging.getLogger(__name__)
 
 GCC = "arm-none-eabi-gcc"
+GXX = "arm-none-eabi-g++"  # C++ modules; Debian ships it in gcc-arm-none-eabi with gcc
 QEMU = "qemu-system-arm"
 CLANG = "clang"
 SETARCH = "setarch"  # runs the fuzzer without address-space randomisation (sim/hostfuzz.py)
@@ -63,6 +64,7 @@ class Tool:
 TOOLS = (
     Tool(QEMU, "qemu-system-arm", _on_path(QEMU)),
     Tool(GCC, "gcc-arm-none-eabi", _on_path(GCC)),
+    Tool(GXX, "gcc-arm-none-eabi", _on_path(GXX)),
     Tool("newlib-nano for arm-none-eabi", "libnewlib-arm-none-eabi", _newlib_present),
 )
 HOSTFUZZ_TOOLS = (
@@ -83,7 +85,7 @@ def install_command(packages: list[str], as_root: bool) -> str:
     """The apt-get line that installs packages. Without recommends: QEMU's GUI stack alone
     would be ~550 MB more, and nothing here needs it."""
     command = (f"apt-get update && env DEBIAN_FRONTEND=noninteractive apt-get install -y "
-               f"--no-install-recommends {' '.join(packages)}")
+               f"--no-install-recommends {' '.join(dict.fromkeys(packages))}")
     if as_root:
         return command
     if shutil.which("sudo") is not None:
@@ -111,7 +113,7 @@ def install_missing_tools(tools: tuple[Tool, ...] = TOOLS + HOSTFUZZ_TOOLS) -> l
     missing = missing_tools(tools)
     if not missing:
         return []
-    packages = [tool.package for tool in missing]
+    packages = list(dict.fromkeys(tool.package for tool in missing))
     if not _is_root() or shutil.which("apt-get") is None:
         check_tools(tools)
     log.info("installing %s", " ".join(packages))

@@ -299,6 +299,34 @@ static int init_and_run(const job *j, const loaded_module *module, phase_times *
     return status;
 }
 
+/* The global destructors the job's code registered (cxx_runtime.c), newest first, before the
+ * arena is given back: each is contained job code, unprivileged, with what is left of the job's
+ * budget. The list is module memory (job_runtime.h): the count is clamped and each pair read
+ * afresh, so a wrong entry is at worst a fault of this job. The first destructor that faults or
+ * runs out of time ends the job so; registrations made while they run are not run. */
+static int run_destructors(void)
+{
+    const volatile job_runtime *state = job_runtime_block();
+    uint32_t count = state->destructor_count;
+    if (count > JOB_RUNTIME_MAX_DESTRUCTORS) {
+        count = JOB_RUNTIME_MAX_DESTRUCTORS;
+    }
+    while (count > 0u) {
+        count--;
+        int32_t args[4] = {(int32_t)(uintptr_t)state->destructors[count].arg, 0, 0, 0};
+        int32_t ignored;
+        /* A void(void *) function called as job code: the AAPCS leaves the rest unused. (Not
+         * through call_module_code, which the run phase then no longer gets inlined.) */
+        job_fn destructor = (job_fn)(uintptr_t)state->destructors[count].fn;
+        int status = job_outcome_of_call(job_call(destructor, args, MODULE_UNPRIVILEGED,
+                                                  &ignored));
+        if (status != LOADER_OK) {
+            return status;
+        }
+    }
+    return LOADER_OK;
+}
+
 /* Only the code of the job's own modules is executable, and only while the job runs. */
 static void allow_job_code(unsigned loaded)
 {
@@ -328,6 +356,9 @@ void module_job_run(const job *j)
                              : init_and_run(j, module, &t, &result);
     }
     timing_restart();
+    if (status == LOADER_OK) { /* a job that faulted or was refused runs none, as abort() */
+        status = run_destructors();
+    }
     mpu_forbid_code();
     arena.top = mark; /* unload the module and its dependencies: the arena is last-in first-out */
     t.unload = timing_now();

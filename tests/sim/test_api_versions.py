@@ -1,5 +1,5 @@
-"""Firmware API versions, with firmware built for two more APIs than the repository's 1.0:
-1.1 adds strrchr, 2.0 changes the major. A module stamped with an older minor loads on a newer
+"""Firmware API versions, with firmware built for two more APIs than the repository's M.N:
+M.N+1 adds strrchr, M+1.0 changes the major. A module stamped with an older minor loads on a newer
 one; one stamped with a newer minor loads on an older firmware as far as its imports go (the
 name the older firmware lacks is reported by name); a different major is refused with
 bad_version before any of the module's code runs."""
@@ -32,8 +32,10 @@ int module_main(int skip) { return ready ? (int)(strrchr(path + skip, '/') - pat
 
 
 def _api_file(tmp_path: Path, version: str, extra: str = "") -> Path:
+    api = load_api()
     path = tmp_path / f"exports-{version}.txt"
-    path.write_text(EXPORTS_FILE.read_text().replace("api 1.0", f"api {version}") + extra)
+    path.write_text(EXPORTS_FILE.read_text().replace(f"api {api.major}.{api.minor}",
+                                                     f"api {version}") + extra)
     return path
 
 
@@ -47,8 +49,9 @@ def _job(name: str, board: Board, module_dir: Path, api_file: Path, build_dir: P
 @pytest.mark.parametrize("board", sorted(BOARDS))
 def test_two_api_versions(board: str, boards: dict[str, Board], firmware, build_dir: Path,
                           tmp_path: Path) -> None:
-    api_1_1 = _api_file(tmp_path, "1.1", "\nstrrchr\n")
-    api_2_0 = _api_file(tmp_path, "2.0", "\nstrrchr\n")
+    api = load_api()  # the repository's: "1.0" below stands for it, "1.1" and "2.0" for the next
+    api_1_1 = _api_file(tmp_path, f"{api.major}.{api.minor + 1}", "\nstrrchr\n")
+    api_2_0 = _api_file(tmp_path, f"{api.major + 1}.0", "\nstrrchr\n")
     folder = tmp_path / "uses_strrchr"
     folder.mkdir()
     (folder / "module.c").write_text(MODULE)

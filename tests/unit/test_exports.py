@@ -13,6 +13,10 @@ from sim.exports import export_table_source, load_api, name_hash
 # The names README.md ("Adding a module") promises every module can import.
 PROMISED_NAMES = ("puts putchar printf memcpy memmove memset memcmp strlen strcmp strncmp strcpy "
                   "strchr malloc calloc realloc free qsort abs").split()
+# The C++ run time README.md ("C++ modules") promises: new/delete, pure virtual calls, global
+# destructors. 1.1 added them.
+PROMISED_CXX_NAMES = ("_Znwj _Znaj _ZdlPv _ZdaPv _ZdlPvj _ZdaPvj __cxa_pure_virtual "
+                      "__cxa_deleted_virtual __aeabi_atexit __cxa_atexit").split()
 
 
 def test_fnv1a_reference_values() -> None:
@@ -24,8 +28,9 @@ def test_fnv1a_reference_values() -> None:
 
 def test_api_holds_the_whole_contract_list() -> None:
     api = load_api()
-    assert (api.major, api.minor) == (1, 0)
-    assert set(PROMISED_NAMES) <= set(api.names)
+    assert (api.major, api.minor) == (1, 1)
+    assert set(PROMISED_NAMES + PROMISED_CXX_NAMES) <= set(api.names)
+    assert not api.only_on.keys() & set(PROMISED_CXX_NAMES)  # on every board
 
 
 def test_generated_table_is_sorted_by_hash() -> None:

@@ -8,7 +8,8 @@ import pytest
 
 from sim import MODULES_DIR
 from sim.errors import SetupError
-from sim.modules import (DependencyError, ModuleProblem, check_dependency_cycles, discover,
+from sim.modules import (SOURCE_SUFFIXES, DependencyError, ModuleProblem,
+                         check_dependency_cycles, discover,
                          discover_modules, load_module, load_order)
 
 BOARDS = {"netduinoplus2", "stm32vldiscovery"}
@@ -19,7 +20,7 @@ def test_catalogue_loads_with_one_feature_per_module() -> None:
     assert len(modules) >= 12
     for module in modules:
         assert module.description, module.name
-        assert module.sources and all(p.suffix in (".c", ".S") for p in module.sources)
+        assert module.sources and all(p.suffix in SOURCE_SUFFIXES for p in module.sources)
 
 
 def test_per_board_expectation_merges_and_drops_what_no_longer_applies() -> None:
@@ -140,8 +141,20 @@ def test_invalid_toml_and_missing_sources_are_named(tmp_path: Path) -> None:
         load_module(folder, BOARDS)
     (folder / "module.toml").write_text("")
     (folder / "module.c").unlink()
-    with pytest.raises(SetupError, match=r"probe: no C or assembly sources"):
+    (folder / "notes.txt").write_text("not a source\n")
+    with pytest.raises(SetupError, match=r"probe: no C, C\+\+ or assembly sources \(files "
+                                         r"ending in \.c, \.S, \.cpp, \.cc, \.cxx\)"):
         load_module(folder, BOARDS)
+
+
+@pytest.mark.parametrize("suffix", [".cpp", ".cc", ".cxx"])
+def test_cpp_sources_alone_or_beside_c_are_sources(tmp_path: Path, suffix: str) -> None:
+    folder = _module(tmp_path, "")
+    (folder / "module.c").unlink()
+    (folder / f"shapes{suffix}").write_text("extern \"C\" int module_main(void) { return 1; }\n")
+    assert [p.name for p in load_module(folder, BOARDS).sources] == [f"shapes{suffix}"]
+    (folder / "helper.c").write_text("int helper(void) { return 2; }\n")
+    assert [p.name for p in load_module(folder, BOARDS).sources] == ["helper.c", f"shapes{suffix}"]
 
 
 def test_same_name_in_two_folders_is_refused(tmp_path: Path) -> None:

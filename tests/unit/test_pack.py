@@ -7,13 +7,16 @@ import zlib
 from pathlib import Path
 
 import pytest
+from elftools.elf.elffile import ELFFile
 
 from sim.boards import Board
 from sim.elfinfo import ElfInfo
 from sim.errors import BuildError
-from sim.modbuild import ModuleImage, build_module
+from sim.exports import load_api
+from sim.modbuild import CXX_FLAGS, ModuleImage, build_module, compile_command
 from sim.modules import Module, load_module
 from sim.pack import HEADER, MAGIC, VENEER_INSTRUCTION, PackError
+from sim.toolchain import GCC, GXX
 
 BOARDS = {"netduinoplus2", "stm32vldiscovery"}
 
@@ -40,7 +43,8 @@ def test_header_crc_and_sizes(m3: Board, catalogue: dict[str, Module], build_dir
     header = _header(data)
     assert (header["magic"], header["version"], header["header_size"]) == (MAGIC, 1, 56)
     assert (header["core"], header["fpu"], header["float_abi"]) == (3, 0, 0)
-    assert (header["api_major"], header["api_minor"]) == (1, 0)
+    api = load_api()  # exports.txt's version, stamped by the packer
+    assert (header["api_major"], header["api_minor"]) == (api.major, api.minor)
     assert len(data) == (56 + header["text"] + header["data"] + 4 * header["fixups"] +
                          12 * (header["imports"] + header["exports"]) + header["strings"])
     zeroed = data[:48] + b"\0\0\0\0" + data[52:]
@@ -171,3 +175,61 @@ def test_a_cache_hit_gives_the_packed_module_a_fresh_build_gives(
     assert (tmp_path / "modules" / m3.name / module.name / "packed.json").is_file()
     cached = build_module(m3, module, tmp_path)
     assert cached.packed == fresh.packed
+
+
+def _cpp_probe(tmp_path: Path, files: dict[str, str], toml: str = "") -> Module:
+    folder = tmp_path / "cpp_probe"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    (folder / "module.toml").write_text(toml)
+    return load_module(folder, BOARDS)
+
+
+def test_cpp_sources_use_gxx_with_its_flags_and_the_modules_cflags_last(
+        m3: Board, tmp_path: Path) -> None:
+    module = _cpp_probe(tmp_path, {"a.cc": "", "b.c": ""}, '[build]\ncflags = ["-frtti"]\n')
+    cxx = compile_command(m3, module, module.path / "a.cc", tmp_path / "a.o")
+    c = compile_command(m3, module, module.path / "b.c", tmp_path / "b.o")
+    assert cxx[0] == GXX and c[0] == GCC
+    assert set(CXX_FLAGS) <= set(cxx) and not set(CXX_FLAGS) & set(c)
+    assert cxx.index("-frtti") > cxx.index("-fno-rtti")  # the module's cflags win
+
+
+def test_a_data_import_is_refused_naming_it_and_where(m3: Board, tmp_path: Path) -> None:
+    module = _probe(tmp_path, "extern int firmware_counter;\n"
+                              "int module_main(void) { return firmware_counter; }\n")
+    with pytest.raises(PackError) as caught:
+        _build(m3, module, tmp_path / "build")
+    message = str(caught.value)
+    assert "imports used as data" in message
+    assert "'firmware_counter': R_ARM_ABS32 in .text.module_main of module.c" in message
+
+
+def test_a_firmware_function_whose_address_is_taken_is_imported(m3: Board, tmp_path: Path) -> None:
+    module = _probe(tmp_path, "#include <stdio.h>\nint (*volatile say)(const char *) = puts;\n"
+                              "int module_main(void) { return say(\"hi\"); }\n")
+    image = _build(m3, module, tmp_path / "build")
+    assert [name for name, _ in image.packed.imports] == ["puts"]
+
+
+def test_cpp_globals_import_atexit_and_define_dso_handle_in_the_module(
+        m3: Board, tmp_path: Path) -> None:
+    """g++ passes &__dso_handle to __aeabi_atexit: a data symbol, defined by the packer in the
+    module's bss (hidden: not an export), never an import behind a call veneer. The weakly
+    referenced __cxa_pure_virtual of an abstract class's vtable is imported all the same."""
+    module = _cpp_probe(tmp_path, {"globals.cpp": (
+        "struct Base { virtual int f() = 0; virtual ~Base() {} };\n"
+        "struct Held : Base { int v; Held() : v(3) {} int f() override { return v; } };\n"
+        "Held held;\n"
+        'extern "C" int module_main(void) { Base *b = &held; return b->f(); }\n')},
+        '[build]\ncflags = ["-O0"]\n')  # keeps Base's constructor, which stores its vtable
+    image = _build(m3, module, tmp_path / "build")
+    imports = {name for name, _ in image.packed.imports}
+    assert {"__aeabi_atexit", "__cxa_pure_virtual"} <= imports
+    assert "__dso_handle" not in imports | {name for name, _ in image.packed.exports}
+    with open(image.elf, "rb") as handle:
+        elf = ELFFile(handle)
+        [dso] = elf.get_section_by_name(".symtab").get_symbol_by_name("__dso_handle")
+        assert elf.get_section(dso["st_shndx"]).name == ".bss"
+        assert dso["st_other"]["visibility"] == "STV_HIDDEN"

@@ -17,11 +17,13 @@ def empty_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_all_missing_names_each_package(empty_path: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each package once, though gcc and g++ both come in gcc-arm-none-eabi."""
     monkeypatch.setattr(toolchain.os, "geteuid", lambda: 1000)
     with pytest.raises(ToolMissingError) as caught:
         toolchain.check_tools()
     message = str(caught.value)
-    assert message.startswith("missing qemu-system-arm, arm-none-eabi-gcc, newlib-nano")
+    assert message.startswith("missing qemu-system-arm, arm-none-eabi-gcc, arm-none-eabi-g++, "
+                              "newlib-nano")
     assert message.endswith("install with: (as root) apt-get update && env "
                             "DEBIAN_FRONTEND=noninteractive apt-get install -y "
                             "--no-install-recommends qemu-system-arm gcc-arm-none-eabi "
