@@ -57,17 +57,18 @@ class HostRun:
     stdout: str
 
 
-def run_on_host(module: Module, folder: Path) -> HostRun:
-    """Compile the module's sources with the host gcc and run them once."""
+def run_on_host(module: Module, folder: Path, sources: list[Path] | None = None,
+                extra_flags: tuple[str, ...] = ()) -> HostRun:
+    """Compile the module's sources (or those given) with the host gcc and run them once."""
     compiler = shutil.which(HOST_CC)
     if compiler is None:
         pytest.skip(f"no host {HOST_CC} on PATH to compile {module.name} with")
     main = folder / "host_main.c"
     main.write_text(_host_main(module))
     program = folder / module.name
-    sources = [str(path) for path in module.sources]
-    build = subprocess.run([compiler, *HOST_CFLAGS, f"-I{module.path}", *sources, str(main),
-                            "-o", str(program)], capture_output=True, text=True)
+    files = [str(path) for path in (module.sources if sources is None else sources)]
+    build = subprocess.run([compiler, *HOST_CFLAGS, *extra_flags, f"-I{module.path}", *files,
+                            str(main), "-o", str(program)], capture_output=True, text=True)
     assert build.returncode == 0, f"{module.name} does not compile on the host:\n{build.stderr}"
     ran = subprocess.run([str(program)], capture_output=True, timeout=HOST_RUN_SECONDS)
     stderr = ran.stderr.decode(errors="replace")
@@ -100,3 +101,22 @@ def test_every_ok_expectation_is_what_the_host_computed(catalogue, boards, tmp_p
                 failures.append(f"{module.name} on {board}: module.toml expects stdout "
                                 f"{expected.stdout!r}, the host printed {host.stdout!r}")
     assert not failures, "\n".join(failures)
+
+
+# The formatter module: its driver, built against the C library's snprintf instead of its own.
+FORMATTER = "snprintf_formatter"
+FORMATTER_DRIVER = "format_demo.c"
+WITH_LIBC_SNPRINTF = ("-Dfmt_snprintf=snprintf",
+                      "-Wno-format")  # the cases include flags C ignores on purpose ("%-05d")
+
+
+def test_the_formatter_prints_what_the_c_library_prints(catalogue, tmp_path: Path) -> None:
+    assert FORMATTER in catalogue, f"no module {FORMATTER} in {MODULES_DIR}"
+    module = catalogue[FORMATTER]
+    (tmp_path / "own").mkdir()
+    (tmp_path / "libc").mkdir()
+    own = run_on_host(module, tmp_path / "own")
+    libc = run_on_host(module, tmp_path / "libc", [module.path / FORMATTER_DRIVER],
+                       WITH_LIBC_SNPRINTF)
+    assert own.stdout.splitlines() == libc.stdout.splitlines()
+    assert own == libc
