@@ -48,6 +48,9 @@ R_ARM_NAMES = {
 }
 ABSOLUTE_WORD = {2, 38}  # ABS32, TARGET1 (an ABS32 on arm-none-eabi)
 POSITION_INDEPENDENT = {0, 3, 10, 11, 30, 40, 42, 49, 50, 51, 52, 53, 54, 102, 103}
+# FORMAT.md, "Alignment": the loader puts text and data on boundaries of at least this many
+# bytes (loader.c, allocate), so no section may need more.
+LOADER_ALIGNMENT = 8
 TEXT_SEGMENT = (".text",)  # the loader may put data anywhere after the text: PC-relative
                            # references must stay within one segment
 
@@ -73,6 +76,7 @@ class PackedModule:
     fixups: tuple[int, ...]             # offsets of ABS32 words
     imports: tuple[tuple[str, int], ...]  # (name, slot offset)
     exports: tuple[tuple[str, int], ...]  # (name, value), sorted by hash
+    text_before_gc: int | None = None   # text of the same link without --gc-sections
 
 
 def _reloc_name(code: int) -> str:
@@ -93,19 +97,35 @@ def _check_sections(sections: dict[str, object]) -> None:
         raise PackError("the module has no code (.text is empty)")
 
 
+def _check_alignment(sections: dict[str, object]) -> None:
+    """No section may need more alignment than the loader gives its segments (FORMAT.md)."""
+    for name in LOADED_SECTIONS:
+        section = sections.get(name)
+        if section is not None and section["sh_addralign"] > LOADER_ALIGNMENT:
+            raise PackError(f"section {name} needs {section['sh_addralign']}-byte alignment; the "
+                            f"loader places text and data on {LOADER_ALIGNMENT}-byte boundaries "
+                            f"(FORMAT.md, \"Alignment\"), so no object or function of a module "
+                            f"may be aligned above {LOADER_ALIGNMENT} bytes")
+
+
 def _layout(sections: dict[str, object]) -> tuple[bytes, int, int, int]:
-    """(image bytes, text size, data size, bss size); checks the sections follow each other."""
-    text = sections[".text"]
-    data = sections.get(".data")
-    bss = sections.get(".bss")
-    text_size = text["sh_size"]
-    data_size = data["sh_size"] if data else 0
-    if text["sh_addr"] != 0 or (data and data["sh_addr"] != text_size) or \
-            (bss and bss["sh_addr"] != text_size + data_size):
-        raise PackError("text, data and bss are not laid out back to back from address 0 "
-                        "(module.ld)")
+    """(image bytes, text size, data size, bss size); checks the sections follow each other
+    from 0, each at a multiple of its own alignment (module.ld pads the one before)."""
+    expected = 0
+    for name in LOADED_SECTIONS:
+        section = sections.get(name)
+        if section is None:
+            continue
+        start, align = section["sh_addr"], max(section["sh_addralign"], 1)
+        if start != expected or start % align:
+            raise PackError(f"section {name} ({align}-byte aligned) starts at {start:#x}, not at "
+                            f"{expected:#x} right after the one before it: module.ld must lay "
+                            "out text, data and bss back to back from 0, each part padded to "
+                            "the next one's alignment")
+        expected = start + section["sh_size"]
+    text, data, bss = (sections.get(name) for name in LOADED_SECTIONS)
     image = text.data() + (data.data() if data else b"")
-    return image, text_size, data_size, bss["sh_size"] if bss else 0
+    return image, text["sh_size"], data["sh_size"] if data else 0, bss["sh_size"] if bss else 0
 
 
 def _symbol_label(symbol: Symbol) -> str:
@@ -174,7 +194,10 @@ def _imports(names: list[str], symbols: dict[str, Symbol], image: bytes) -> list
 
 
 def _exports(names: list[str], symbols: dict[str, Symbol]) -> list[tuple[str, int]]:
-    exports = [(name, symbols[name]["st_value"]) for name in names if name in symbols]
+    missing = [name for name in names if name not in symbols]
+    if missing:
+        raise PackError(f"exports {', '.join(missing)}: not in the linked module")
+    exports = [(name, symbols[name]["st_value"]) for name in names]
     return sorted(exports, key=lambda item: (name_hash(item[0]), item[0]))
 
 
@@ -232,7 +255,7 @@ def with_crc(data: bytearray) -> bytes:
 def pack_elf(path: Path, entry: str, imports: list[str], exports: list[str], arch: Arch,
              api: Api) -> PackedModule:
     """Pack a module ELF linked by modbuild: imports are the veneer symbols' names, exports the
-    module's own global symbols."""
+    names the module exports (sim/modbuild.py, export_names)."""
     with open(path, "rb") as handle:
         elf = ELFFile(handle)
         if elf["e_machine"] != "EM_ARM" or elf.elfclass != 32:
@@ -240,6 +263,7 @@ def pack_elf(path: Path, entry: str, imports: list[str], exports: list[str], arc
         sections = _allocated_sections(elf)
         fixups = _fixups(elf, sections)  # first: a relocation names the code that caused it
         _check_sections(sections)
+        _check_alignment(sections)
         image, text_size, data_size, bss_size = _layout(sections)
         symbols = _symbols(elf)
     if any(offset > MAX_FIXUP_OFFSET for offset in fixups):
