@@ -36,7 +36,7 @@ from sim.build import compiler_version, file_lock
 from sim.errors import BuildError
 from sim.exports import Api, load_api
 from sim.modules import Module
-from sim.pack import Arch, PackedModule, PackError, pack_elf
+from sim.pack import Arch, MisplacedAddresses, PackedModule, PackError, pack_elf
 from sim.toolchain import GCC
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ EXPORT_MARKER_SECTION = ".module_exports"
 # Symbols module.ld defines: a module may use them, and they are never imports.
 LINKER_SCRIPT_SYMBOLS = frozenset({"__module_image_start", "__module_init_start",
                                    "__module_init_end"})
+# Gaps module.ld leaves at the end of text and the start of data when they are defined.
+GUARD_SYMBOLS = ("__module_text_guard", "__module_data_guard")
 BASE_CFLAGS = ["-g", "-ffunction-sections", "-fdata-sections", "-fno-common",
                "-fno-unwind-tables", "-fno-asynchronous-unwind-tables", "-Wall", "-Wextra"]
 DEFAULT_OPTIMISATION = "-Os"
@@ -173,16 +175,18 @@ def _compile_and_link(board: Board, module: Module, out: Path) -> dict[str, obje
     linked = _link(module, target, inputs, exports, out / "module.elf", gc=True)
     kept = _defined_symbols(linked)
     return {"imports": [name for name in imports if name in kept], "exports": exports,
-            "text_before_gc": _text_size(everything)}
+            "text_before_gc": _text_size(everything), "inputs": inputs, "target": target}
 
 
 def _link(module: Module, target: list[str], inputs: list[Path], exports: list[str],
-          elf: Path, gc: bool) -> Path:
-    """Link at 0 with module.ld; with gc, keep only what the exports and constructors reach."""
+          elf: Path, gc: bool, guards: tuple[int, int] = (0, 0)) -> Path:
+    """Link at 0 with module.ld; with gc, keep only what the exports and constructors reach;
+    guards are the bytes of gap at the end of text and the start of data (module.ld)."""
     drop = ["-Wl,--gc-sections", f"-Wl,-Map={elf.with_suffix('.map')}"] if gc else []
     roots = [f"-Wl,--require-defined={name}" for name in exports]
+    gaps = [f"-Wl,--defsym={symbol}={size}" for symbol, size in zip(GUARD_SYMBOLS, guards) if size]
     _run([GCC, *target, "-nostdlib", "-nostartfiles", f"-T{MODULE_LINKER_SCRIPT}",
-          f"-Wl,--entry={entry_name(module)}", *roots, *drop, "-Wl,--emit-relocs",
+          f"-Wl,--entry={entry_name(module)}", *roots, *drop, *gaps, "-Wl,--emit-relocs",
           "-Wl,--build-id=none", *map(str, inputs), "-lgcc", "-o", str(elf)],
          f"linking {module.name}")
     return elf
@@ -280,9 +284,20 @@ def build_module(board: Board, module: Module, build_dir: Path,
 def _build_and_pack(board: Board, module: Module, out: Path, api: Api) -> PackedModule:
     names = _compile_and_link(board, module, out)
     _check_abi(module, names["imports"])
-    packed = pack_elf(out / "module.elf", entry_name(module), names["imports"],
-                      names["exports"], module_arch(board, module), api)
+    try:
+        packed = _pack(board, module, out, api, names)
+    except MisplacedAddresses as error:  # link again with the gaps that fix them (module.ld)
+        log.info("%s: linking again with guards (%s)", module.name, error)
+        _link(module, names["target"], names["inputs"], names["exports"], out / "module.elf",
+              gc=True, guards=(error.text_guard, error.data_guard))
+        packed = _pack(board, module, out, api, names)
     return dataclasses.replace(packed, text_before_gc=names["text_before_gc"])
+
+
+def _pack(board: Board, module: Module, out: Path, api: Api,
+          names: dict[str, object]) -> PackedModule:
+    return pack_elf(out / "module.elf", entry_name(module), names["imports"], names["exports"],
+                    module_arch(board, module), api)
 
 
 def _packed_fields(packed: PackedModule) -> dict[str, object]:

@@ -108,6 +108,14 @@ def _check_alignment(sections: dict[str, object]) -> None:
                             f"may be aligned above {LOADER_ALIGNMENT} bytes")
 
 
+def _contents(section) -> bytes:
+    """A section's bytes; zeros for one that has none in the file (.data holding only the
+    data guard, module.ld), where pyelftools would read whatever follows in the file."""
+    if section["sh_type"] == "SHT_NOBITS":
+        return bytes(section["sh_size"])
+    return section.data()
+
+
 def _layout(sections: dict[str, object]) -> tuple[bytes, int, int, int]:
     """(image bytes, text size, data size, bss size); checks the sections follow each other
     from 0, each at a multiple of its own alignment (module.ld pads the one before)."""
@@ -124,7 +132,7 @@ def _layout(sections: dict[str, object]) -> tuple[bytes, int, int, int]:
                             "the next one's alignment")
         expected = start + section["sh_size"]
     text, data, bss = (sections.get(name) for name in LOADED_SECTIONS)
-    image = text.data() + (data.data() if data else b"")
+    image = _contents(text) + (_contents(data) if data else b"")
     return image, text["sh_size"], data["sh_size"] if data else 0, bss["sh_size"] if bss else 0
 
 
@@ -141,11 +149,32 @@ def _crosses_segments(elf: ELFFile, site_section: str, symbol: Symbol) -> bool:
     return (site_section in TEXT_SEGMENT) != (target in TEXT_SEGMENT)
 
 
+class MisplacedAddresses(PackError):
+    """ABS32 words that the loader's rule (a word below T moves with the text) would move with
+    the wrong segment: `array - 1` kept by a pre-increment loop over an array at the start of
+    data, or one past a table at the end of text. text_guard and data_guard are the bytes of
+    gap at the end of text and the start of data that would put each where it belongs."""
+
+    def __init__(self, message: str, text_guard: int, data_guard: int) -> None:
+        super().__init__(message)
+        self.text_guard = text_guard
+        self.data_guard = data_guard
+
+
+def _word_at(elf: ELFFile, section_index: int, address: int) -> int:
+    section = elf.get_section(section_index)
+    at = address - section["sh_addr"]
+    return int.from_bytes(section.data()[at:at + 4], "little")
+
+
 def _fixups(elf: ELFFile, sections: dict[str, object]) -> list[int]:
     """Offsets needing the load address added; refuses every relocation it cannot express."""
     loaded = {elf.get_section_index(name): name for name in sections}
+    text_end = sections[".text"]["sh_size"] if ".text" in sections else 0
     fixups: list[int] = []
     problems: list[str] = []
+    misplaced: list[str] = []
+    guards = [0, 0]  # text, data
     for rel in elf.iter_sections():
         if not isinstance(rel, RelocationSection) or rel["sh_info"] not in loaded:
             continue
@@ -165,12 +194,25 @@ def _fixups(elf: ELFFile, sections: dict[str, object]) -> list[int]:
             if code in ABSOLUTE_WORD:
                 if symbol["st_shndx"] not in ("SHN_ABS", "SHN_UNDEF"):
                     fixups.append(entry["r_offset"])
+                    word = _word_at(elf, rel["sh_info"], entry["r_offset"])
+                    in_text = elf.get_section(symbol["st_shndx"]).name in TEXT_SEGMENT
+                    if in_text != (word < text_end):
+                        guards[not in_text] = max(guards[not in_text], abs(word - text_end) +
+                                                  in_text)
+                        misplaced.append(f"{_reloc_name(code)} in section {target} at "
+                                         f"{entry['r_offset']:#x}: '{_symbol_label(symbol)}' "
+                                         f"{word - symbol['st_value']:+d} = {word:#x}")
                 continue
             problems.append(f"{_reloc_name(code)} in section {target} at {entry['r_offset']:#x} "
                             f"against symbol '{_symbol_label(symbol)}'")
     if problems:
         raise PackError("cannot express these relocations in a module file (see "
                         "firmware/loader/FORMAT.md):\n  " + "\n  ".join(problems))
+    if misplaced:
+        raise MisplacedAddresses(
+            f"addresses the loader would move with the wrong segment (it moves a word below the "
+            f"text's end {text_end:#x} with the text, FORMAT.md \"Fix-ups\"):\n  " +
+            "\n  ".join(misplaced), *(-(-g // LOADER_ALIGNMENT) * LOADER_ALIGNMENT for g in guards))
     return sorted(fixups)
 
 

@@ -270,3 +270,22 @@ def test_resident_libraries_export_what_their_dependants_import(
         offered = set().union(*(_export_names(_build(m3, lib, build_dir)) for lib in libraries))
         imports = {name for name, _ in _build(m3, module, build_dir).packed.imports}
         assert imports - firmware <= offered, module.name
+
+
+def test_an_address_just_before_data_gets_a_guard(m3: Board, tmp_path: Path) -> None:
+    """At -O2 gcc walks a bss array with pre-increment stores from `buffer - 1`: a word below
+    the text's end, which the loader would move with the text (FORMAT.md, "Fix-ups"). The link
+    is redone with a gap at the start of data, so the word lies in data where it belongs."""
+    module = _probe(tmp_path, "static unsigned char buffer[600];\n"
+                              "int module_main(void) {\n"
+                              "  for (unsigned i = 0; i < sizeof buffer; i++) buffer[i] = i * 7u;\n"
+                              "  unsigned sum = 0;\n"
+                              "  for (unsigned i = 0; i < sizeof buffer; i++) sum += buffer[i];\n"
+                              "  return (int)sum; }\n", '[build]\ncflags = ["-O2"]\n')
+    packed = _build(m3, module, tmp_path / "build").packed
+    body = packed.data[56:]
+    words = [struct.unpack_from("<I", body, offset)[0] for offset in packed.fixups]
+    buffer = _symbol_value(tmp_path / "build", m3, "buffer")
+    assert buffer - 1 in words and buffer - 1 >= packed.text_size
+    assert packed.data_size == buffer - packed.text_size == 8  # the guard, all of .data
+    assert body[packed.text_size:packed.text_size + packed.data_size] == bytes(8)
