@@ -156,7 +156,17 @@ def _digest(board: Board, module: Module, api: Api) -> str:
     return digest.hexdigest()
 
 
-def _compile_and_link(board: Board, module: Module, out: Path) -> dict[str, object]:
+@dataclass(frozen=True)
+class LinkedModule:
+    """What the link step hands the packer: out/module.elf and how it was made."""
+    imports: list[str]          # veneers the kept code calls
+    exports: list[str]          # export_names
+    text_before_gc: int         # .text of the same link without --gc-sections
+    inputs: list[Path]          # objects and veneers, to link again with guards
+    target: list[str]           # arch_flags
+
+
+def _compile_and_link(board: Board, module: Module, out: Path) -> LinkedModule:
     flags = compile_flags(board, module)
     objects = []
     for source in module.sources:
@@ -174,8 +184,8 @@ def _compile_and_link(board: Board, module: Module, out: Path) -> dict[str, obje
     everything = _link(module, target, inputs, exports, out / "module_without_gc.elf", gc=False)
     linked = _link(module, target, inputs, exports, out / "module.elf", gc=True)
     kept = _defined_symbols(linked)
-    return {"imports": [name for name in imports if name in kept], "exports": exports,
-            "text_before_gc": _text_size(everything), "inputs": inputs, "target": target}
+    return LinkedModule(imports=[name for name in imports if name in kept], exports=exports,
+                        text_before_gc=_text_size(everything), inputs=inputs, target=target)
 
 
 def _link(module: Module, target: list[str], inputs: list[Path], exports: list[str],
@@ -282,21 +292,21 @@ def build_module(board: Board, module: Module, build_dir: Path,
 
 
 def _build_and_pack(board: Board, module: Module, out: Path, api: Api) -> PackedModule:
-    names = _compile_and_link(board, module, out)
-    _check_abi(module, names["imports"])
+    linked = _compile_and_link(board, module, out)
+    _check_abi(module, linked.imports)
     try:
-        packed = _pack(board, module, out, api, names)
+        packed = _pack(board, module, out, api, linked)
     except MisplacedAddresses as error:  # link again with the gaps that fix them (module.ld)
         log.info("%s: linking again with guards (%s)", module.name, error)
-        _link(module, names["target"], names["inputs"], names["exports"], out / "module.elf",
+        _link(module, linked.target, linked.inputs, linked.exports, out / "module.elf",
               gc=True, guards=(error.text_guard, error.data_guard))
-        packed = _pack(board, module, out, api, names)
-    return dataclasses.replace(packed, text_before_gc=names["text_before_gc"])
+        packed = _pack(board, module, out, api, linked)
+    return dataclasses.replace(packed, text_before_gc=linked.text_before_gc)
 
 
 def _pack(board: Board, module: Module, out: Path, api: Api,
-          names: dict[str, object]) -> PackedModule:
-    return pack_elf(out / "module.elf", entry_name(module), names["imports"], names["exports"],
+          linked: LinkedModule) -> PackedModule:
+    return pack_elf(out / "module.elf", entry_name(module), linked.imports, linked.exports,
                     module_arch(board, module), api)
 
 
