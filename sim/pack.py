@@ -76,7 +76,7 @@ class PackedModule:
     fixups: tuple[int, ...]             # offsets of ABS32 words
     imports: tuple[tuple[str, int], ...]  # (name, slot offset)
     exports: tuple[tuple[str, int], ...]  # (name, value), sorted by hash
-    text_before_gc: int | None = None   # text of the same link without --gc-sections
+    text_before_gc: int | None = None   # text of the same link without --gc-sections or guards
 
 
 def _reloc_name(code: int) -> str:
