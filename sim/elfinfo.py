@@ -60,7 +60,9 @@ class ElfInfo:
             elf = ELFFile(handle)
             if not elf.has_dwarf_info():
                 return rows
-            dwarf = elf.get_dwarf_info()
+            # A linked image's DWARF is final; the relocations --emit-relocs keeps beside it
+            # (some R_ARM_NONE, for code --gc-sections dropped) are not to be applied again.
+            dwarf = elf.get_dwarf_info(relocate_dwarf_sections=False)
             for unit in dwarf.iter_CUs():
                 program = dwarf.line_program_for_CU(unit)
                 if program is None:

@@ -52,6 +52,7 @@ class Module:
     entry: str = "module_main"
     args: tuple[int, ...] = ()
     depends: tuple[str, ...] = ()
+    exports: tuple[str, ...] = ()           # besides the entry (README, "Adding a module")
     abi: str | None = None
     budget: int | None = None
     build: BuildOverrides = BuildOverrides()
@@ -203,7 +204,8 @@ def _budget(check: _Checker, value: Any) -> int | None:
     return value
 
 
-TOP_KEYS = {"description", "entry", "args", "depends", "abi", "budget", "build", "expect"}
+TOP_KEYS = {"description", "entry", "args", "depends", "exports", "abi", "budget", "build",
+            "expect"}
 
 
 C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -217,6 +219,15 @@ def _entry(check: _Checker, data: dict[str, Any]) -> str | None:
     if entry is not None and not C_IDENTIFIER.fullmatch(entry):
         raise check.fail("entry", f"expected a C function name, got {entry!r}")
     return entry
+
+
+def _exports(check: _Checker, data: dict[str, Any]) -> tuple[str, ...]:
+    """Symbol names the module exports besides its entry (C names, or C++ mangled ones)."""
+    names = check.string_list(data, "exports")
+    for name in names:
+        if not C_IDENTIFIER.fullmatch(name):
+            raise check.fail("exports", f"expected symbol names, got {name!r}")
+    return names
 
 
 def _check_name(folder: Path) -> None:
@@ -251,7 +262,7 @@ def load_module(folder: Path, boards: set[str]) -> Module:
         description=check.string(data, "description") or "",
         entry=entry or "module_main",
         args=tuple(_as_int32(check.integer(a, "args")) for a in args),
-        depends=check.string_list(data, "depends"),
+        depends=check.string_list(data, "depends"), exports=_exports(check, data),
         abi=check.string(data, "abi", choices=ABIS),
         budget=budget, build=_build_overrides(check, data),
         expect=common, expect_boards=per_board)

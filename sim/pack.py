@@ -51,6 +51,9 @@ POSITION_INDEPENDENT = {0, 3, 10, 11, 30, 40, 42, 49, 50, 51, 52, 53, 54, 102, 1
 # Branches: what a call (or tail call) to an imported function is linked with. An undefined
 # symbol no branch reaches is used as data (read, written, or its address taken).
 BRANCHES = {10, 30, 51, 102, 103}  # THM_CALL, THM_JUMP24, THM_JUMP19, THM_JUMP11, THM_JUMP8
+# FORMAT.md, "Alignment": the loader puts text and data on boundaries of at least this many
+# bytes (loader.c, allocate), so no section may need more.
+LOADER_ALIGNMENT = 8
 TEXT_SEGMENT = (".text",)  # the loader may put data anywhere after the text: PC-relative
                            # references must stay within one segment
 
@@ -76,6 +79,7 @@ class PackedModule:
     fixups: tuple[int, ...]             # offsets of ABS32 words
     imports: tuple[tuple[str, int], ...]  # (name, slot offset)
     exports: tuple[tuple[str, int], ...]  # (name, value), sorted by hash
+    text_before_gc: int | None = None   # text of the same link without --gc-sections or guards
 
 
 def _reloc_name(code: int) -> str:
@@ -96,19 +100,43 @@ def _check_sections(sections: dict[str, object]) -> None:
         raise PackError("the module has no code (.text is empty)")
 
 
+def _check_alignment(sections: dict[str, object]) -> None:
+    """No section may need more alignment than the loader gives its segments (FORMAT.md)."""
+    for name in LOADED_SECTIONS:
+        section = sections.get(name)
+        if section is not None and section["sh_addralign"] > LOADER_ALIGNMENT:
+            raise PackError(f"section {name} needs {section['sh_addralign']}-byte alignment; the "
+                            f"loader places text and data on {LOADER_ALIGNMENT}-byte boundaries "
+                            f"(FORMAT.md, \"Alignment\"), so no object or function of a module "
+                            f"may be aligned above {LOADER_ALIGNMENT} bytes")
+
+
+def _contents(section) -> bytes:
+    """A section's bytes; zeros for one that has none in the file (.data holding only the
+    data guard, module.ld), where pyelftools would read whatever follows in the file."""
+    if section["sh_type"] == "SHT_NOBITS":
+        return bytes(section["sh_size"])
+    return section.data()
+
+
 def _layout(sections: dict[str, object]) -> tuple[bytes, int, int, int]:
-    """(image bytes, text size, data size, bss size); checks the sections follow each other."""
-    text = sections[".text"]
-    data = sections.get(".data")
-    bss = sections.get(".bss")
-    text_size = text["sh_size"]
-    data_size = data["sh_size"] if data else 0
-    if text["sh_addr"] != 0 or (data and data["sh_addr"] != text_size) or \
-            (bss and bss["sh_addr"] != text_size + data_size):
-        raise PackError("text, data and bss are not laid out back to back from address 0 "
-                        "(module.ld)")
-    image = text.data() + (data.data() if data else b"")
-    return image, text_size, data_size, bss["sh_size"] if bss else 0
+    """(image bytes, text size, data size, bss size); checks the sections follow each other
+    from 0, each at a multiple of its own alignment (module.ld pads the one before)."""
+    expected = 0
+    for name in LOADED_SECTIONS:
+        section = sections.get(name)
+        if section is None:
+            continue
+        start, align = section["sh_addr"], max(section["sh_addralign"], 1)
+        if start != expected or start % align:
+            raise PackError(f"section {name} ({align}-byte aligned) starts at {start:#x}, not at "
+                            f"{expected:#x} right after the one before it: module.ld must lay "
+                            "out text, data and bss back to back from 0, each part padded to "
+                            "the next one's alignment")
+        expected = start + section["sh_size"]
+    text, data, bss = (sections.get(name) for name in LOADED_SECTIONS)
+    image = _contents(text) + (_contents(data) if data else b"")
+    return image, text["sh_size"], data["sh_size"] if data else 0, bss["sh_size"] if bss else 0
 
 
 def data_uses(objects: list[Path], names: set[str]) -> dict[str, str]:
@@ -152,11 +180,32 @@ def _crosses_segments(elf: ELFFile, site_section: str, symbol: Symbol) -> bool:
     return (site_section in TEXT_SEGMENT) != (target in TEXT_SEGMENT)
 
 
+class MisplacedAddresses(PackError):
+    """ABS32 words that the loader's rule (a word below T moves with the text) would move with
+    the wrong segment: `array - 1` kept by a pre-increment loop over an array at the start of
+    data, or one past a table at the end of text. text_guard and data_guard are the bytes of
+    gap at the end of text and the start of data that would put each where it belongs."""
+
+    def __init__(self, message: str, text_guard: int, data_guard: int) -> None:
+        super().__init__(message)
+        self.text_guard = text_guard
+        self.data_guard = data_guard
+
+
+def _word_at(elf: ELFFile, section_index: int, address: int) -> int:
+    section = elf.get_section(section_index)
+    at = address - section["sh_addr"]
+    return int.from_bytes(section.data()[at:at + 4], "little")
+
+
 def _fixups(elf: ELFFile, sections: dict[str, object]) -> list[int]:
     """Offsets needing the load address added; refuses every relocation it cannot express."""
     loaded = {elf.get_section_index(name): name for name in sections}
+    text_end = sections[".text"]["sh_size"] if ".text" in sections else 0
     fixups: list[int] = []
     problems: list[str] = []
+    misplaced: list[str] = []
+    guards = [0, 0]  # text, data
     for rel in elf.iter_sections():
         if not isinstance(rel, RelocationSection) or rel["sh_info"] not in loaded:
             continue
@@ -176,12 +225,25 @@ def _fixups(elf: ELFFile, sections: dict[str, object]) -> list[int]:
             if code in ABSOLUTE_WORD:
                 if symbol["st_shndx"] not in ("SHN_ABS", "SHN_UNDEF"):
                     fixups.append(entry["r_offset"])
+                    word = _word_at(elf, rel["sh_info"], entry["r_offset"])
+                    in_text = elf.get_section(symbol["st_shndx"]).name in TEXT_SEGMENT
+                    if in_text != (word < text_end):
+                        guards[not in_text] = max(guards[not in_text], abs(word - text_end) +
+                                                  in_text)
+                        misplaced.append(f"{_reloc_name(code)} in section {target} at "
+                                         f"{entry['r_offset']:#x}: '{_symbol_label(symbol)}' "
+                                         f"{word - symbol['st_value']:+d} = {word:#x}")
                 continue
             problems.append(f"{_reloc_name(code)} in section {target} at {entry['r_offset']:#x} "
                             f"against symbol '{_symbol_label(symbol)}'")
     if problems:
         raise PackError("cannot express these relocations in a module file (see "
                         "firmware/loader/FORMAT.md):\n  " + "\n  ".join(problems))
+    if misplaced:
+        raise MisplacedAddresses(
+            f"addresses the loader would move with the wrong segment (it moves a word below the "
+            f"text's end {text_end:#x} with the text, FORMAT.md \"Fix-ups\"):\n  " +
+            "\n  ".join(misplaced), *(-(-g // LOADER_ALIGNMENT) * LOADER_ALIGNMENT for g in guards))
     return sorted(fixups)
 
 
@@ -205,7 +267,10 @@ def _imports(names: list[str], symbols: dict[str, Symbol], image: bytes) -> list
 
 
 def _exports(names: list[str], symbols: dict[str, Symbol]) -> list[tuple[str, int]]:
-    exports = [(name, symbols[name]["st_value"]) for name in names if name in symbols]
+    missing = [name for name in names if name not in symbols]
+    if missing:
+        raise PackError(f"exports {', '.join(missing)}: not in the linked module")
+    exports = [(name, symbols[name]["st_value"]) for name in names]
     return sorted(exports, key=lambda item: (name_hash(item[0]), item[0]))
 
 
@@ -263,7 +328,7 @@ def with_crc(data: bytearray) -> bytes:
 def pack_elf(path: Path, entry: str, imports: list[str], exports: list[str], arch: Arch,
              api: Api) -> PackedModule:
     """Pack a module ELF linked by modbuild: imports are the veneer symbols' names, exports the
-    module's own global symbols."""
+    names the module exports (sim/modbuild.py, export_names)."""
     with open(path, "rb") as handle:
         elf = ELFFile(handle)
         if elf["e_machine"] != "EM_ARM" or elf.elfclass != 32:
@@ -271,6 +336,7 @@ def pack_elf(path: Path, entry: str, imports: list[str], exports: list[str], arc
         sections = _allocated_sections(elf)
         fixups = _fixups(elf, sections)  # first: a relocation names the code that caused it
         _check_sections(sections)
+        _check_alignment(sections)
         image, text_size, data_size, bss_size = _layout(sections)
         symbols = _symbols(elf)
     if any(offset > MAX_FIXUP_OFFSET for offset in fixups):

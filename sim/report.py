@@ -63,11 +63,12 @@ def _board_table(runs: list[RunResult]) -> str:
         rows.append([run.module, "yes" if run.ok else "**NO**", _expected_text(run),
                      _observed_text(run), ", ".join(run.unresolved), _cell(sizes.get("file")),
                      "/".join(str(sizes[k]) for k in ("text", "data", "bss")) if sizes else "",
+                     _cell(sizes.get("text_before_gc")),
                      *[_cell(run.timing.get(p)) for p in TIMING_PHASES],
                      _stopped_at(run).symbol if _stopped_at(run) else "",
                      _stopped_at(run).location if _stopped_at(run) else "", _cell(run.boot)])
     headers = ["module", "met", "expected", "observed", "unresolved", "file B",
-               "text/data/bss B", *TIMING_PHASES, "fault at", "location", "boot"]
+               "text/data/bss B", "text before gc B", *TIMING_PHASES, "fault at", "location", "boot"]
     return tabulate(rows, headers, tablefmt="github")
 
 

@@ -1,9 +1,12 @@
 /* A resident library that itself depends on one: frames a payload as 0x7E, length, payload,
  * then the Fletcher-16 of the payload from lib_checksum (resolved against that resident
- * module, not the firmware). */
+ * module, not the firmware). It exports frame with MODULE_EXPORT (lib_checksum lists its
+ * exports in module.toml instead). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include <module_export.h>
 
 uint16_t fletcher16(const uint8_t *data, size_t length); /* lib_checksum */
 
@@ -17,6 +20,7 @@ size_t frame(uint8_t *out, const uint8_t *payload, size_t length)
     out[3 + length] = (uint8_t)check;
     return length + 4;
 }
+MODULE_EXPORT(frame);
 
 int module_main(void)
 {

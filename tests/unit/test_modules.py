@@ -73,6 +73,7 @@ def test_defaults(tmp_path: Path) -> None:
     folder = _module(tmp_path, 'description = "d"\n')
     module = load_module(folder, BOARDS)
     assert (module.entry, module.args, module.depends, module.abi) == ("module_main", (), (), None)
+    assert module.exports == ()
     assert module.expectation("netduinoplus2").as_dict() == {"status": "ok"}
 
 
@@ -125,6 +126,8 @@ def _module(tmp_path: Path, toml: str) -> Path:
     ('[expect.stm32vldiscovery]\nfault = "MemManage.PRECISERR"\n', "expect.stm32vldiscovery.fault",
      "got 'MemManage.PRECISERR'"),
     ('entry = "two words"\n', "entry", "expected a C function name, got 'two words'"),
+    ('exports = "frame"\n', "exports", "expected a list of strings"),
+    ('exports = ["frame", "not-a-name"]\n', "exports", "expected symbol names, got 'not-a-name'"),
 ])
 def test_bad_key_is_named(tmp_path: Path, toml: str, key: str, problem: str) -> None:
     folder = _module(tmp_path, toml)

@@ -14,7 +14,7 @@ from sim.elfinfo import ElfInfo
 from sim.errors import BuildError
 from sim.exports import load_api
 from sim.modbuild import CXX_FLAGS, ModuleImage, build_module, compile_command
-from sim.modules import Module, load_module
+from sim.modules import Module, load_module, load_order
 from sim.pack import HEADER, MAGIC, VENEER_INSTRUCTION, PackError
 from sim.toolchain import GCC, GXX
 
@@ -121,7 +121,8 @@ def test_absolute_movw_movt_is_refused(m3: Board, tmp_path: Path) -> None:
 
 def test_sections_outside_the_image_are_refused(m3: Board, tmp_path: Path) -> None:
     module = _probe(tmp_path, '__attribute__((section(".ramfunc"))) int fast(void) { return 1; }\n'
-                              "int module_main(void) { return fast(); }\n")
+                              "int module_main(void) { return fast(); }\n",
+                    'exports = ["fast"]\n')  # exported, so the link keeps it
     with pytest.raises(PackError, match=r"section \.ramfunc .* is not supported"):
         _build(m3, module, tmp_path / "build")
 
@@ -233,3 +234,117 @@ def test_cpp_globals_import_atexit_and_define_dso_handle_in_the_module(
         [dso] = elf.get_section_by_name(".symtab").get_symbol_by_name("__dso_handle")
         assert elf.get_section(dso["st_shndx"]).name == ".bss"
         assert dso["st_other"]["visibility"] == "STV_HIDDEN"
+
+
+# Alignment (FORMAT.md, "Alignment"): data and bss move together at run time, so each must start
+# at a multiple of its own alignment at link time too, whatever the text's size.
+EIGHT_BYTE_STATE = ("static long long total;\n"   # 8-byte aligned .bss
+                    "int counter = 1;\n"          # 4-byte .data, so .bss must be padded after it
+                    "int module_main(int a) { total += a; return (int)total + counter++; }\n")
+
+
+@pytest.mark.parametrize("padding", range(4))
+def test_eight_byte_bss_after_text_of_any_size(m3: Board, tmp_path: Path, padding: int) -> None:
+    """Text of 4 mod 8 bytes used to put .bss 4 bytes past data's end, and the pack failed."""
+    extra = "".join(f"int extra{i}(int a) {{ return a * {i + 3}; }}\n" for i in range(padding))
+    exported = ", ".join(f'"extra{i}"' for i in range(padding))
+    module = _probe(tmp_path, EIGHT_BYTE_STATE + extra, f"exports = [{exported}]\n")
+    packed = _build(m3, module, tmp_path / "build").packed
+    symbol = _symbol_value(tmp_path / "build", m3, "total")
+    assert packed.text_size % 8 == 0 and (symbol - packed.text_size) % 8 == 0
+    assert symbol == packed.text_size + packed.data_size  # bss right after data
+
+
+def _symbol_value(build_dir: Path, board: Board, name: str) -> int:
+    [elf] = (build_dir / "modules" / board.name).glob("*/module.elf")
+    with open(elf, "rb") as handle:
+        [symbol] = ELFFile(handle).get_section_by_name(".symtab").get_symbol_by_name(name)
+        return symbol["st_value"]
+
+
+def test_alignment_above_the_loaders_is_refused_naming_the_rule(m3: Board, tmp_path: Path) -> None:
+    module = _probe(tmp_path, "__attribute__((aligned(16))) int table[4] = {1, 2, 3, 4};\n"
+                              "int module_main(int a) { return table[a & 3]; }\n")
+    with pytest.raises(PackError, match=r"section \.data needs 16-byte alignment; the loader "
+                                        r"places text and data on 8-byte boundaries"):
+        _build(m3, module, tmp_path / "build")
+
+
+# Exports (README, "Adding a module"): the entry, module.toml's exports, MODULE_EXPORT.
+DEAD_CODE = ("#include <string.h>\n#include <module_export.h>\n"
+             "int kept(int a) { return a + 1; }\n"
+             "int marked(int a) { return a * 2; }\nMODULE_EXPORT(marked);\n"
+             "int unused(const char *s) { return strstr(s, \"xy\") != 0; }\n"  # an import only here
+             "int module_main(int a) { return kept(a); }\n")
+
+
+def _export_names(image: ModuleImage) -> set[str]:
+    return {name for name, _ in image.packed.exports}
+
+
+def test_without_exports_only_the_entry_is_exported_and_dead_code_drops(
+        m3: Board, tmp_path: Path) -> None:
+    image = _build(m3, _probe(tmp_path, DEAD_CODE.replace("MODULE_EXPORT(marked);", "")),
+                   tmp_path / "build")
+    assert _export_names(image) == {"module_main"}
+    assert image.packed.imports == ()  # strstr was called only from dropped code
+    functions = {f.name for f in ElfInfo(image.elf).functions}
+    assert "module_main" in functions and not {"unused", "marked", "strstr"} & functions
+    assert image.packed.text_before_gc > image.packed.text_size
+    assert image.sizes()["text_before_gc"] == image.packed.text_before_gc
+
+
+def test_exports_key_and_marker_are_exported_and_kept(m3: Board, tmp_path: Path) -> None:
+    image = _build(m3, _probe(tmp_path, DEAD_CODE, 'exports = ["unused"]\n'), tmp_path / "build")
+    assert _export_names(image) == {"module_main", "marked", "unused"}
+    assert [name for name, _ in image.packed.imports] == ["strstr"]
+    functions = {f.name for f in ElfInfo(image.elf).functions}
+    assert {"module_main", "marked", "unused", "strstr"} <= functions
+
+
+def test_an_export_the_sources_lack_is_named(m3: Board, tmp_path: Path) -> None:
+    module = _probe(tmp_path, DEAD_CODE, 'exports = ["kept", "frame"]\n')
+    with pytest.raises(PackError, match=r"module.toml: key 'exports': 'frame' is not a global of "
+                                        r"the module's sources \(its globals: kept, marked, "):
+        _build(m3, module, tmp_path / "build")
+
+
+def test_a_marked_static_is_named(m3: Board, tmp_path: Path) -> None:
+    module = _probe(tmp_path, "#include <module_export.h>\nstatic int hidden(void) { return 1; }\n"
+                              "MODULE_EXPORT(hidden);\nint module_main(void) { return hidden(); }\n")
+    with pytest.raises(PackError, match=r"MODULE_EXPORT\(hidden\): 'hidden' is not a global"):
+        _build(m3, module, tmp_path / "build")
+
+
+def test_resident_libraries_export_what_their_dependants_import(
+        m3: Board, catalogue: dict[str, Module], build_dir: Path) -> None:
+    """Every import of a catalogue module that the firmware does not export is exported by one
+    of the libraries it depends on (else the target would report it unresolved)."""
+    firmware = set(load_api().names_for(m3.name))
+    everything = list(catalogue.values())
+    for module in everything:
+        libraries = load_order(module, everything)
+        if not libraries:
+            continue
+        offered = set().union(*(_export_names(_build(m3, lib, build_dir)) for lib in libraries))
+        imports = {name for name, _ in _build(m3, module, build_dir).packed.imports}
+        assert imports - firmware <= offered, module.name
+
+
+def test_an_address_just_before_data_gets_a_guard(m3: Board, tmp_path: Path) -> None:
+    """At -O2 gcc walks a bss array with pre-increment stores from `buffer - 1`: a word below
+    the text's end, which the loader would move with the text (FORMAT.md, "Fix-ups"). The link
+    is redone with a gap at the start of data, so the word lies in data where it belongs."""
+    module = _probe(tmp_path, "static unsigned char buffer[600];\n"
+                              "int module_main(void) {\n"
+                              "  for (unsigned i = 0; i < sizeof buffer; i++) buffer[i] = i * 7u;\n"
+                              "  unsigned sum = 0;\n"
+                              "  for (unsigned i = 0; i < sizeof buffer; i++) sum += buffer[i];\n"
+                              "  return (int)sum; }\n", '[build]\ncflags = ["-O2"]\n')
+    packed = _build(m3, module, tmp_path / "build").packed
+    body = packed.data[56:]
+    words = [struct.unpack_from("<I", body, offset)[0] for offset in packed.fixups]
+    buffer = _symbol_value(tmp_path / "build", m3, "buffer")
+    assert buffer - 1 in words and buffer - 1 >= packed.text_size
+    assert packed.data_size == buffer - packed.text_size == 8  # the guard, all of .data
+    assert body[packed.text_size:packed.text_size + packed.data_size] == bytes(8)
