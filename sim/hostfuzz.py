@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 LOADER_DIR = FIRMWARE_DIR / "loader"
 HARNESS = LOADER_DIR / "fuzz" / "loader_fuzz.c"
-LOADER_FILES = ("loader.c", "loader.h", "module_format.h", "export_table.h")
+LOADER_FILES = ("loader.c", "loader.h", "module_format.h", "export_table.h", "crc32_table.h")
 JOBLIST_HEADER = FIRMWARE_DIR / "src" / "joblist.h"  # the harness takes JOB_MAX_DEPS from it
 SANITIZE = ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all"]
 HOST_CFLAGS = ["-std=c11", "-fno-omit-frame-pointer", "-Wall", "-Wextra", "-Werror"]

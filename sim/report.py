@@ -10,6 +10,7 @@ from tabulate import tabulate
 from sim.baseline import Change
 from sim.boards import Board
 from sim.diagnostics import VENEER_BENCH_CALLS
+from sim.footprint import LOADER_FLASH_BUDGET
 from sim.outdir import write_atomically
 from sim.results import TIMING_PHASES, FaultInfo, RunResult, TimeoutInfo
 from sim.stdoutdiff import short_diff
@@ -253,6 +254,46 @@ def miss_explanation(run: RunResult) -> tuple[str, list[str]]:
     return "; ".join(parts), below
 
 
+# Reading, checking and placing a module (the load phase) may cost this many instructions per
+# byte of module file; zeroing its bss adds at most one per bss byte (README.md, "On-target
+# figures"). tests/sim/test_load_speed.py holds the catalogue to it.
+LOAD_INSTRUCTIONS_PER_FILE_BYTE = 12
+
+
+def load_per_file_byte(run: RunResult) -> float | None:
+    """The run's load instructions per byte of the module files it loaded (its libraries' too,
+    when sizes has "loaded"); None when the load did not finish."""
+    load = run.timing.get("load")
+    if run.status != "ok" or not isinstance(load, int) or not run.sizes:
+        return None
+    return load / run.sizes.get("loaded", run.sizes["file"])
+
+
+def _load_speed(runs: list[RunResult], boards: list[Board]) -> list[str]:
+    """Load instructions per byte of module file: per module and board, then the median and
+    the worst per board."""
+    figures = {(run.module, run.board): load_per_file_byte(run) for run in runs}
+    modules = [m for m in dict.fromkeys(run.module for run in runs)
+               if any(figures.get((m, b.name)) is not None for b in boards)]
+    rows = [[module, *["" if figures.get((module, b.name)) is None else
+                       f"{figures[(module, b.name)]:.2f}" for b in boards]] for module in modules]
+    lines = ["### Load speed", "",
+             f"The load phase (read, check, place: FORMAT.md) in instructions per byte of the "
+             f"module files it read, a module's libraries' included; goal ≤ "
+             f"{LOAD_INSTRUCTIONS_PER_FILE_BYTE}. It also zeroes the module's bss, about half "
+             f"an instruction a byte, so a module whose bss is many times its file shows more.",
+             ""]
+    for board in boards:
+        ranked = sorted((value, module) for (module, name), value in figures.items()
+                        if name == board.name and value is not None)
+        if ranked:
+            median = _median([value for value, _ in ranked])
+            lines.append(f"- {board.name}: median {median:.2f}, worst {ranked[-1][0]:.2f} "
+                         f"({ranked[-1][1]}), over {len(ranked)} modules")
+    return lines + ["", tabulate(rows, ["module", *[b.name for b in boards]],
+                                 tablefmt="github"), ""]
+
+
 def _missed_section(runs: list[RunResult]) -> list[str]:
     missed = [run for run in runs if not run.ok]
     if not missed:
@@ -270,8 +311,9 @@ def _missed_section(runs: list[RunResult]) -> list[str]:
 def _footprint_table(footprints: dict[str, dict[str, int | None]]) -> str:
     rows = [[board, f["loader_bytes"], f["flash_bytes"], f["ram_bytes"], f["module_arena_bytes"]]
             for board, f in footprints.items()]
-    return tabulate(rows, ["board", "loader bytes", "firmware flash bytes",
-                           "RAM bytes (incl. arena)", "module arena bytes"], tablefmt="github")
+    return tabulate(rows, ["board", f"loader bytes (goal ≤ {LOADER_FLASH_BUDGET})",
+                           "firmware flash bytes", "RAM bytes (incl. arena)",
+                           "module arena bytes"], tablefmt="github")
 
 
 def render_summary(runs: list[RunResult], boards: list[Board],
@@ -303,6 +345,7 @@ def render_summary(runs: list[RunResult], boards: list[Board],
               "(bench_imports) against a module with neither (entry_not_first); a call through "
               "a veneer (bench_import_calls) against the same call made directly in the "
               "firmware (diag:import_call_direct).", "", _benchmarks(runs, boards), ""]
+    lines += _load_speed(runs, boards)
     lines += ["## Firmware footprint", "", _footprint_table(footprints), ""]
     lines += _baseline_section(changes)
     return "\n".join(lines)

@@ -7,7 +7,6 @@
 
 #define FNV_OFFSET_BASIS 0x811C9DC5u
 #define FNV_PRIME 0x01000193u
-#define CRC32_POLYNOMIAL 0xEDB88320u /* IEEE 802.3, reflected (as zlib) */
 /* No section of a module may exceed 16 MiB: with that cap every size sum below fits in 32
  * bits (5 * 2^24 plus the tables' at most 28 * 65535 bytes), so no 64-bit arithmetic. */
 #define MAX_SECTION_BYTES (1u << 24)
@@ -21,31 +20,49 @@ uint32_t loader_name_hash(const char *name)
     return hash;
 }
 
-/* Bitwise CRC-32: slow per byte but a few dozen bytes of code, which matters more here. */
-uint32_t loader_crc32(uint32_t crc, const void *data, uint32_t len)
+/* One byte of the CRC: the table entry for the low byte, and the rest moved down. */
+#define CRC32_STEP(table, crc) ((table)[(crc) & 0xFFu] ^ ((crc) >> 8))
+
+/* Table-driven CRC-32, a word at a time: one load and four lookups for four bytes (about four
+ * instructions a byte on Cortex-M, against 45 for the bitwise CRC), then the odd bytes. The
+ * word's first byte in memory is its low byte (little-endian, as the file format), which is the
+ * byte the reflected CRC takes first. */
+uint32_t loader_crc32(const uint32_t *table, uint32_t crc, const void *data, uint32_t len)
 {
     const uint8_t *bytes = data;
+    const uint8_t *words_end = bytes + (len & ~3u);
+    const uint8_t *end = bytes + len;
     crc = ~crc;
-    while (len-- != 0u) {
+    while (bytes != words_end) {
+        uint32_t word;
+        __builtin_memcpy(&word, bytes, sizeof word); /* may be unaligned: v7-M LDR copes */
+        bytes += sizeof word;
+        crc ^= word;
+        crc = CRC32_STEP(table, crc);
+        crc = CRC32_STEP(table, crc);
+        crc = CRC32_STEP(table, crc);
+        crc = CRC32_STEP(table, crc);
+    }
+    while (bytes != end) {
         crc ^= *bytes++;
-        for (int bit = 0; bit < 8; bit++) {
-            crc = (crc >> 1) ^ (CRC32_POLYNOMIAL & (0u - (crc & 1u)));
-        }
+        crc = CRC32_STEP(table, crc);
     }
     return ~crc;
 }
 
-int loader_check_exports(const export_table *table)
+int loader_check_exports(const export_table *table, const uint32_t *crc32_table)
 {
     if (table->magic != EXPORT_TABLE_MAGIC || table->count == 0u) {
         return LOADER_E_BAD_EXPORTS;
     }
+    const export_entry *entries = table->entries;
+    uint32_t bytes = table->count * (uint32_t)sizeof(export_entry);
     for (uint32_t i = 1; i < table->count; i++) {
-        if (table->entries[i - 1].hash > table->entries[i].hash) {
+        if (entries[i - 1].hash > entries[i].hash) {
             return LOADER_E_BAD_EXPORTS;
         }
     }
-    uint32_t crc = loader_crc32(0, table->entries, table->count * (uint32_t)sizeof(export_entry));
+    uint32_t crc = loader_crc32(crc32_table, 0, entries, bytes);
     return crc == table->checksum ? LOADER_OK : LOADER_E_BAD_EXPORTS;
 }
 
@@ -160,23 +177,32 @@ static void locate_tables(loaded_module *module)
     module->strings = (const char *)(module->exports + h->export_count);
 }
 
-static int read_body(loader_source *source, loaded_module *module)
+/* The file's parts after the header, in file order, each read to where it belongs and added to
+ * the CRC as it arrives. */
+static int read_body(const loader_env *env, loader_source *source, loaded_module *module)
 {
     const mod_header *h = &module->header;
+    const uint32_t *table = env->crc32_table;
+    /* The header's CRC is taken with its crc32 field read as 0 (FORMAT.md). */
+    uint32_t stored = module->header.crc32;
+    module->header.crc32 = 0;
+    uint32_t crc = loader_crc32(table, 0, h, sizeof(mod_header));
+    module->header.crc32 = stored;
+    struct {
+        void *to;
+        uint32_t bytes;
+    } parts[] = {{module->base, h->text_size},
+                 {module->data, h->data_size},
+                 {(void *)module->fixups, tables_size(h)}};
     uint32_t at = sizeof(mod_header);
-    if (source->read(source, at, module->base, h->text_size) != 0 ||
-        source->read(source, at + h->text_size, module->data, h->data_size) != 0 ||
-        source->read(source, at + h->text_size + h->data_size, (void *)module->fixups,
-                     tables_size(h)) != 0) {
-        return LOADER_E_TRUNCATED;
+    for (uint32_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        if (source->read(source, at, parts[i].to, parts[i].bytes) != 0) {
+            return LOADER_E_TRUNCATED;
+        }
+        crc = loader_crc32(table, crc, parts[i].to, parts[i].bytes);
+        at += parts[i].bytes;
     }
-    mod_header zeroed = *h;
-    zeroed.crc32 = 0;
-    uint32_t crc = loader_crc32(0, &zeroed, sizeof zeroed);
-    crc = loader_crc32(crc, module->base, h->text_size);
-    crc = loader_crc32(crc, module->data, h->data_size);
-    crc = loader_crc32(crc, module->fixups, tables_size(h));
-    return crc == h->crc32 ? LOADER_OK : LOADER_E_BAD_CRC;
+    return crc == stored ? LOADER_OK : LOADER_E_BAD_CRC;
 }
 
 /* Name offsets are checked against a strings table that must end in NUL, so every name that
@@ -189,8 +215,9 @@ static int check_tables(const loaded_module *module)
         return LOADER_E_BAD_HEADER;
     }
     uint32_t image = h->text_size + h->data_size;
+    const uint32_t *fixups = module->fixups;
     for (uint32_t i = 0; i < h->fixup_count; i++) {
-        uint32_t word = module->fixups[i];
+        uint32_t word = fixups[i];
         uint32_t offset = MOD_FIXUP_OFFSET(word);
         /* The word must lie wholly in text or wholly in data: at run time the two are apart. */
         if (MOD_FIXUP_KIND(word) != MOD_FIXUP_ABS32 || offset > image - 4u ||
@@ -234,7 +261,7 @@ int loader_read(const loader_env *env, loader_arena *arena, loader_source *sourc
         return status;
     }
     locate_tables(module);
-    status = read_body(source, module);
+    status = read_body(env, source, module);
     if (status == LOADER_OK) {
         status = check_tables(module);
     }

@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "crc32_table.h"
 #include "export_table.h"
 #include "module_format.h"
 
@@ -61,6 +62,8 @@ typedef struct {
     uint8_t core;                  /* enum mod_core the running CPU can execute */
     uint8_t fpu;                   /* enum mod_fpu enabled on the running CPU */
     const export_table *exports;
+    /* The CRC-32 table (crc32_table.h: LOADER_CRC32_TABLE), where the firmware put it. */
+    const uint32_t *crc32_table;
     /* Resident modules (libraries loaded before, still in the arena): imports the export
      * table lacks resolve against their exports, in this order. */
     const struct loaded_module *const *residents;
@@ -84,8 +87,9 @@ typedef struct loaded_module {
     uint8_t *block_start;          /* what loader_unload gives back */
 } loaded_module;
 
-/* Check the firmware's export table: magic, sorted order, checksum. Fail closed. */
-int loader_check_exports(const export_table *table);
+/* Check the firmware's export table: magic, sorted order, checksum (through crc32_table, as
+ * loader_crc32). Fail closed. */
+int loader_check_exports(const export_table *table, const uint32_t *crc32_table);
 
 int loader_read(const loader_env *env, loader_arena *arena, loader_source *source,
                 loaded_module *module);
@@ -99,6 +103,7 @@ void loader_unload(loader_arena *arena, const loaded_module *module);
 uint8_t *loader_address(const loaded_module *module, uint32_t offset);
 
 uint32_t loader_name_hash(const char *name);
-uint32_t loader_crc32(uint32_t crc, const void *data, uint32_t len);
+/* CRC-32 (IEEE, as zlib: crc 0 starts one) of len more bytes, through a LOADER_CRC32_TABLE. */
+uint32_t loader_crc32(const uint32_t *table, uint32_t crc, const void *data, uint32_t len);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crc32.h"
 #include "loader.h"
 
 #define CANARY_VALUE 0xCA11AB1Eu
@@ -17,7 +18,7 @@ void integrity_init(void)
 {
     stack_canary = CANARY_VALUE;
     arena_canary[0] = arena_canary[1] = CANARY_VALUE;
-    exports_were_intact = loader_check_exports(&firmware_exports) == LOADER_OK;
+    exports_were_intact = loader_check_exports(&firmware_exports, firmware_crc32_table) == LOADER_OK;
 }
 
 const char *integrity_check(void)
@@ -28,7 +29,7 @@ const char *integrity_check(void)
     if (arena_canary[0] != CANARY_VALUE || arena_canary[1] != CANARY_VALUE) {
         return "arena_canary";
     }
-    if (exports_were_intact && loader_check_exports(&firmware_exports) != LOADER_OK) {
+    if (exports_were_intact && loader_check_exports(&firmware_exports, firmware_crc32_table) != LOADER_OK) {
         return "exports";
     }
     return NULL;

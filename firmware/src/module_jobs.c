@@ -6,6 +6,7 @@
 
 #include "armv7m.h"
 #include "board_config.h"
+#include "crc32.h"
 #include "heap.h"
 #include "job_call.h"
 #include "job_outcome.h"
@@ -67,9 +68,10 @@ int module_jobs_init(void)
     env.fpu = MOD_FPU_NONE;
 #endif
     env.exports = &firmware_exports;
+    env.crc32_table = firmware_crc32_table;
     env.report_unresolved = report_unresolved;
     env.run_constructor = run_constructor;
-    exports_status = loader_check_exports(&firmware_exports);
+    exports_status = loader_check_exports(&firmware_exports, firmware_crc32_table);
     return exports_status;
 }
 
@@ -146,8 +148,8 @@ static void report_linked(const job *j, int dep, const loaded_module *module, in
         rec_begin("linked");
         rec_word("id", j->id);
         field_dep(dep);
-        uint32_t crc = loader_crc32(0, module->base, h->text_size);
-        rec_hex("crc", loader_crc32(crc, module->data, h->data_size));
+        uint32_t crc = loader_crc32(env.crc32_table, 0, module->base, h->text_size);
+        rec_hex("crc", loader_crc32(env.crc32_table, crc, module->data, h->data_size));
         rec_end();
     }
 }

@@ -6,6 +6,9 @@
 static int semihost_source_read(loader_source *self, uint32_t offset, void *dst, uint32_t len)
 {
     semihost_source *source = (semihost_source *)self;
+    if (len == 0u) {
+        return 0; /* most modules have no data: no host round trip for nothing */
+    }
     if (offset != source->position) {
         if (sh_seek(source->handle, offset) != 0) {
             return -1;

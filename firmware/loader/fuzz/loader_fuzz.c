@@ -44,6 +44,7 @@
 
 /* --- the environment: what module_jobs_init() sets up on the board ------------------------ */
 
+static const uint32_t crc32_table[LOADER_CRC32_TABLE_ENTRIES] = LOADER_CRC32_TABLE;
 static const char *const export_names[] = {HOSTFUZZ_EXPORT_NAMES};
 #define EXPORT_COUNT (sizeof export_names / sizeof export_names[0])
 
@@ -88,8 +89,10 @@ static void build_export_table(void)
     exports.api_minor = HOSTFUZZ_API_MINOR;
     exports.count = EXPORT_COUNT;
     exports.entries = export_entries;
-    exports.checksum = loader_crc32(0, export_entries, (uint32_t)sizeof export_entries);
-    require(loader_check_exports(&exports) == LOADER_OK, "a well-formed export table passes");
+    exports.checksum = loader_crc32(crc32_table, 0, export_entries,
+                                    (uint32_t)sizeof export_entries);
+    require(loader_check_exports(&exports, crc32_table) == LOADER_OK,
+            "a well-formed export table passes");
 }
 
 /* The firmware's hook prints the name (rec_str): read all of it, as that would. */
@@ -121,6 +124,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     env.core = HOSTFUZZ_CORE;
     env.fpu = HOSTFUZZ_FPU;
     env.exports = &exports;
+    env.crc32_table = crc32_table;
     env.report_unresolved = report_unresolved;
     env.run_constructor = run_constructor;
     return 0;
@@ -153,7 +157,7 @@ static void open_file(memory_source *source, const uint8_t *data, size_t size, i
     if (!keep_crc && size >= sizeof(mod_header)) {
         uint32_t crc = 0;
         memcpy(source->bytes + offsetof(mod_header, crc32), &crc, sizeof crc);
-        crc = loader_crc32(0, source->bytes, (uint32_t)size);
+        crc = loader_crc32(crc32_table, 0, source->bytes, (uint32_t)size);
         memcpy(source->bytes + offsetof(mod_header, crc32), &crc, sizeof crc);
     }
 }
@@ -366,12 +370,13 @@ static void fuzz_check_exports(const uint8_t *data, size_t size)
     int bad_magic = (last & 2u) != 0u;
     export_table table = {EXPORT_TABLE_MAGIC ^ (bad_magic ? 1u : 0u), HOSTFUZZ_API_MAJOR,
                           HOSTFUZZ_API_MINOR, count,
-                          loader_crc32(0, entries, count * (uint32_t)sizeof entries[0]) ^
+                          loader_crc32(crc32_table, 0, entries,
+                                       count * (uint32_t)sizeof entries[0]) ^
                               (bad_checksum ? 1u : 0u),
                           entries};
     int well_formed = count > 0u && ascending && !bad_checksum && !bad_magic;
     int expected = well_formed ? LOADER_OK : LOADER_E_BAD_EXPORTS;
-    require(loader_check_exports(&table) == expected,
+    require(loader_check_exports(&table, crc32_table) == expected,
             "loader_check_exports accepts exactly the well-formed tables");
 }
 
