@@ -4,7 +4,8 @@
 as root; otherwise it stops with the one command that would install it. Every other command
 only checks the tools it uses, and fails with the same command in its message: the suite's
 (TOOLS) for everything that boots QEMU, clang, libFuzzer and setarch (HOSTFUZZ_TOOLS) for the
-host-side fuzzer of the loader (sim/hostfuzz.py).
+host-side fuzzer of the loader (sim/hostfuzz.py), and the host's gcc and g++
+(HOST_COMPILER_TOOLS) for the tests that run modules' sources on the host.
 """
 
 from __future__ import annotations
@@ -107,7 +108,17 @@ def check_tools(tools: tuple[Tool, ...] = TOOLS) -> None:
         raise ToolMissingError(f"missing {names}; install with: {command}")
 
 
-def install_missing_tools(tools: tuple[Tool, ...] = TOOLS + HOSTFUZZ_TOOLS) -> list[str]:
+# The host's own C and C++ compilers: the tests check modules whose expected values come from
+# running the same source on the host (tests/unit/test_real_modules.py, test_cpp_host.py).
+HOST_CC, HOST_CXX = "gcc", "g++"
+HOST_COMPILER_TOOLS = (
+    Tool(HOST_CC, "gcc", _on_path(HOST_CC)),
+    Tool(HOST_CXX, "g++", _on_path(HOST_CXX)),
+)
+
+
+def install_missing_tools(tools: tuple[Tool, ...] = TOOLS + HOSTFUZZ_TOOLS + HOST_COMPILER_TOOLS
+                          ) -> list[str]:
     """Install missing tools (by default every tool any command uses) with apt-get when root.
     Returns the packages installed."""
     missing = missing_tools(tools)

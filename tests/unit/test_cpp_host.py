@@ -5,16 +5,14 @@ host, exit() runs the global destructors, as the firmware's unload does, newest 
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 
 from sim.modbuild import CXX_FLAGS
 from sim.modules import CXX_SUFFIXES, Module
+from sim.toolchain import HOST_CC, HOST_COMPILER_TOOLS, HOST_CXX, check_tools
 
-HOST_CXX, HOST_CC = "g++", "gcc"
 
 # Calls the entry with module.toml's args (missing ones 0) and reports its return value on
 # stderr, apart from the module's own output on stdout.
@@ -66,10 +64,9 @@ def test_there_are_cpp_modules_to_check(catalogue: dict[str, Module]) -> None:
     assert _cxx_modules(catalogue), "no C++ module in the catalogue runs to a return value"
 
 
-@pytest.mark.skipif(shutil.which(HOST_CXX) is None or shutil.which(HOST_CC) is None,
-                    reason="needs the host's g++ and gcc")
 def test_cpp_modules_compute_on_the_host_what_module_toml_expects(
         catalogue: dict[str, Module], tmp_path: Path) -> None:
+    check_tools(HOST_COMPILER_TOOLS)   # python -m sim setup installs them
     for module in _cxx_modules(catalogue):
         out = tmp_path / module.name
         out.mkdir()

@@ -63,4 +63,4 @@ def test_setup_installs_the_host_fuzzers_tools_too(empty_path: None,
         toolchain.install_missing_tools()
     assert str(caught.value).endswith("--no-install-recommends qemu-system-arm gcc-arm-none-eabi "
                                       "libnewlib-arm-none-eabi clang libclang-rt-14-dev util-linux "
-                                      "llvm")
+                                      "llvm gcc g++")
