@@ -245,6 +245,12 @@ def board_paths(directory: Path = BOARDS_DIR) -> list[Path]:
     return sorted(directory.glob("*.toml"))
 
 
+def board_names(directory: Path = BOARDS_DIR) -> set[str]:
+    """The boards the directory offers, by file name, without reading the files: what a
+    module's [expect.<board>] may name. A broken board file stops only the runs that use it."""
+    return {path.stem for path in board_paths(directory)}
+
+
 def load_boards(names: list[str] | None = None, directory: Path = BOARDS_DIR) -> list[Board]:
     """Load the named boards (default: every board in the directory), in name order."""
     available = {p.stem: p for p in board_paths(directory)}

@@ -20,7 +20,7 @@ from sim import BOARDS_DIR, REPO_ROOT, REPORTS_DIR, hostfuzz
 from sim.baseline import (BASELINE_FILE, Change, baseline_history, compare, plot_trend,
                           read_baseline, tracked_figures, write_baseline)
 from sim.bench import throughput
-from sim.boards import Board, load_boards
+from sim.boards import Board, board_names, load_boards
 from sim.errors import SetupError, SimError
 from sim.footprint import firmware_footprint
 from sim.fuzz import FUZZ_BUDGET_INSTRUCTIONS, catalogue_seeds, run_fuzz
@@ -78,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "with libFuzzer and the sanitizers (its own options: "
                                    "hostfuzz --help)")
     commands.add_parser("setup", help="install the host tools that are missing (needs root)")
-    commands.add_parser("boards", help="list the boards")
+    boards = commands.add_parser("boards", help="list the boards (and the broken board files)")
+    boards.add_argument("--boards-dir", type=Path, default=BOARDS_DIR,
+                        help="the folder of board files (default boards/)")
     return parser
 
 
@@ -271,9 +273,18 @@ def command_setup(args: argparse.Namespace) -> int:
 
 
 def command_boards(args: argparse.Namespace) -> int:
-    for board in load_boards():
+    """Every board file: a good one by name and description, a broken one by its error (each
+    board fails alone; exit 2 when one did)."""
+    broken = 0
+    for name in sorted(board_names(args.boards_dir)):
+        try:
+            [board] = load_boards([name], args.boards_dir)
+        except SetupError as error:
+            print(f"error: {error}", file=sys.stderr)
+            broken += 1
+            continue
         print(f"{board.name:20} {board.description}")
-    return EXIT_OK
+    return EXIT_SETUP if broken else EXIT_OK
 
 
 COMMANDS = {"run": command_run, "baseline": command_baseline, "bench": command_bench,

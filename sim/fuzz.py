@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim import MODULES_DIR
-from sim.boards import Board, load_boards
+from sim.boards import Board, board_names
 from sim.errors import SimError
 from sim.jobs import Expectation, Job
 from sim.modbuild import build_module
@@ -93,7 +93,7 @@ class Mutant:
 
 def catalogue_seeds(board: Board, build_dir: Path) -> dict[str, Seed]:
     """The catalogue modules that load and run on the board (with their dependencies)."""
-    everything = discover_modules([MODULES_DIR], {b.name for b in load_boards()})
+    everything = discover_modules([MODULES_DIR], board_names())
     seeds = {}
     for module in everything:
         if module.expectation(board.name).status != "ok":

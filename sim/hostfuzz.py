@@ -30,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sim import FIRMWARE_DIR, MODULES_DIR, REPO_ROOT, REPORTS_DIR
-from sim.boards import CORES, FPUS, Board, load_boards
+from sim.boards import CORES, FPUS, Board, board_names, load_boards
 from sim.build import file_lock
 from sim.errors import BuildError, SimError
 from sim.exports import Api, load_api
@@ -147,7 +147,7 @@ def encode_input(residents: list[bytes], module: bytes, keep_crc: bool = False) 
 
 def seed_inputs(board: Board, build_dir: Path) -> dict[str, bytes]:
     """Every catalogue module built for board, each with its dependencies as residents."""
-    modules = discover_modules([MODULES_DIR], {b.name for b in load_boards()})
+    modules = discover_modules([MODULES_DIR], board_names())
     files: dict[str, bytes] = {}
 
     def file_of(module: Module) -> bytes:

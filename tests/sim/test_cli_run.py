@@ -233,3 +233,29 @@ def test_parallelism_changes_nothing(firmware: dict[str, FirmwareImage], tmp_pat
         assert done.returncode == 0, done.stdout + done.stderr
         documents.append((out / "results.json").read_text())
     assert documents[0] == documents[1]
+
+
+def test_a_broken_board_file_fails_alone(boards: dict[str, Board], build_dir: Path,
+                                         tmp_path: Path) -> None:
+    """A folder with a good board and a broken one: a run of the good board goes on; a run that
+    selects every board, and `boards`, name the broken file and its key; exit 2 for those."""
+    name, board = sorted(boards.items())[0]
+    folder = tmp_path / "boards"
+    folder.mkdir()
+    shutil.copy(board.path, folder / board.path.name)
+    shutil.copy(board.linker_script, folder / board.linker_script.name)
+    (folder / "broken.toml").write_text(board.path.read_text().replace(
+        f'name = "{board.name}"', 'name = "broken"').replace(
+        f'core = "{board.cpu.core}"', 'core = "cortex-m99"'))
+    good = run_sim("run", "--boards-dir", str(folder), "--board", name, "--only", "diag:add",
+                   "--out", str(tmp_path / "out"), "--build-dir", str(build_dir))
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "1 runs, 1 met their expectation" in good.stdout
+    every = run_sim("run", "--boards-dir", str(folder), "--only", "diag:add",
+                    "--out", str(tmp_path / "out2"), "--build-dir", str(build_dir))
+    assert every.returncode == 2 and "Traceback" not in every.stderr
+    assert f"{folder / 'broken.toml'}: key 'cpu.core'" in every.stderr, every.stderr
+    listed = run_sim("boards", "--boards-dir", str(folder))
+    assert listed.returncode == 2
+    assert listed.stdout.startswith(name) and "broken" not in listed.stdout
+    assert f"{folder / 'broken.toml'}: key 'cpu.core'" in listed.stderr
