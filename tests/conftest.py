@@ -5,6 +5,7 @@ image once its inputs' digest matches."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -64,3 +65,19 @@ def board(boards: dict[str, Board]) -> str:
 def build(firmware: dict[str, FirmwareImage], build_dir: Path) -> str:
     """The build folder, with every board's firmware built in it."""
     return str(build_dir)
+
+
+def board_where(boards: dict[str, Board], capability: str,
+                has_it: Callable[[Board], bool]) -> Board:
+    """The first board by name that has the capability; without one the test is skipped,
+    naming the capability, so a set of boards that lacks it shows as a skip, not a pass."""
+    for name in sorted(boards):
+        if has_it(boards[name]):
+            return boards[name]
+    pytest.skip(f"no board in boards/ has {capability}")
+
+
+@pytest.fixture(scope="session")
+def cortex_m3_board(boards: dict[str, Board]) -> Board:
+    """For cases about what is built for the smallest core (no FPU, core code 3)."""
+    return board_where(boards, "a cortex-m3 core", lambda board: board.cpu.core == "cortex-m3")

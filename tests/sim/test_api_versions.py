@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.boards import Board
+from sim.boards import Board, board_names
 from sim.build import build_firmware
 from sim.exports import EXPORTS_FILE, load_api
 from sim.jobs import Expectation, Job
@@ -19,7 +19,7 @@ from sim.modules import load_module
 from sim.runner import RunSettings, Target, run_batch
 
 pytestmark = pytest.mark.qemu
-BOARDS = {"netduinoplus2", "stm32vldiscovery"}
+BOARDS = board_names()
 
 # A constructor that prints: if any of the module's code ran, stdout shows it.
 MODULE = """#include <stdio.h>

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from sim.boards import board_names
+from sim.identity import CPUID_PARTS
 from sim.runner import Target
 
 from .helpers import boot
 
 pytestmark = pytest.mark.qemu
-BOARDS = ["netduinoplus2", "stm32vldiscovery"]
+BOARDS = sorted(board_names())
 
 
 @pytest.mark.parametrize("name", BOARDS)
@@ -28,7 +30,7 @@ def test_boot_record_describes_the_board(name: str, targets: dict[str, Target], 
     assert board.region("sram").origin <= record.int("arena") < board.region("sram").end
     assert record.text("timer") == "systick"  # QEMU does not count DWT CYCCNT
     part = record.int("cpuid") >> 4 & 0xFFF
-    assert part == {"cortex-m3": 0xC23, "cortex-m4": 0xC24}[board.cpu.core]
+    assert CPUID_PARTS.get(part) == board.cpu.core
 
 
 @pytest.mark.parametrize("name", BOARDS)
@@ -43,8 +45,8 @@ def test_a_job_list_runs_and_exits_0(name: str, targets: dict[str, Target], tmp_
     assert all(line.startswith("@") for line in result.console), result.console
 
 
-def test_no_job_list_path_exits_2(targets: dict[str, Target], tmp_path: Path) -> None:
-    result = boot(targets["netduinoplus2"], tmp_path, None, args=("firmware",))
+def test_no_job_list_path_exits_2(board: str, targets: dict[str, Target], tmp_path: Path) -> None:
+    result = boot(targets[board], tmp_path, None, args=("firmware",))
     assert result.exit.status == 2
     [error] = result.transcript.errors
     assert "no job list path" in error.text("msg")
@@ -57,22 +59,24 @@ def test_no_job_list_path_exits_2(targets: dict[str, Target], tmp_path: Path) ->
     ('0 diag "add\n', 1, "unterminated quote"),
     ("0 diag add args=" + "1" * 300 + "\n", 1, "line too long"),
 ])
-def test_bad_job_list_exits_2_naming_the_line(joblist: str, line: int, message: str,
+def test_bad_job_list_exits_2_naming_the_line(joblist: str, line: int, message: str, board: str,
                                               targets: dict[str, Target], tmp_path: Path) -> None:
-    result = boot(targets["stm32vldiscovery"], tmp_path, joblist)
+    result = boot(targets[board], tmp_path, joblist)
     assert result.exit.status == 2
     [error] = result.transcript.errors
     assert error.int("line") == line and message in error.text("msg")
 
 
-def test_missing_job_list_file_exits_2(targets: dict[str, Target], tmp_path: Path) -> None:
-    result = boot(targets["netduinoplus2"], tmp_path, None, args=("firmware", "gone.txt"))
+def test_missing_job_list_file_exits_2(board: str, targets: dict[str, Target],
+                                       tmp_path: Path) -> None:
+    result = boot(targets[board], tmp_path, None, args=("firmware", "gone.txt"))
     assert result.exit.status == 2
     [error] = result.transcript.errors
     assert error.text("msg") == "cannot open the job list"
 
 
-def test_unknown_diagnostic_is_refused_not_run(targets: dict[str, Target], tmp_path: Path) -> None:
-    result = boot(targets["netduinoplus2"], tmp_path, "0 diag nosuch\n1 diag add args=1\n")
+def test_unknown_diagnostic_is_refused_not_run(board: str, targets: dict[str, Target],
+                                                tmp_path: Path) -> None:
+    result = boot(targets[board], tmp_path, "0 diag nosuch\n1 diag add args=1\n")
     assert result.transcript.jobs["0"].end.text("status") == "unknown"
     assert result.transcript.jobs["1"].end.int("ret") == 1

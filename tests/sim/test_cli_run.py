@@ -22,45 +22,46 @@ RUN_KEYS = {"board", "module", "boot", "status", "ok", "expected", "return", "st
             "unresolved", "imports", "fault", "timeout", "timing", "sizes", "build_error"}
 
 
-def test_run_writes_reports_and_exits_0(firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
-    """The whole catalogue and the diagnostics on both boards, as `tox -e sim` runs them."""
-    build_dir = firmware["netduinoplus2"].elf.parent.parent
-    done = run_sim("run", "--out", str(tmp_path), "--build-dir", str(build_dir), "-j", "2")
+def test_run_writes_reports_and_exits_0(boards: dict[str, Board], build: str,
+                                        tmp_path: Path) -> None:
+    """The whole catalogue and the diagnostics on every board, as `tox -e sim` runs them."""
+    done = run_sim("run", "--out", str(tmp_path), "--build-dir", build, "-j", "2")
     assert done.returncode == 0, done.stdout + done.stderr
     document = json.loads((tmp_path / "results.json").read_text())
     assert document["schema"] == 1
-    assert set(document["footprint"]) == {"netduinoplus2", "stm32vldiscovery"}
+    assert set(document["footprint"]) == set(boards)
     runs = document["runs"]
     catalogue = {p.parent.name for p in (REPO_ROOT / "modules").glob("*/module.toml")}
     assert {r["module"] for r in runs} == catalogue | {r["module"] for r in runs
                                                       if r["module"].startswith("diag:")}
-    diagnostics = len(diagnostic_jobs(load_boards(["stm32vldiscovery"])[0]))
-    assert len(runs) == 2 * (len(catalogue) + diagnostics) and all(run["ok"] for run in runs)
-    assert all(RUN_KEYS <= set(run) for run in runs)
-    nocp = next(r for r in runs if r["board"] == "stm32vldiscovery" and r["module"] == "diag:fpu")
-    assert nocp["fault"]["name"] == "UsageFault.NOCP"
+    diagnostics = sum(len(diagnostic_jobs(board)) for board in boards.values())
+    assert len(runs) == len(boards) * len(catalogue) + diagnostics
+    assert all(run["ok"] for run in runs) and all(RUN_KEYS <= set(run) for run in runs)
+    for board in boards.values():
+        [fpu] = [r for r in runs if r["board"] == board.name and r["module"] == "diag:fpu"]
+        if not board.cpu.has_fpu:
+            assert fpu["fault"]["name"] == "UsageFault.NOCP", board.name
     summary = (tmp_path / "summary.md").read_text()
-    assert "## netduinoplus2" in summary and "## stm32vldiscovery" in summary
+    assert all(f"## {name}" in summary for name in boards)
     assert f"{len(runs)} met their expectation, 0 missed" in summary
     for run in runs:
         assert run["log"] is None or (tmp_path / run["log"] / "command.sh").is_file()
     faults = (tmp_path / "faults.md").read_text()
-    assert "## stm32vldiscovery / fault_unmapped_read: BusFault.PRECISERR" in faults
+    assert all(f"## {name} / fault_unmapped_read: BusFault.PRECISERR" in faults for name in boards)
     assert "= module_main+0x" in faults and "fault_unmapped_read.c:7" in faults
     timeouts = [r for r in runs if r["status"] == "timeout"]
     assert timeouts and all(r["timeout"]["budget"] and r["timeout"]["location"] for r in timeouts)
     assert all(r["build_error"] is None for r in runs)
 
 
-def test_figures_do_not_depend_on_batch_or_parallelism(firmware: dict[str, FirmwareImage],
+def test_figures_do_not_depend_on_batch_or_parallelism(board: str, build: str,
                                                        tmp_path: Path) -> None:
     """Two runs, equal figures: one QEMU per run on 2 at once, against all runs in one boot."""
-    build_dir = firmware["netduinoplus2"].elf.parent.parent
     outcomes = []
     for batch, parallel in (("1", "2"), ("200", "1")):
         out = tmp_path / batch
-        done = run_sim("run", "--board", "stm32vldiscovery", "--out", str(out), "--build-dir",
-                    str(build_dir), "--batch", batch, "-j", parallel)
+        done = run_sim("run", "--board", board, "--out", str(out), "--build-dir", build,
+                       "--batch", batch, "-j", parallel)
         assert done.returncode == 0, done.stdout + done.stderr
         runs = json.loads((out / "results.json").read_text())["runs"]
         outcomes.append([(r["module"], r["status"], r["return"], r["timing"],
@@ -142,7 +143,7 @@ def _user_module(folder: Path, name: str, source: str, toml: str) -> None:
     (folder / name / "module.toml").write_text(toml)
 
 
-def test_users_own_module_folder(firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
+def test_users_own_module_folder(board: str, build: str, tmp_path: Path) -> None:
     """A folder the team never saw: one module that meets its expectation, one that does not."""
     mine = tmp_path / "mine"
     _user_module(mine, "triple", '#include <stdio.h>\nint module_main(int x) '
@@ -150,31 +151,28 @@ def test_users_own_module_folder(firmware: dict[str, FirmwareImage], tmp_path: P
                  'description = "triples"\nargs = [14]\n[expect]\nreturn = 42\nstdout = "x=14\\n"\n')
     _user_module(mine, "off_by_one", "int module_main(int x) { return x + 2; }\n",
                  'description = "wrong on purpose"\nargs = [1]\n[expect]\nreturn = 2\n')
-    build_dir = firmware["netduinoplus2"].elf.parent.parent
-    done = run_sim("run", "--modules", str(mine), "--board", "stm32vldiscovery", "--out",
-                str(tmp_path / "out"), "--build-dir", str(build_dir))
+    done = run_sim("run", "--modules", str(mine), "--board", board, "--out",
+                   str(tmp_path / "out"), "--build-dir", build)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "MISSED stm32vldiscovery/off_by_one: return: expected 2, got 3" in done.stdout
+    assert f"MISSED {board}/off_by_one: return: expected 2, got 3" in done.stdout
     runs = {r["module"]: r for r in json.loads((tmp_path / "out" / "results.json").read_text())["runs"]}
     assert runs["triple"]["ok"] and runs["triple"]["stdout"] == "x=14\n"
     assert runs["triple"]["sizes"]["file"] > runs["triple"]["sizes"]["text"] > 0
 
 
-def test_only_pulls_in_dependencies(firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
-    build_dir = firmware["netduinoplus2"].elf.parent.parent
+def test_only_pulls_in_dependencies(boards: dict[str, Board], build: str, tmp_path: Path) -> None:
     done = run_sim("run", "--only", "uses_resident_libraries", "--out", str(tmp_path),
-                "--build-dir", str(build_dir))
+                   "--build-dir", build)
     assert done.returncode == 0, done.stdout + done.stderr
     runs = json.loads((tmp_path / "results.json").read_text())["runs"]
     assert [(r["board"], r["module"]) for r in runs] == [
-        ("netduinoplus2", "uses_resident_libraries"), ("stm32vldiscovery", "uses_resident_libraries")]
+        (name, "uses_resident_libraries") for name in sorted(boards)]
     assert all({i["name"] for i in r["imports"]} == {"frame", "fletcher16", "checksum_call_count"}
                for r in runs)
 
 
 def test_dependency_cycle_exits_2_and_missing_dependency_is_an_error_run(
-        firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
-    build_dir = firmware["netduinoplus2"].elf.parent.parent
+        board: str, build: str, tmp_path: Path) -> None:
     source = "int module_main(void) { return 0; }\n"
     cyclic = tmp_path / "cyclic"
     _user_module(cyclic, "a", source, 'depends = ["b"]\n')
@@ -183,18 +181,15 @@ def test_dependency_cycle_exits_2_and_missing_dependency_is_an_error_run(
     assert done.returncode == 2 and "dependency cycle a -> b -> a" in done.stderr
     missing = tmp_path / "missing"
     _user_module(missing, "app", source, 'depends = ["libgone"]\n')
-    done = run_sim("run", "--modules", str(missing), "--only", "app", "--board", "stm32vldiscovery",
-                "--out", str(tmp_path / "out2"), "--build-dir", str(build_dir))
+    done = run_sim("run", "--modules", str(missing), "--only", "app", "--board", board,
+                   "--out", str(tmp_path / "out2"), "--build-dir", build)
     assert done.returncode == 1
     [run] = json.loads((tmp_path / "out2" / "results.json").read_text())["runs"]
     assert run["status"] == "error" and "no module 'libgone'" in run["error"]
 
 
-def test_a_regression_past_its_threshold_exits_1(firmware: dict[str, FirmwareImage],
-                                                 tmp_path: Path) -> None:
-    build_dir = firmware["netduinoplus2"].elf.parent.parent
-    args = ["--only", "entry_not_first", "--board", "stm32vldiscovery", "--build-dir",
-            str(build_dir)]
+def test_a_regression_past_its_threshold_exits_1(board: str, build: str, tmp_path: Path) -> None:
+    args = ["--only", "entry_not_first", "--board", board, "--build-dir", build]
     baseline = tmp_path / "baseline.json"
     done = run_sim("baseline", "--update", "--baseline", str(baseline), "--out",
                 str(tmp_path / "b"), *args)
@@ -202,7 +197,7 @@ def test_a_regression_past_its_threshold_exits_1(firmware: dict[str, FirmwareIma
     same = run_sim("run", "--baseline", str(baseline), "--out", str(tmp_path / "same"), *args)
     assert same.returncode == 0 and "REGRESSED" not in same.stdout
     document = json.loads(baseline.read_text())
-    figure = "stm32vldiscovery/entry_not_first/timing.load"
+    figure = f"{board}/entry_not_first/timing.load"
     document["figures"][figure] = int(document["figures"][figure] / 1.02)  # 2% faster before
     baseline.write_text(json.dumps(document))
     slower = run_sim("run", "--baseline", str(baseline), "--out", str(tmp_path / "slower"), *args)
@@ -211,25 +206,22 @@ def test_a_regression_past_its_threshold_exits_1(firmware: dict[str, FirmwareIma
     assert "**REGRESSED**" in (tmp_path / "slower" / "summary.md").read_text()
 
 
-def test_bench_prints_throughput_both_ways(firmware: dict[str, FirmwareImage],
-                                           tmp_path: Path) -> None:
-    build_dir = firmware["netduinoplus2"].elf.parent.parent
-    done = run_sim("bench", "--runs", "6", "--board", "stm32vldiscovery", "--out", str(tmp_path),
-                "--build-dir", str(build_dir))
+def test_bench_prints_throughput_both_ways(board: str, build: str, tmp_path: Path) -> None:
+    done = run_sim("bench", "--runs", "6", "--board", board, "--out", str(tmp_path),
+                   "--build-dir", build)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "| one QEMU boot per run (--batch 1) |             6 |" in done.stdout
     assert "| one boot per board (--batch 6)    |             6 |" in done.stdout
     assert "ratio: " in done.stdout and "6/6 runs" in done.stderr
 
 
-def test_parallelism_changes_nothing(firmware: dict[str, FirmwareImage], tmp_path: Path) -> None:
+def test_parallelism_changes_nothing(board: str, build: str, tmp_path: Path) -> None:
     """-j 1 and -j 2 over several batches: the same results.json, byte for byte."""
-    build_dir = firmware["netduinoplus2"].elf.parent.parent
     documents = []
     for parallel in ("1", "2"):
         out = tmp_path / parallel
-        done = run_sim("run", "--board", "stm32vldiscovery", "--out", str(out), "--build-dir",
-                    str(build_dir), "--batch", "10", "-j", parallel)
+        done = run_sim("run", "--board", board, "--out", str(out), "--build-dir", build,
+                       "--batch", "10", "-j", parallel)
         assert done.returncode == 0, done.stdout + done.stderr
         documents.append((out / "results.json").read_text())
     assert documents[0] == documents[1]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.boards import board_names
 from sim.jobs import Expectation, Job
 from sim.plan import module_job
 from sim.modbuild import build_module
@@ -15,7 +16,7 @@ from sim.modules import Module, load_module
 from sim.runner import RunSettings, Target, run_batch
 
 pytestmark = pytest.mark.qemu
-BOARDS = {"netduinoplus2", "stm32vldiscovery"}
+BOARDS = board_names()
 FAULTING = ["fault_unmapped_read", "fault_undefined_instruction", "fault_thumb_bit_clear",
             "fault_divide_by_zero", "fault_unaligned_ldm", "fault_execute_system_space",
             "fault_instruction_fetch", "fault_in_firmware_call", "stack_overflow",
@@ -41,12 +42,12 @@ def test_one_boot_survives_every_contained_fault(board: str, targets: dict[str, 
     assert [(r.module, r.ok) for _, r in results if not r.ok] == []
 
 
-def test_lockup_and_reset_cost_one_boot_each(targets: dict[str, Target],
+def test_lockup_and_reset_cost_one_boot_each(board: str, targets: dict[str, Target],
                                              catalogue: dict[str, Module], build_dir: Path,
                                              tmp_path: Path) -> None:
     """Only privileged code can lock the core up or reset it: the firmware's diagnostics."""
     from sim.diagnostics import diagnostic_jobs
-    target = targets["netduinoplus2"]
+    target = targets[board]
     diagnostics = {j.module: j for j in diagnostic_jobs(target.board)}
     good = _job(target, catalogue["entry_not_first"], build_dir)
     jobs = [good, diagnostics["diag:lockup"], good, diagnostics["diag:reset"], good]
@@ -60,7 +61,8 @@ def _diagnostic(target: Target, name: str, args: tuple[int, ...] = ()) -> Job:
     return Job(f"diag:{name}", "diag", name, args, Expectation("ok"))
 
 
-def test_modules_cannot_touch_the_firmware_ram(targets: dict[str, Target], tmp_path: Path) -> None:
+def test_modules_cannot_touch_the_firmware_ram(board: str, targets: dict[str, Target],
+                                                tmp_path: Path) -> None:
     """A module writing just below its image (the arena canary) is stopped by the MPU."""
     folder = tmp_path / "writes_below_its_image"
     folder.mkdir()
@@ -70,16 +72,16 @@ def test_modules_cannot_touch_the_firmware_ram(targets: dict[str, Target], tmp_p
         "int module_main(void) { ((volatile uint32_t *)__module_image_start)[-1] = 0; "
         "return 1; }\n")
     (folder / "module.toml").write_text('description = "writes just below its image"\n')
-    target = targets["stm32vldiscovery"]
+    target = targets[board]
     job = _job(target, load_module(folder, BOARDS), tmp_path / "build")
     [(boot, result)] = run_batch(target, [job], tmp_path / "logs", RunSettings(out_dir=tmp_path))
     assert (boot, result.status, result.fault.name) == (1, "fault", "MemManage.DACCVIOL")
 
 
-def test_damage_to_the_firmware_is_caught_after_the_job(targets: dict[str, Target],
+def test_damage_to_the_firmware_is_caught_after_the_job(board: str, targets: dict[str, Target],
                                                         catalogue: dict[str, Module],
                                                         build_dir: Path, tmp_path: Path) -> None:
-    target = targets["stm32vldiscovery"]
+    target = targets[board]
     damage = _diagnostic(target, "damage_canary", (0,))
     good = _job(target, catalogue["entry_not_first"], build_dir)
     results = run_batch(target, [damage, good], tmp_path / "logs", RunSettings(out_dir=tmp_path))
@@ -88,10 +90,10 @@ def test_damage_to_the_firmware_is_caught_after_the_job(targets: dict[str, Targe
     assert (boot1, boot2, after.status) == (1, 2, "ok")
 
 
-def test_firmware_faults_are_not_blamed_on_the_job(targets: dict[str, Target],
+def test_firmware_faults_are_not_blamed_on_the_job(board: str, targets: dict[str, Target],
                                                    tmp_path: Path) -> None:
     from sim.diagnostics import diagnostic_jobs
-    target = targets["netduinoplus2"]
+    target = targets[board]
     jobs = {j.module: j for j in diagnostic_jobs(target.board)}
     [(_, result)] = run_batch(target, [jobs["diag:firmware_unmapped_read"]], tmp_path / "logs",
                               RunSettings(out_dir=tmp_path))
@@ -99,12 +101,13 @@ def test_firmware_faults_are_not_blamed_on_the_job(targets: dict[str, Target],
     assert "the firmware itself faulted" in result.error
 
 
-def test_interrupts_off_and_a_loop_hit_the_host_deadline(targets: dict[str, Target],
+def test_interrupts_off_and_a_loop_hit_the_host_deadline(board: str,
+                                                         targets: dict[str, Target],
                                                          catalogue: dict[str, Module],
                                                          tmp_path: Path) -> None:
     """With interrupts off SysTick cannot stop it: the harness's deadline is the backstop.
     Module code cannot mask interrupts (cpsid is ignored unprivileged): a diagnostic does it."""
-    target = targets["stm32vldiscovery"]
+    target = targets[board]
     good = _job(target, catalogue["entry_not_first"], tmp_path / "build")
     settings = RunSettings(out_dir=tmp_path, boot_deadline_s=2.0, job_deadline_s=1.0)
     (boot1, hung), (boot2, after) = run_batch(target, [_diagnostic(target, "hang"), good],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.boards import Board
+from sim.boards import Board, board_names
 from sim.modbuild import build_module
 from sim.modules import load_module
 from sim.plan import module_job
@@ -91,7 +91,7 @@ def _probes(folder: Path) -> list[Path]:
     return made
 
 
-@pytest.mark.parametrize("board", ["netduinoplus2", "stm32vldiscovery"])
+@pytest.mark.parametrize("board", sorted(board_names()))
 def test_destructors_at_unload(board: str, boards: dict[str, Board],
                                targets: dict[str, Target], tmp_path: Path) -> None:
     b = boards[board]

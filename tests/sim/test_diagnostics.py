@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from sim.boards import board_names
 from sim.diagnostics import diagnostic_jobs
 from sim.runner import RunSettings, Target, run_batch
 
 pytestmark = pytest.mark.qemu
-BOARDS = ["netduinoplus2", "stm32vldiscovery"]
+BOARDS = sorted(board_names())
 
 
 @pytest.fixture(scope="module", params=BOARDS)
@@ -69,8 +70,9 @@ def test_faults_are_contained_and_the_boot_goes_on(diagnostics_run) -> None:
     assert results["diag:reset"][0] == 2 and results["diag:firmware_unmapped_read"][0] == 3
 
 
-def test_timing_is_the_same_on_every_run(targets: dict[str, Target], tmp_path: Path) -> None:
-    target = targets["netduinoplus2"]
+def test_timing_is_the_same_on_every_run(board: str, targets: dict[str, Target],
+                                         tmp_path: Path) -> None:
+    target = targets[board]
     jobs = [job for job in diagnostic_jobs(target.board) if job.module in ("diag:add", "diag:fpu")]
     first = run_batch(target, jobs, tmp_path / "one", RunSettings(out_dir=tmp_path))
     second = run_batch(target, jobs, tmp_path / "two", RunSettings(out_dir=tmp_path))

@@ -34,11 +34,11 @@ def _good(target: Target, catalogue: dict[str, Module], build_dir: Path) -> Job:
     ("console_garbage", "'this is not a record'"),
     ("truncated_record", "'@end id=@end id=0"),
 ])
-def test_console_noise_makes_the_job_an_error(name: str, evidence: str,
+def test_console_noise_makes_the_job_an_error(name: str, evidence: str, board: str,
                                               targets: dict[str, Target],
                                               catalogue: dict[str, Module], build_dir: Path,
                                               tmp_path: Path) -> None:
-    target = targets["stm32vldiscovery"]
+    target = targets[board]
     results = run_batch(target, [_diagnostic(name), _good(target, catalogue, build_dir)],
                         tmp_path / "logs", RunSettings(out_dir=tmp_path))
     (_, broken), (boot, good) = results
@@ -59,10 +59,11 @@ def _qemu_in(folder: Path) -> int | None:
     return None
 
 
-def test_qemu_killed_mid_batch(targets: dict[str, Target], catalogue: dict[str, Module],
-                               build_dir: Path, tmp_path: Path) -> None:
+def test_qemu_killed_mid_batch(board: str, targets: dict[str, Target],
+                               catalogue: dict[str, Module], build_dir: Path,
+                               tmp_path: Path) -> None:
     """Killed while the second job spins: that job says so, the third runs in a new boot."""
-    target = targets["stm32vldiscovery"]
+    target = targets[board]
     good = _good(target, catalogue, build_dir)
     jobs = [good, _diagnostic("hang"), good]
     boot_dir = tmp_path / "logs" / "boot1"
@@ -85,10 +86,10 @@ def test_qemu_killed_mid_batch(targets: dict[str, Target], catalogue: dict[str, 
     assert results[1][1].log == "logs/boot1"
 
 
-def test_qemu_missing_at_run_time(targets: dict[str, Target], catalogue: dict[str, Module],
-                                  build_dir: Path, tmp_path: Path,
+def test_qemu_missing_at_run_time(board: str, targets: dict[str, Target],
+                                  catalogue: dict[str, Module], build_dir: Path, tmp_path: Path,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    target = targets["stm32vldiscovery"]
+    target = targets[board]
     good = _good(target, catalogue, build_dir)
     monkeypatch.setenv("PATH", str(tmp_path))  # no qemu-system-arm anywhere
     results = run_batch(target, [good, good], tmp_path / "logs", RunSettings(out_dir=tmp_path))
@@ -98,10 +99,10 @@ def test_qemu_missing_at_run_time(targets: dict[str, Target], catalogue: dict[st
         assert "qemu-system-arm" in result.error
 
 
-def test_module_file_gone_between_build_and_run(targets: dict[str, Target],
+def test_module_file_gone_between_build_and_run(board: str, targets: dict[str, Target],
                                                 catalogue: dict[str, Module], build_dir: Path,
                                                 tmp_path: Path) -> None:
-    target = targets["stm32vldiscovery"]
+    target = targets[board]
     good = _good(target, catalogue, build_dir)
     copy = tmp_path / "doomed.cmod"
     copy.write_bytes(Path(good.target).read_bytes())

@@ -10,10 +10,11 @@ from typing import Callable
 
 import pytest
 
+from sim.boards import Board, board_names
 from sim.jobs import Expectation, Job
 from sim.modbuild import build_module
 from sim.modules import Module
-from sim.pack import HEADER, with_crc
+from sim.pack import CORE_CODES, FPU_CODES, HEADER, with_crc
 from sim.runner import RunSettings, Target, run_batch
 
 pytestmark = pytest.mark.qemu
@@ -63,15 +64,16 @@ CASES = [
     ("entry without Thumb bit", "entry_not_first", put(ENTRY, "<I", 4), "bad_header"),
     ("constructors past text", "entry_not_first", put(INIT_COUNT, "<H", 200), "bad_header"),
     ("image byte flipped", "entry_not_first", flip_image_byte, "bad_crc"),
-    ("Cortex-M7 code", "entry_not_first", put(CORE, "<B", 7), "bad_arch"),
-    ("double-precision FPU", "entry_not_first", put(FPU, "<B", 3), "bad_arch"),
     ("1 MiB of bss", "entry_not_first", put(BSS, "<I", 1 << 20), "no_memory"),
     ("unknown fix-up kind", "data_and_bss", first_fixup(kind=5), "bad_reloc"),
     ("fix-up past the image", "data_and_bss", first_fixup(kind=0, offset=0x0FFFFFF0), "bad_reloc"),
 ]
 
 
-@pytest.mark.parametrize("board", ["netduinoplus2", "stm32vldiscovery"])
+BOARDS = sorted(board_names())
+
+
+@pytest.mark.parametrize("board", BOARDS)
 def test_corrupt_files_are_refused_by_name(board: str, targets: dict[str, Target],
                                            catalogue: dict[str, Module], build_dir: Path,
                                            tmp_path: Path) -> None:
@@ -92,4 +94,46 @@ def test_corrupt_files_are_refused_by_name(board: str, targets: dict[str, Target
     results = run_batch(target, jobs, tmp_path / "logs", RunSettings(out_dir=tmp_path))
     missed = {r.module: r.mismatches for _, r in results if not r.ok}
     assert not missed
+    assert {boot for boot, _ in results} == {1}, "a refusal must not end the boot"
+
+
+def _newest_core_beyond(board: Board) -> str | None:
+    """The newest core whose code this board cannot run (the loader ranks cores as their
+    header codes grow), or None on a board of the newest core."""
+    newest = max(CORE_CODES, key=CORE_CODES.get)
+    return newest if CORE_CODES[newest] > CORE_CODES[board.cpu.core] else None
+
+
+def _widest_fpu_beyond(board: Board) -> str | None:
+    """The widest FPU this board lacks, or None on a board with the widest."""
+    widest = max(FPU_CODES, key=FPU_CODES.get)
+    return widest if FPU_CODES[widest] > FPU_CODES[board.cpu.fpu] else None
+
+
+@pytest.mark.parametrize("field", ["core", "fpu"])
+@pytest.mark.parametrize("board", BOARDS)
+def test_code_for_more_than_the_board_has_is_refused(board: str, field: str,
+                                                     targets: dict[str, Target],
+                                                     catalogue: dict[str, Module],
+                                                     build_dir: Path, tmp_path: Path) -> None:
+    """A header that asks for a newer core or a wider FPU than the board's is bad_arch, and the
+    boot goes on. Which core and FPU that is follows the board."""
+    target = targets[board]
+    if field == "core":
+        beyond, offset, codes = _newest_core_beyond(target.board), CORE, CORE_CODES
+        lacking = f"{board} has the newest core a header can name"
+    else:
+        beyond, offset, codes = _widest_fpu_beyond(target.board), FPU, FPU_CODES
+        lacking = f"{board} has the widest FPU a header can name"
+    if beyond is None:
+        pytest.skip(f"{lacking} ({getattr(target.board.cpu, field)}): nothing beyond it to refuse")
+    good = build_module(target.board, catalogue["entry_not_first"], build_dir)
+    path = tmp_path / "beyond.cmod"
+    path.write_bytes(put(offset, "<B", codes[beyond])(good.file.read_bytes()))
+    jobs = [Job(f"{beyond} code", "module", str(path), (5, 3),
+                Expectation("rejected", error="bad_arch"), entry="addition"),
+            Job("good after it", "module", str(good.file), (5, 3), Expectation(return_value=11),
+                entry="addition")]
+    results = run_batch(target, jobs, tmp_path / "logs", RunSettings(out_dir=tmp_path))
+    assert {r.module: r.mismatches for _, r in results if not r.ok} == {}
     assert {boot for boot, _ in results} == {1}, "a refusal must not end the boot"

@@ -9,42 +9,105 @@ from pathlib import Path
 import pytest
 
 from sim import BOARDS_DIR
-from sim.boards import load_board, load_boards
+from sim.boards import Cpu, board_names, load_board, load_boards
 from sim.cli import main
 from sim.errors import BoardError
 
 
-def test_real_boards_load_with_their_silicon_facts() -> None:
-    boards = {b.name: b for b in load_boards()}
-    assert set(boards) == {"netduinoplus2", "stm32vldiscovery"}
-    f405, f100 = boards["netduinoplus2"], boards["stm32vldiscovery"]
-    assert (f405.cpu.core, f405.cpu.fpu, f405.cpu.float_abi) == ("cortex-m4", "fpv4-sp-d16", "hard")
-    assert (f100.cpu.core, f100.cpu.fpu, f100.cpu.float_abi) == ("cortex-m3", "none", "soft")
-    assert f405.region("flash").length == 1024 * 1024 and f405.region("sram").length == 128 * 1024
-    assert f100.region("flash").length == 128 * 1024 and f100.region("sram").length == 8 * 1024
-    assert (f405.cpu.clock_hz, f100.cpu.clock_hz) == (168_000_000, 24_000_000)
-    assert "no CCM" in f405.qemu_differences
+# What the datasheets say of each MCU a board file names (the SRAM the firmware uses, the core
+# clock the board runs at), and what its [qemu].differences must mention; a board file is held
+# to its MCU's line here.
+SILICON = {
+    "STM32F405RG": {"cpu": ("cortex-m4", "fpv4-sp-d16", "hard"), "flash": 1024 * 1024,
+                    "sram": 128 * 1024, "clock_hz": 168_000_000, "qemu": "no CCM"},
+    "STM32F100RB": {"cpu": ("cortex-m3", "none", "soft"), "flash": 128 * 1024,
+                    "sram": 8 * 1024, "clock_hz": 24_000_000, "qemu": "none known"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(board_names()))
+def test_real_boards_load_with_their_silicon_facts(name: str) -> None:
+    [board] = load_boards([name])
+    facts = SILICON.get(board.mcu)
+    if facts is None:
+        pytest.skip(f"{name}: no datasheet facts recorded in SILICON for its MCU {board.mcu}")
+    assert (board.cpu.core, board.cpu.fpu, board.cpu.float_abi) == facts["cpu"]
+    assert board.region("flash").length == facts["flash"]
+    assert board.region("sram").length == facts["sram"]
+    assert board.cpu.clock_hz == facts["clock_hz"]
+    assert facts["qemu"] in board.qemu_differences
 
 
 def test_boards_are_frozen() -> None:
-    board = load_boards(["stm32vldiscovery"])[0]
+    board = load_boards()[0]
     with pytest.raises(AttributeError):
         board.name = "other"  # type: ignore[misc]
 
 
 def test_gcc_flags_follow_the_cpu() -> None:
-    f405, f100 = load_boards()
-    assert f405.cpu.gcc_flags() == ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard",
-                                    "-mfpu=fpv4-sp-d16"]
-    assert f100.cpu.gcc_flags() == ["-mcpu=cortex-m3", "-mthumb", "-mfloat-abi=soft"]
+    m4f = Cpu("cortex-m4", "fpv4-sp-d16", "hard", 168_000_000)
+    m3 = Cpu("cortex-m3", "none", "soft", 24_000_000)
+    assert m4f.gcc_flags() == ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard",
+                               "-mfpu=fpv4-sp-d16"]
+    assert m3.gcc_flags() == ["-mcpu=cortex-m3", "-mthumb", "-mfloat-abi=soft"]
+
+
+# A board file to break, of its own so the cases below hold whatever boards/ has: a Cortex-M3
+# without an FPU (the float_abi and fpu cases need one), 8 KiB of SRAM, a 4 KiB arena.
+SAMPLE_BOARD = """name = "sample_m3"
+description = "a Cortex-M3 board for the board-file tests"
+mcu = "STM32F100RB"
+linker_script = "sample_m3.ld"
+
+[cpu]
+core = "cortex-m3"
+fpu = "none"
+float_abi = "soft"
+clock_hz = 24000000
+
+[[memory]]
+name = "flash"
+origin = 0x08000000
+length = 0x20000
+access = "rx"
+
+[[memory]]
+name = "sram"
+origin = 0x20000000
+length = 0x2000
+access = "rwx"
+
+[firmware]
+ram = "sram"
+stack_bytes = 0x400
+job_stack_bytes = 0x400
+module_arena_bytes = 0x1000
+
+[qemu]
+machine = "stm32vldiscovery"
+differences = "none known"
+"""
+SAMPLE_LINKER_SCRIPT = """MEMORY
+{
+  FLASH (rx)  : ORIGIN = 0x08000000, LENGTH = 0x20000
+  RAM   (rwx) : ORIGIN = 0x20000000, LENGTH = 0x2000
+}
+INCLUDE sections.ld
+"""
 
 
 @pytest.fixture
 def board_copy(tmp_path: Path) -> Path:
-    """A writable copy of boards/ with stm32vldiscovery.toml to break."""
-    for path in BOARDS_DIR.iterdir():
-        shutil.copy(path, tmp_path / path.name)
-    return tmp_path / "stm32vldiscovery.toml"
+    """A writable board folder with sample_m3.toml (and its .ld) to break."""
+    (tmp_path / "sample_m3.ld").write_text(SAMPLE_LINKER_SCRIPT)
+    shutil.copy(BOARDS_DIR / "sections.ld", tmp_path / "sections.ld")
+    (tmp_path / "sample_m3.toml").write_text(SAMPLE_BOARD)
+    return tmp_path / "sample_m3.toml"
+
+
+def test_the_sample_board_loads(board_copy: Path) -> None:
+    """So that each case below fails for its own edit alone."""
+    assert load_board(board_copy).name == "sample_m3"
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -61,7 +124,7 @@ def _edit(path: Path, old: str, new: str) -> None:
     ('fpu = "none"', 'fpu = "fpv4-sp-d16"', "cpu.fpu", "Cortex-M3 has no FPU"),
     ('mcu = "STM32F100RB"', 'mcu = "STM32F100RB"\ncolour = "blue"', "colour", "unknown key"),
     ('machine = "stm32vldiscovery"', "", "qemu.machine", "missing"),
-    ('name = "stm32vldiscovery"', 'name = "other"', "name", "must match the file name"),
+    ('name = "sample_m3"', 'name = "other"', "name", "must match the file name"),
     ('access = "rwx"', 'access = "rx"', "firmware.ram", "must be rwx"),
     ("module_arena_bytes = 0x1000", "module_arena_bytes = 0x2000", "firmware.module_arena_bytes",
      "do not fit"),
@@ -85,17 +148,18 @@ def test_invalid_toml_names_the_file(board_copy: Path) -> None:
 
 def test_linker_map_must_agree_with_the_board_file(board_copy: Path) -> None:
     _edit(board_copy.with_suffix(".ld"), "LENGTH = 0x2000\n", "LENGTH = 0x4000\n")
-    with pytest.raises(BoardError, match=r"stm32vldiscovery\.ld: MEMORY region RAM"):
+    with pytest.raises(BoardError, match=r"sample_m3\.ld: MEMORY region RAM"):
         load_board(board_copy)
 
 
 def test_unknown_board_lists_the_known_ones() -> None:
-    with pytest.raises(BoardError, match="unknown board 'nosuch'.*netduinoplus2, stm32vldiscovery"):
+    known = ", ".join(sorted(board_names()))
+    with pytest.raises(BoardError, match=f"unknown board 'nosuch'.*{re.escape(known)}"):
         load_boards(["nosuch"])
 
 
 def test_cli_exits_2_naming_file_and_key(board_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _edit(board_copy, 'float_abi = "soft"', 'float_abi = "softest"')
-    status = main(["run", "--boards-dir", str(board_copy.parent), "--board", "stm32vldiscovery"])
+    status = main(["run", "--boards-dir", str(board_copy.parent), "--board", board_copy.stem])
     assert status == 2
     assert f"{board_copy}: key 'cpu.float_abi'" in capsys.readouterr().err

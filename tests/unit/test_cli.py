@@ -12,7 +12,7 @@ from sim.cli import main
 @pytest.mark.parametrize("argv, message", [
     (["run", "--jobs", "0"], "must be at least 1"),
     (["run", "--batch", "x"], "expected a whole number"),
-    (["run", "--firmware", "netduinoplus2"], "expected BOARD=ELF"),
+    (["run", "--firmware", "some_board"], "expected BOARD=ELF"),
     (["run", "--board", "nosuch"], "unknown board 'nosuch'"),
     (["run", "--only", "nosuch"], "--only nosuch: matches no module"),
     (["run", "--modules", "/nonexistent"], "--modules /nonexistent: no such folder"),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from sim.boards import Board
+from sim.boards import Board, board_names
 from sim.elfinfo import ElfInfo
 from sim.errors import BuildError
 from sim.exports import load_api
@@ -18,7 +18,7 @@ from sim.modules import Module, load_module, load_order
 from sim.pack import HEADER, MAGIC, VENEER_INSTRUCTION, PackError
 from sim.toolchain import GCC, GXX
 
-BOARDS = {"netduinoplus2", "stm32vldiscovery"}
+BOARDS = board_names()
 
 
 def _header(data: bytes) -> dict[str, int]:
@@ -29,8 +29,9 @@ def _header(data: bytes) -> dict[str, int]:
 
 
 @pytest.fixture
-def m3(boards: dict[str, Board]) -> Board:
-    return boards["stm32vldiscovery"]
+def m3(cortex_m3_board: Board) -> Board:
+    """The packer's cases are built for a Cortex-M3 (the header stamps core 3, no FPU)."""
+    return cortex_m3_board
 
 
 def _build(board: Board, module: Module, build_dir: Path) -> ModuleImage:
