@@ -19,6 +19,9 @@ from sim.textfiles import read_toml_text
 CORES = ("cortex-m3", "cortex-m4", "cortex-m7")
 FPUS = ("none", "fpv4-sp-d16", "fpv5-sp-d16", "fpv5-d16")
 FLOAT_ABIS = ("soft", "softfp", "hard")
+# What each FPU computes in hardware: single precision, or double as well.
+FPU_PRECISION = {"none": "none", "fpv4-sp-d16": "single", "fpv5-sp-d16": "single",
+                 "fpv5-d16": "double"}
 ACCESS_MODES = ("rx", "rw", "rwx")
 
 
@@ -68,6 +71,13 @@ class Board:
     qemu_differences: str
     path: Path
     linker_script: Path
+
+    @property
+    def capabilities(self) -> dict[str, object]:
+        """The facts a module's expectation may be keyed by (module.toml `[[when]]`)."""
+        return {"core": self.cpu.core, "fpu": self.cpu.fpu,
+                "fpu_precision": FPU_PRECISION[self.cpu.fpu],
+                "module_arena_bytes": self.module_arena_bytes}
 
     def region(self, name: str) -> MemoryRegion:
         for region in self.memory:

@@ -96,7 +96,7 @@ def catalogue_seeds(board: Board, build_dir: Path) -> dict[str, Seed]:
     everything = discover_modules([MODULES_DIR], board_names())
     seeds = {}
     for module in everything:
-        if module.expectation(board.name).status != "ok":
+        if module.expectation(board.name, board.capabilities).status != "ok":
             continue
         deps = [build_module(board, d, build_dir) for d in load_order(module, everything)]
         image = build_module(board, module, build_dir)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from sim.boards import CORES, FLOAT_ABIS, FPUS
+from sim.boards import CORES, FLOAT_ABIS, FPU_PRECISION, FPUS
 from sim.errors import SetupError, SimError
 from sim.jobs import LOADER_ERRORS, Expectation, fault_names
 from sim.textfiles import read_toml_text
@@ -58,15 +58,39 @@ class Module:
     build: BuildOverrides = BuildOverrides()
     expect: dict[str, Any] = field(default_factory=dict)           # [expect]
     expect_boards: dict[str, dict[str, Any]] = field(default_factory=dict)  # [expect.<board>]
+    # [[when]]: (capability conditions, expect table), in file order
+    expect_when: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = ()
 
-    def expectation(self, board: str) -> Expectation:
-        """[expect.<board>] merged over [expect], keeping only the keys that apply to the
-        board's resulting status (KEYS_FOR_STATUS): a board that overrides the status to
+    def expectation(self, board: str, capabilities: dict[str, Any] | None = None) -> Expectation:
+        """[expect], then each [[when]] whose conditions the board's capabilities meet (in file
+        order), then [expect.<board>], each merged over the one before; only the keys that apply
+        to the resulting status are kept (KEYS_FOR_STATUS): a board that overrides the status to
         "rejected" inherits neither the other boards' return value nor their stdout."""
-        merged = applicable(merged_expectation(self.expect, self.expect_boards.get(board, {})))
+        common = dict(self.expect)
+        for conditions, table in self.expect_when:
+            if capabilities is not None and _meets(capabilities, conditions):
+                common.update(table)
+        merged = applicable(merged_expectation(common, self.expect_boards.get(board, {})))
         return Expectation(status=merged["status"], return_value=merged.get("return"),
                            stdout=merged.get("stdout"), error=merged.get("error"),
                            fault=merged.get("fault"))
+
+
+# The capabilities a [[when]] may test (sim/boards.py, Board.capabilities): the value a board
+# must have, or for module_arena_bytes_below a bound its arena must be under.
+WHEN_KEYS = {"core": CORES, "fpu": FPUS,
+             "fpu_precision": tuple(dict.fromkeys(FPU_PRECISION.values())),
+             "module_arena_bytes_below": None}
+
+
+def _meets(capabilities: dict[str, Any], conditions: dict[str, Any]) -> bool:
+    for key, wanted in conditions.items():
+        if key == "module_arena_bytes_below":
+            if not capabilities["module_arena_bytes"] < wanted:
+                return False
+        elif capabilities[key] != wanted:
+            return False
+    return True
 
 
 def merged_expectation(common: dict[str, Any], board: dict[str, Any]) -> dict[str, Any]:
@@ -134,6 +158,41 @@ def _expect_table(check: _Checker, table: Any, prefix: str) -> dict[str, Any]:
     if "fault" in table:
         found["fault"] = check.string(table, "fault", prefix, fault_names())
     return found
+
+
+def _when_tables(check: _Checker, tables: Any, common: dict[str, Any]
+                 ) -> tuple[tuple[dict[str, Any], dict[str, Any]], ...]:
+    """[[when]] tables: capability conditions and the expectation on boards that meet them."""
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise check.fail("when", "expected [[when]] tables (capability conditions and an expect "
+                         "table)")
+    found = []
+    for number, table in enumerate(tables):
+        where = f"when[{number}]."
+        check.unknown(table, set(WHEN_KEYS) | {"expect"}, where)
+        conditions = {key: _condition(check, where + key, key, value)
+                      for key, value in table.items() if key != "expect"}
+        if not conditions:
+            raise check.fail(where.rstrip("."), f"names no capability (one of "
+                             f"{', '.join(sorted(WHEN_KEYS))})")
+        expect = _expect_table(check, table.get("expect", {}), where + "expect.")
+        status = merged_expectation(common, expect)["status"]
+        for key in expect:
+            if key != "status" and key not in KEYS_FOR_STATUS[status]:
+                raise check.fail(f"{where}expect.{key}", _not_applicable(key, status))
+        found.append((conditions, expect))
+    return tuple(found)
+
+
+def _condition(check: _Checker, where: str, key: str, value: Any) -> Any:
+    choices = WHEN_KEYS[key]
+    if choices is None:  # a byte count
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise check.fail(where, f"expected a whole number of bytes, got {value!r}")
+        return value
+    if value not in choices:
+        raise check.fail(where, f"expected one of {', '.join(choices)}; got {value!r}")
+    return value
 
 
 def _as_int32(value: int) -> int:
@@ -205,7 +264,7 @@ def _budget(check: _Checker, value: Any) -> int | None:
 
 
 TOP_KEYS = {"description", "entry", "args", "depends", "exports", "abi", "budget", "build",
-            "expect"}
+            "expect", "when"}
 
 
 C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -257,6 +316,7 @@ def load_module(folder: Path, boards: set[str]) -> Module:
         raise SetupError(f"{folder}: no C, C++ or assembly sources (files ending in "
                          f"{', '.join(SOURCE_SUFFIXES)})")
     common, per_board = _expectations(check, data, boards)
+    when = _when_tables(check, data.get("when", []), common)
     return Module(
         name=folder.name, path=folder, sources=sources,
         description=check.string(data, "description") or "",
@@ -265,7 +325,7 @@ def load_module(folder: Path, boards: set[str]) -> Module:
         depends=check.string_list(data, "depends"), exports=_exports(check, data),
         abi=check.string(data, "abi", choices=ABIS),
         budget=budget, build=_build_overrides(check, data),
-        expect=common, expect_boards=per_board)
+        expect=common, expect_boards=per_board, expect_when=when)
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,7 @@ def _module_job(board: Board, module: Module | ModuleProblem,
     runs)."""
     if isinstance(module, ModuleProblem):
         return _config_job(module)
-    expect = module.expectation(board.name)
+    expect = module.expectation(board.name, board.capabilities)
     try:
         order = load_order(module, everything)
     except DependencyError as error:
@@ -151,7 +151,8 @@ def module_job(module: Module, board: Board, image: ModuleImage,
                deps: list[ModuleImage] | tuple[()] = ()) -> Job:
     """The job that runs a built module on a board, after its resident libraries."""
     return Job(module.name, "module", str(image.file), module.args,
-               module.expectation(board.name), entry=module.entry, abi=module.abi,
+               module.expectation(board.name, board.capabilities), entry=module.entry,
+               abi=module.abi,
                deps=tuple(str(d.file) for d in deps), budget=budget_ticks(module, board),
                elf=image.elf, sizes=image.sizes())
 

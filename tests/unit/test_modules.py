@@ -26,15 +26,48 @@ def test_catalogue_loads_with_one_feature_per_module() -> None:
         assert module.sources and all(p.suffix in SOURCE_SUFFIXES for p in module.sources)
 
 
-def test_per_board_expectation_merges_and_drops_what_no_longer_applies() -> None:
+M3 = {"core": "cortex-m3", "fpu": "none", "fpu_precision": "none", "module_arena_bytes": 4096}
+M4F = {"core": "cortex-m4", "fpu": "fpv4-sp-d16", "fpu_precision": "single",
+       "module_arena_bytes": 65536}
+
+
+def test_capability_expectation_merges_and_drops_what_no_longer_applies() -> None:
+    """hard_float_m4f is refused wherever there is no FPU ([[when]] fpu_precision = "none"):
+    rejected, so no return value; on a board with one it returns its value."""
     module = load_module(MODULES_DIR / "hard_float_m4f", board_names())
-    assert module.expect_boards, "hard_float_m4f names the boards that refuse it"
-    for name in module.expect_boards:  # [expect.<board>]: rejected, so no return value
-        refused = module.expectation(name)
-        assert (refused.status, refused.error, refused.return_value) == ("rejected", "bad_arch",
-                                                                         None), name
-    elsewhere = module.expectation("a_board_it_does_not_name")
-    assert (elsewhere.status, elsewhere.return_value is not None) == ("ok", True)
+    assert not module.expect_boards, "it names no board: the reason is a capability"
+    refused = module.expectation("any_board", M3)
+    assert (refused.status, refused.error, refused.return_value) == ("rejected", "bad_arch", None)
+    runs = module.expectation("any_board", M4F)
+    assert (runs.status, runs.return_value is not None) == ("ok", True)
+
+
+def test_when_tables_apply_in_order_and_a_board_table_wins(tmp_path: Path) -> None:
+    folder = _module(tmp_path, "[expect]\nreturn = 1\n"
+                     "[[when]]\nfpu = \"none\"\nexpect = { return = 2 }\n"
+                     "[[when]]\nmodule_arena_bytes_below = 8192\nexpect = { return = 3 }\n"
+                     "[expect.m4f_board]\nreturn = 4\n")
+    module = load_module(folder, BOARDS)
+    assert module.expectation("x", M4F).return_value == 1
+    assert module.expectation("x", M3).return_value == 3          # both match: the later wins
+    assert module.expectation("x", {**M3, "module_arena_bytes": 8192}).return_value == 2
+    assert module.expectation("m4f_board", M3).return_value == 4  # the board's own table last
+
+
+@pytest.mark.parametrize("when, problem", [
+    ('[[when]]\nexpect = { return = 2 }\n', "names no capability"),
+    ('[[when]]\nfpu = "fpv9"\nexpect = { return = 2 }\n', "expected one of none, fpv4"),
+    ('[[when]]\ncolour = "red"\n', "unknown key"),
+    ('[[when]]\nmodule_arena_bytes_below = -1\n', "expected a whole number of bytes"),
+    ('[[when]]\nfpu = "none"\nexpect = { status = "rejected", return = 2 }\n',
+     "cannot show"),
+])
+def test_bad_when_tables_are_refused_naming_the_key(tmp_path: Path, when: str,
+                                                    problem: str) -> None:
+    folder = _module(tmp_path, when)
+    with pytest.raises(SetupError, match="key 'when") as caught:
+        load_module(folder, BOARDS)
+    assert problem in str(caught.value)
 
 
 # [expect] names every key; each board but one overrides the status, and keeps of [expect]

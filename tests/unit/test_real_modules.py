@@ -88,7 +88,7 @@ def test_every_ok_expectation_is_what_the_host_computed(catalogue, boards, tmp_p
         folder.mkdir()
         host = run_on_host(module, folder)
         for board in sorted(boards):
-            expected = module.expectation(board)
+            expected = module.expectation(board, boards[board].capabilities)
             if expected.status != "ok":
                 continue
             if expected.return_value != host.return_value:
