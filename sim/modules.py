@@ -63,9 +63,10 @@ class Module:
 
     def expectation(self, board: str, capabilities: dict[str, Any] | None = None) -> Expectation:
         """[expect], then each [[when]] whose conditions the board's capabilities meet (in file
-        order), then [expect.<board>], each merged over the one before; only the keys that apply
-        to the resulting status are kept (KEYS_FOR_STATUS): a board that overrides the status to
-        "rejected" inherits neither the other boards' return value nor their stdout."""
+        order; none without capabilities: pass Board.capabilities), then [expect.<board>], each
+        merged over the one before; only the keys that apply to the resulting status are kept
+        (KEYS_FOR_STATUS): a board that overrides the status to "rejected" inherits neither the
+        other boards' return value nor their stdout."""
         common = dict(self.expect)
         for conditions, table in self.expect_when:
             if capabilities is not None and _meets(capabilities, conditions):

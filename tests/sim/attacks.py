@@ -88,7 +88,8 @@ class Attack:
             return self.args_by_board[board]
         return None if self.args_by_board and not self.args else self.args
 
-    def expectation(self, board: str, place: Place) -> Expectation:
+    def expectation(self, board: str, place: Place,
+                    capabilities: dict[str, Any] | None = None) -> Expectation:
         """module.toml's expectation for the board, with this run's overrides, stdout filled
         in with the run's job ids."""
         overrides = dict(self.expect)
@@ -97,7 +98,7 @@ class Attack:
         merged = dataclasses.replace(
             self.module, expect={**self.module.expect, **overrides},
             expect_boards={b: {**e, **overrides} for b, e in self.module.expect_boards.items()})
-        return merged.expectation(board)
+        return merged.expectation(board, capabilities)
 
 
 def load_attacks(module: Module, boards: set[str]) -> list[Attack]:

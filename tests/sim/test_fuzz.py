@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from sim import REPO_ROOT
-from sim.boards import load_boards
+from sim.boards import Board, load_boards
 from sim.fuzz import (FUZZ_BUDGET_INSTRUCTIONS, Mutant, Seed, catalogue_seeds, fuzz_jobs,
                       load_mutants, mutants, pick_known_good)
 from sim.modules import Module
@@ -63,8 +63,8 @@ def seeds(build_dir: Path) -> dict[str, dict[str, Seed]]:
     return {board.name: catalogue_seeds(board, build_dir) for board in load_boards()}
 
 
-def test_a_fuzz_run_accounts_for_every_mutant(fuzz_run: FuzzRun,
-                                              catalogue: dict[str, Module]) -> None:
+def test_a_fuzz_run_accounts_for_every_mutant(fuzz_run: FuzzRun, catalogue: dict[str, Module],
+                                              boards: dict[str, Board]) -> None:
     assert fuzz_run.returncode == (1 if fuzz_run.summary.get("escapes") else 0), fuzz_run.output
     summary = fuzz_run.summary
     assert summary["runs"] == FUZZ_COUNT
@@ -75,7 +75,9 @@ def test_a_fuzz_run_accounts_for_every_mutant(fuzz_run: FuzzRun,
     assert all(counts["runs"] > 0 for counts in summary["families"].values())
     assert sum(counts["runs"] for counts in summary["families"].values()) == FUZZ_COUNT
     board = summary["board"]
-    if any(m.depends and m.expectation(board).status == "ok" for m in catalogue.values()):
+    capabilities = boards[board].capabilities
+    if any(m.depends and m.expectation(board, capabilities).status == "ok"
+           for m in catalogue.values()):
         assert summary["files"]["dependency"]["runs"] > 0
     assert summary["known_good"]["runs"] == FUZZ_COUNT
     assert len(summary["escaped"]) == summary["escapes"]

@@ -90,7 +90,8 @@ def _attack_job(attack: Attack, target: Target, place: Place, hostile: dict[str,
     job = module_job(module, board, build_module(board, module, build_dir), deps)
     args = tuple(resolve(item, elf, place) for item in attack.args_for(board.name) or ())
     return dataclasses.replace(job, module=attack.name, args=args,
-                               expect=attack.expectation(board.name, place))
+                               expect=attack.expectation(board.name, place,
+                                                         board.capabilities))
 
 
 def plan_batch(target: Target, attacks: list[Attack], hostile: dict[str, Module],
