@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
+
+import pytest
 
 from sim import REPO_ROOT
 
@@ -43,3 +47,18 @@ def run_sim(*args: str, **options: object) -> subprocess.CompletedProcess[str]:
     """python -m sim with these arguments, as a user runs it, output captured."""
     return subprocess.run([sys.executable, "-m", "sim", *args], cwd=REPO_ROOT,
                           capture_output=True, text=True, timeout=300, **options)
+
+
+@contextmanager
+def tmpfs(folder: Path, options: str) -> Iterator[Path]:
+    """A tmpfs mounted on folder with these mount options (root), unmounted after; the test is
+    skipped naming why when it cannot be mounted."""
+    folder.mkdir(exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs ({options}): {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)

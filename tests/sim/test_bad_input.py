@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
 
 
-from .helpers import run_sim
+from .helpers import run_sim, tmpfs
 
 GOOD_SOURCE = "int module_main(void) { return 0; }\n"
 
@@ -272,14 +271,8 @@ def read_only(tmp_path: Path) -> Iterator[Path]:
         yield folder
         folder.chmod(0o700)
         return
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"root, but cannot mount a read-only tmpfs: {mounted.stderr.strip()}")
-    try:
+    with tmpfs(folder, "ro,size=64k"):
         yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=True)
 
 
 @pytest.mark.qemu

@@ -22,7 +22,7 @@ from sim.diagnostics import diagnostic_jobs
 from sim.modules import Module
 from sim.outdir import SET_PREFIX
 
-from .helpers import run_sim
+from .helpers import run_sim, tmpfs
 
 pytestmark = pytest.mark.qemu
 
@@ -177,16 +177,8 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 512 KiB tmpfs (root only)."""
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root (the file size limit test covers non-root)")
-    folder = tmp_path / "disk"
-    folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(folder)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs: {mounted.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "disk", "size=512k") as folder:
         yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=True)
 
 
 def _fill(disk: Path) -> Path:
