@@ -133,10 +133,12 @@ class BootTranscript:
     errors: list[Record] = field(default_factory=list)
     stray: list[str] = field(default_factory=list)   # lines that are not records
     malformed: list[str] = field(default_factory=list)
+    started_now: str | None = None          # the job the line just fed started, if it did
     _current: JobTranscript | None = None   # the job between its @job and its @end
     _last: JobTranscript | None = None      # the job that started last (running or ended)
 
     def feed(self, line: str) -> None:
+        self.started_now = None
         if not is_record(line):
             self._noise(self.stray, line)
             return
@@ -218,6 +220,7 @@ class BootTranscript:
             return
         self._current = self._last = self.job(job_id)
         self._current.started = True
+        self.started_now = job_id
 
     def _on_out(self, record: Record) -> None:
         if self._current is not None:

@@ -27,7 +27,6 @@ import pexpect
 from sim.boards import Board
 from sim.build import FirmwareImage
 from sim.elfinfo import ElfInfo
-from sim.errors import ProtocolError
 from sim.faults import decode_fault
 from sim.identity import check_identity
 from sim.interrupt import RunInterrupted, deferring_signals, signal_received
@@ -35,7 +34,7 @@ from sim.jobs import CALLEE_SAVED_FAULT, Job, joblist_line, write_joblist
 from sim.oracle import (FirmwareExports, ModuleFile, Placement, predict_bindings,
                         predict_image_crc)
 from sim.outdir import naming_errors
-from sim.protocol import BootTranscript, JobTranscript, LinkTranscript, Record, parse_record
+from sim.protocol import BootTranscript, JobTranscript, LinkTranscript, Record
 from sim.qemu import QemuExit, QemuSession, SessionGroup, qemu_argv, rerun_command
 from sim.results import TIMING_PHASES, FaultInfo, RunResult, TimeoutInfo
 from sim.timing import ticks_to_instructions
@@ -196,23 +195,13 @@ def _boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
                 if not identified and transcript.boot is not None:
                     check_identity(transcript.boot, target.board, target.image)
                     identified = True
-                started = _job_started(line)
-                if started in deadlines:
+                started = transcript.started_now
+                if started is not None:
                     session.restart_deadline(deadlines[started])
     finally:
         settings.sessions.finished(session)
     assert session.exit is not None
     return BootOutcome(transcript, session.exit, log_dir, tuple(tail))
-
-
-def _job_started(line: str) -> str | None:
-    """The id in a @job record (a job starts: its own deadline begins), else None."""
-    if not line.startswith("@job "):
-        return None
-    try:
-        return parse_record(line).fields.get("id")
-    except ProtocolError:
-        return None  # the transcript keeps it as noise
 
 
 def _fault_elf(seen: JobTranscript, job: Job, target: Target, pc: int) -> tuple[ElfInfo, int]:

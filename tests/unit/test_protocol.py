@@ -144,3 +144,13 @@ def test_a_job_out_of_order_or_twice_is_tampering() -> None:
     assert len(seen.jobs["0"].tampering) == 2 and seen.jobs["0"].end.int("ret") == 1
     assert not seen.jobs["1"].tampering and seen.jobs["1"].end.int("ret") == 2
     assert "5" not in seen.jobs
+
+
+def test_started_now_names_the_job_a_line_started_and_only_that_line() -> None:
+    transcript = BootTranscript(expected_ids=["0", "1"])
+    seen = []
+    for line in ["@job id=0 kind=diag target=add", "@end id=0 status=ok ret=1 run=5",
+                 "@job id=7 kind=diag target=add", "@job id=1 kind=diag target=add"]:
+        transcript.feed(line)
+        seen.append(transcript.started_now)
+    assert seen == ["0", None, None, "1"]   # job 7 is out of order: no job of the list starts
