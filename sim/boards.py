@@ -13,15 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from sim import BOARDS_DIR
+from sim.cores import CORE_FACTS, CORES, FLOAT_ABIS, FPU_PRECISION, FPUS
 from sim.errors import BoardError
 from sim.textfiles import read_toml_text
 
-CORES = ("cortex-m3", "cortex-m4", "cortex-m7")
-FPUS = ("none", "fpv4-sp-d16", "fpv5-sp-d16", "fpv5-d16")
-FLOAT_ABIS = ("soft", "softfp", "hard")
-# What each FPU computes in hardware: single precision, or double as well.
-FPU_PRECISION = {"none": "none", "fpv4-sp-d16": "single", "fpv5-sp-d16": "single",
-                 "fpv5-d16": "double"}
 ACCESS_MODES = ("rx", "rw", "rwx")
 
 
@@ -142,8 +137,10 @@ def _load_cpu(table: _Table) -> Cpu:
     table.check_unknown()
     if cpu.float_abi != "soft" and not cpu.has_fpu:
         raise table.fail("float_abi", f"'{cpu.float_abi}' needs an FPU, but fpu = 'none'")
-    if cpu.core == "cortex-m3" and cpu.has_fpu:
-        raise table.fail("fpu", "a Cortex-M3 has no FPU")
+    allowed = CORE_FACTS[cpu.core].fpus
+    if cpu.fpu not in allowed:
+        raise table.fail("fpu", f"a {cpu.core} is built with {' or '.join(allowed)}, "
+                                f"not {cpu.fpu!r}")
     return cpu
 
 

@@ -20,6 +20,7 @@ from typing import Iterator
 
 from sim import BOARDS_DIR, FIRMWARE_DIR, REPO_ROOT
 from sim.boards import Board
+from sim.cores import FPU_CODES
 from sim.elfinfo import ElfInfo
 from sim.errors import BuildError
 from sim.exports import CHECKSUM_SYMBOL, ENTRIES_SYMBOL, EXPORTS_FILE, export_table_source, load_api
@@ -34,7 +35,6 @@ WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wshadow", "-Wundef", "-Wstrict-prot
 FIRMWARE_CFLAGS = ["-std=c11", "-Os", "-g3", "-ffunction-sections", "-fdata-sections",
                    "-ffreestanding", "-fno-common", f"-ffile-prefix-map={REPO_ROOT}/="]
 FIRMWARE_SOURCE_DIRS = ("src", "loader")
-FPU_KINDS = {"none": 0, "fpv4-sp-d16": 1, "fpv5-sp-d16": 2, "fpv5-d16": 3}  # enum mod_fpu
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def _board_config(board: Board) -> str:
     return (f"/* Generated from {board.path.name} by sim/build.py. */\n"
             f'#define BOARD_NAME "{board.name}"\n'
             f"#define BOARD_CLOCK_HZ {board.cpu.clock_hz}u\n"
-            f"#define BOARD_FPU_KIND {FPU_KINDS[board.cpu.fpu]}u /* enum mod_fpu */\n"
+            f"#define BOARD_FPU_KIND {FPU_CODES[board.cpu.fpu]}u /* enum mod_fpu */\n"
             f"#define BOARD_JOB_STACK_BYTES {board.job_stack_bytes}u\n")
 
 

@@ -15,16 +15,11 @@ from elftools.elf.sections import ARMAttributesSection
 
 from sim.boards import Board
 from sim.build import FirmwareImage
+from sim.cores import ARCHITECTURE_NAMES, CORE_FACTS, CORE_TABLE, CPUID_PARTS
 from sim.errors import ProtocolError, SetupError
 from sim.exports import EXPORTS_FILE, load_api
 from sim.protocol import Record
 
-# CPUID[15:4], the part number, for each core a board file may name (ARMv7-M ARM, B3.2.3).
-CPUID_PARTS = {0xC23: "cortex-m3", 0xC24: "cortex-m4", 0xC27: "cortex-m7"}
-# The architecture each core implements, as an ELF's .ARM.attributes Tag_CPU_arch has it (ARM
-# IHI 0045: 10 is ARMv7, here the M profile's v7-M, 13 ARMv7E-M).
-CORE_ARCHITECTURES = {"cortex-m3": 10, "cortex-m4": 13, "cortex-m7": 13}
-ARCHITECTURE_NAMES = {10: "ARMv7-M", 13: "ARMv7E-M"}
 
 
 class FirmwareMismatch(SetupError):
@@ -88,10 +83,10 @@ def check_image_architecture(image: ELFFile, board: Board, where: str) -> None:
     """Before any boot: an image built for another architecture than the board's core (the
     other board's firmware, say) would not run there, or not as that board's firmware."""
     built_for = image_architecture(image)
-    wanted = CORE_ARCHITECTURES[board.cpu.core]
+    wanted = CORE_FACTS[board.cpu.core].tag_cpu_arch
     if built_for is None or built_for == wanted:
         return
-    cores = [core for core, arch in CORE_ARCHITECTURES.items() if arch == built_for]
+    cores = [core.name for core in CORE_TABLE if core.tag_cpu_arch == built_for]
     raise FirmwareMismatch(
         f"{where}: the image is built for {ARCHITECTURE_NAMES.get(built_for, built_for)} "
         f"({' or '.join(cores) or 'no core a board may name'}, from its .ARM.attributes); this "

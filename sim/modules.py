@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from sim.boards import CORES, FLOAT_ABIS, FPU_PRECISION, FPUS
+from sim.cores import CORES, FLOAT_ABIS, FPU_PRECISION, FPUS
 from sim.errors import SetupError, SimError
 from sim.jobs import LOADER_ERRORS, Expectation, fault_names
 from sim.textfiles import read_toml_text

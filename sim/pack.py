@@ -19,6 +19,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.relocation import RelocationSection
 from elftools.elf.sections import Symbol, SymbolTableSection
 
+from sim.cores import CORE_FACTS, FLOAT_ABI_CODES, FPU_CODES
 from sim.errors import BuildError
 from sim.exports import Api, name_hash
 
@@ -32,9 +33,6 @@ MAX_FIXUP_OFFSET = (1 << 28) - 1
 VENEER_INSTRUCTION = bytes.fromhex("dff800f0")  # ldr.w pc, [pc, #0], as stored (little-endian)
 LOADED_SECTIONS = (".text", ".data", ".bss")
 
-CORE_CODES = {"cortex-m3": 3, "cortex-m4": 4, "cortex-m7": 7}
-FPU_CODES = {"none": 0, "fpv4-sp-d16": 1, "fpv5-sp-d16": 2, "fpv5-d16": 3}
-FLOAT_ABI_CODES = {"soft": 0, "softfp": 1, "hard": 2}
 
 # AAELF32 relocation codes this packer knows by name.
 R_ARM_NAMES = {
@@ -311,7 +309,7 @@ def _serialise(image: bytes, packed: PackedModule, arch: Arch, api: Api,
                        for n, slot in packed.imports)
     tables += b"".join(struct.pack("<III", name_hash(n), value, offsets[n])
                        for n, value in packed.exports)
-    fields = [MAGIC, FORMAT_VERSION, HEADER.size, CORE_CODES[arch.core], FPU_CODES[arch.fpu],
+    fields = [MAGIC, FORMAT_VERSION, HEADER.size, CORE_FACTS[arch.core].code, FPU_CODES[arch.fpu],
               FLOAT_ABI_CODES[arch.float_abi], 0, api.major, api.minor, packed.text_size,
               packed.data_size, packed.bss_size, packed.entry, init[0], init[1],
               len(packed.fixups), len(packed.imports), len(packed.exports), len(strings)]

@@ -74,25 +74,28 @@ static uint32_t tables_size(const mod_header *h)
            (uint32_t)sizeof(mod_export) * h->export_count + h->strings_size;
 }
 
-/* Rank cores and FPUs so that "can run" is "rank not above the running one's". */
-static int core_rank(uint8_t core)
+/* Core codes grow with what the core can run, as FPU codes do (module_format.h): "can run" is
+ * "code not above the running one's". */
+static int known_core(uint32_t core)
 {
-    switch (core) {
-    case MOD_CORE_M3: return 0;
-    case MOD_CORE_M4: return 1;
-    case MOD_CORE_M7: return 2;
-    default: return -1;
-    }
+    return core == MOD_CORE_M0 || core == MOD_CORE_M3 || core == MOD_CORE_M4 ||
+           core == MOD_CORE_M7 || core == MOD_CORE_M33 || core == MOD_CORE_M55;
+}
+
+/* Whether floating-point arguments travel in FPU registers (hard) or core ones (soft, softfp). */
+static int vfp_args(const mod_header *h)
+{
+    return h->arch_float_abi == MOD_FLOAT_HARD;
 }
 
 static int check_arch(const loader_env *env, const mod_header *h)
 {
-    if (core_rank(h->arch_core) < 0 || h->arch_fpu > MOD_FPU_FPV5_DP ||
+    if (!known_core(h->arch_core) || h->arch_fpu > MOD_FPU_FPV5_DP ||
         h->arch_float_abi > MOD_FLOAT_HARD ||
         (h->arch_float_abi != MOD_FLOAT_SOFT && h->arch_fpu == MOD_FPU_NONE)) {
         return LOADER_E_BAD_HEADER;
     }
-    if (core_rank(h->arch_core) > core_rank(env->core) || h->arch_fpu > env->fpu) {
+    if (h->arch_core > env->core || !known_core(env->core) || h->arch_fpu > env->fpu) {
         return LOADER_E_BAD_ARCH;
     }
     return LOADER_OK;
@@ -364,6 +367,14 @@ static int bind_imports(const loader_env *env, const loaded_module *module)
 
 int loader_link(const loader_env *env, loaded_module *module)
 {
+    /* A library's functions may take floating-point arguments: it and its callers must pass
+     * them the same way. (The firmware's exports take none, or are variadic, which passes
+     * them in core registers under either ABI: any module may call them.) */
+    for (uint32_t i = 0; i < env->resident_count; i++) {
+        if (vfp_args(&env->residents[i]->header) != vfp_args(&module->header)) {
+            return LOADER_E_BAD_ARCH;
+        }
+    }
     apply_fixups(module);
     int status = bind_imports(env, module);
     /* The image was written as data; make sure it is complete before it runs as code. (The

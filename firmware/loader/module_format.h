@@ -34,7 +34,11 @@ typedef struct {
 
 _Static_assert(sizeof(mod_header) == 56, "mod_header must match FORMAT.md");
 
-enum mod_core { MOD_CORE_M3 = 3, MOD_CORE_M4 = 4, MOD_CORE_M7 = 7 };
+/* Codes grow with what the core can run (loader.c, check_arch): M0 < M3 < M4 < M7 < M33 < M55. */
+enum mod_core {
+    MOD_CORE_M0 = 0, MOD_CORE_M3 = 3, MOD_CORE_M4 = 4, MOD_CORE_M7 = 7, MOD_CORE_M33 = 33,
+    MOD_CORE_M55 = 55, MOD_CORE_UNKNOWN = 0xFF
+};
 enum mod_fpu { MOD_FPU_NONE = 0, MOD_FPU_FPV4_SP = 1, MOD_FPU_FPV5_SP = 2, MOD_FPU_FPV5_DP = 3 };
 enum mod_float_abi { MOD_FLOAT_SOFT = 0, MOD_FLOAT_SOFTFP = 1, MOD_FLOAT_HARD = 2 };
 

@@ -37,10 +37,13 @@ typedef struct {
 static uint8_t running_core(void)
 {
     switch (CPUID_PARTNO(SCB_CPUID)) {
+    case 0xC20u: return MOD_CORE_M0;
     case 0xC23u: return MOD_CORE_M3;
     case 0xC24u: return MOD_CORE_M4;
     case 0xC27u: return MOD_CORE_M7;
-    default: return 0; /* unknown: core_rank() refuses every module as bad_arch */
+    case 0xD21u: return MOD_CORE_M33;
+    case 0xD22u: return MOD_CORE_M55;
+    default: return MOD_CORE_UNKNOWN; /* the loader refuses every module as bad_arch */
     }
 }
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sim.boards import board_names
-from sim.identity import CPUID_PARTS
+from sim.cores import CPUID_PARTS
 from sim.runner import Target
 
 from .helpers import boot

@@ -14,7 +14,8 @@ from sim.boards import Board, board_names
 from sim.jobs import Expectation, Job
 from sim.modbuild import build_module
 from sim.modules import Module
-from sim.pack import CORE_CODES, FPU_CODES, HEADER, with_crc
+from sim.cores import CORE_FACTS, CORE_TABLE, FPU_CODES
+from sim.pack import HEADER, with_crc
 from sim.runner import RunSettings, Target, run_batch
 
 pytestmark = pytest.mark.qemu
@@ -98,10 +99,10 @@ def test_corrupt_files_are_refused_by_name(board: str, targets: dict[str, Target
 
 
 def _newest_core_beyond(board: Board) -> str | None:
-    """The newest core whose code this board cannot run (the loader ranks cores as their
-    header codes grow), or None on a board of the newest core."""
-    newest = max(CORE_CODES, key=CORE_CODES.get)
-    return newest if CORE_CODES[newest] > CORE_CODES[board.cpu.core] else None
+    """The newest core whose code this board cannot run (sim/cores.py ranks them), or None on
+    a board of the newest core."""
+    newest = max(CORE_TABLE, key=lambda core: core.rank)
+    return newest.name if newest.rank > CORE_FACTS[board.cpu.core].rank else None
 
 
 def _widest_fpu_beyond(board: Board) -> str | None:
@@ -120,7 +121,7 @@ def test_code_for_more_than_the_board_has_is_refused(board: str, field: str,
     boot goes on. Which core and FPU that is follows the board."""
     target = targets[board]
     if field == "core":
-        beyond, offset, codes = _newest_core_beyond(target.board), CORE, CORE_CODES
+        beyond, offset, codes = _newest_core_beyond(target.board), CORE, {c.name: c.code for c in CORE_TABLE}
         lacking = f"{board} has the newest core a header can name"
     else:
         beyond, offset, codes = _widest_fpu_beyond(target.board), FPU, FPU_CODES

@@ -121,7 +121,7 @@ def _edit(path: Path, old: str, new: str) -> None:
     ("clock_hz = 24000000", 'clock_hz = "fast"', "cpu.clock_hz", "expected an integer"),
     ("clock_hz = 24000000", "clock_hz = 0", "cpu.clock_hz", "must be positive"),
     ('float_abi = "soft"', 'float_abi = "hard"', "cpu.float_abi", "needs an FPU"),
-    ('fpu = "none"', 'fpu = "fpv4-sp-d16"', "cpu.fpu", "Cortex-M3 has no FPU"),
+    ('fpu = "none"', 'fpu = "fpv4-sp-d16"', "cpu.fpu", "a cortex-m3 is built with none, not 'fpv4-sp-d16'"),
     ('mcu = "STM32F100RB"', 'mcu = "STM32F100RB"\ncolour = "blue"', "colour", "unknown key"),
     ('machine = "stm32vldiscovery"', "", "qemu.machine", "missing"),
     ('name = "sample_m3"', 'name = "other"', "name", "must match the file name"),

@@ -1,0 +1,56 @@
+"""What the suite knows about each Cortex-M core and FPU: the one source for these facts.
+
+A board file names its core and FPU; everything else follows from this table: the code in a
+module file's arch tag (firmware/loader/module_format.h, enum mod_core and enum mod_fpu, must
+agree), the CPUID part number the @boot record shows, the architecture the compiler writes into
+.ARM.attributes, the kind of MPU the firmware programs, and which FPUs the core may carry.
+
+Cores are ranked by what they can run: code for a core runs on that core and every core ranked
+above it (ARMv6-M < v7-M < v7E-M < v8-M Mainline < v8.1-M Mainline; the M7 is ranked above
+the M4 because modules built for it are scheduled for its dual-issue pipeline, not because
+the M4 lacks an instruction). FPUs are ranked the same way: single precision FPv4, then FPv5
+single, then FPv5 double precision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Core:
+    name: str
+    code: int               # enum mod_core, in a module file's arch tag
+    rank: int               # "can run" is "rank not above the running core's"
+    cpuid_part: int         # CPUID[15:4] (ARMv7-M ARM B3.2.3, ARMv6-M ARM B3.2.3, ARMv8-M ARM D1.2.50)
+    architecture: str       # as the architecture manuals name it
+    tag_cpu_arch: int       # Tag_CPU_arch in .ARM.attributes (ARM IHI 0045)
+    mpu: str                # "none", "pmsav7" (regions of 2^n bytes with 8 subregions) or "pmsav8" (base and limit)
+    fpus: tuple[str, ...]   # the FPUs this core may be built with ("none" first)
+
+
+CORE_TABLE = (
+    Core("cortex-m0", 0, 0, 0xC20, "ARMv6-M", 12, "none", ("none",)),
+    Core("cortex-m3", 3, 1, 0xC23, "ARMv7-M", 10, "pmsav7", ("none",)),
+    Core("cortex-m4", 4, 2, 0xC24, "ARMv7E-M", 13, "pmsav7", ("none", "fpv4-sp-d16")),
+    Core("cortex-m7", 7, 3, 0xC27, "ARMv7E-M", 13, "pmsav7",
+         ("none", "fpv5-sp-d16", "fpv5-d16")),
+    Core("cortex-m33", 33, 4, 0xD21, "ARMv8-M Mainline", 17, "pmsav8", ("none", "fpv5-sp-d16")),
+    Core("cortex-m55", 55, 5, 0xD22, "ARMv8.1-M Mainline", 21, "pmsav8", ("none", "fpv5-d16")),
+)
+CORE_FACTS = {core.name: core for core in CORE_TABLE}
+CORES = tuple(CORE_FACTS)
+
+# enum mod_fpu, ranked by code; and what each computes in hardware.
+FPU_CODES = {"none": 0, "fpv4-sp-d16": 1, "fpv5-sp-d16": 2, "fpv5-d16": 3}
+FPUS = tuple(FPU_CODES)
+FPU_PRECISION = {"none": "none", "fpv4-sp-d16": "single", "fpv5-sp-d16": "single",
+                 "fpv5-d16": "double"}
+
+# enum mod_float_abi. soft and softfp call alike (arguments in core registers); hard passes
+# floating-point arguments in FPU registers.
+FLOAT_ABI_CODES = {"soft": 0, "softfp": 1, "hard": 2}
+FLOAT_ABIS = tuple(FLOAT_ABI_CODES)
+
+ARCHITECTURE_NAMES = {core.tag_cpu_arch: core.architecture for core in CORE_TABLE}
+CPUID_PARTS = {core.cpuid_part: core.name for core in CORE_TABLE}
