@@ -54,3 +54,21 @@ FLOAT_ABIS = tuple(FLOAT_ABI_CODES)
 
 ARCHITECTURE_NAMES = {core.tag_cpu_arch: core.architecture for core in CORE_TABLE}
 CPUID_PARTS = {core.cpuid_part: core.name for core in CORE_TABLE}
+
+
+def arch_text(core: str, fpu: str, float_abi: str) -> str:
+    """How a report names an arch tag or a board's core: "cortex-m4 with fpv4-sp-d16 (hard
+    float ABI)", "cortex-m3 without an FPU"."""
+    if fpu == "none":
+        return f"{core} without an FPU"
+    return f"{core} with {fpu} ({float_abi} float ABI)"
+
+
+def arch_tag_text(core_code: int, fpu_code: int, float_abi_code: int) -> str:
+    """arch_text for the codes of a module file's header; codes nothing knows are shown as
+    numbers."""
+    core = next((c.name for c in CORE_TABLE if c.code == core_code), f"core code {core_code}")
+    fpu = next((f for f, code in FPU_CODES.items() if code == fpu_code), f"FPU code {fpu_code}")
+    abi = next((a for a, code in FLOAT_ABI_CODES.items() if code == float_abi_code),
+               f"float ABI code {float_abi_code}")
+    return arch_text(core, fpu, abi)

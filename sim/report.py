@@ -26,13 +26,15 @@ def _expected_text(run: RunResult) -> str:
     return f"{status} ({details})" if details else status
 
 
-def _observed_text(run: RunResult) -> str:
+def _observed_text(run: RunResult, detail: bool = False) -> str:
+    """detail: say why a refusal happened (the board tables); the matrix keeps to names."""
     if run.status == "ok":
         return f"ok {run.return_value}"
     if run.fault is not None:
         return f"fault {run.fault.name}"
     if run.status == "rejected":
-        return f"rejected {run.error}"
+        why = f" ({run.error_detail})" if detail and run.error_detail else ""
+        return f"rejected {run.error}{why}"
     if run.build_error is not None:
         return f"error ({run.build_error['reason']})"
     return run.status
@@ -62,7 +64,8 @@ def _board_table(runs: list[RunResult]) -> str:
     for run in runs:
         sizes = run.sizes or {}
         rows.append([run.module, "yes" if run.ok else "**NO**", _expected_text(run),
-                     _observed_text(run), ", ".join(run.unresolved), _cell(sizes.get("file")),
+                     _observed_text(run, detail=True), ", ".join(run.unresolved),
+                     _cell(sizes.get("file")),
                      "/".join(str(sizes[k]) for k in ("text", "data", "bss")) if sizes else "",
                      _cell(sizes.get("text_before_gc")),
                      *[_cell(run.timing.get(p)) for p in TIMING_PHASES],
@@ -245,7 +248,8 @@ def miss_explanation(run: RunResult) -> tuple[str, list[str]]:
         kind = "fault " if run.fault is not None else ""
         parts.append(f"{kind}{_outcome_name(run)}" + (f" at {where}" if where else ""))
     elif run.error and not (run.error == "unresolved" and run.unresolved):  # said below
-        parts.append(run.error.splitlines()[0])
+        parts.append(run.error.splitlines()[0] +
+                     (f" ({run.error_detail})" if run.error_detail else ""))
     if run.unresolved:
         parts.append(f"unresolved: {', '.join(run.unresolved)}")
     expected_stdout = run.expected.get("stdout")

@@ -57,6 +57,7 @@ class RunResult:
     return_value: int | None = None
     stdout: str = ""
     error: str | None = None
+    error_detail: str | None = None   # why, where the error name alone does not say (bad_arch)
     unresolved: list[str] = field(default_factory=list)
     fault: FaultInfo | None = None
     timeout: TimeoutInfo | None = None
@@ -79,6 +80,7 @@ class RunResult:
             "board": self.board, "module": self.module, "boot": self.boot,
             "status": self.status, "ok": self.ok, "expected": self.expected,
             "return": self.return_value, "stdout": self.stdout, "error": self.error,
+            "error_detail": self.error_detail,
             "unresolved": self.unresolved, "imports": self.imports, "image_crc": self.image_crc,
             "fault": asdict(self.fault) if self.fault else None,
             "timeout": asdict(self.timeout) if self.timeout else None,

@@ -25,6 +25,7 @@ from typing import Callable
 import pexpect
 
 from sim.boards import Board
+from sim.cores import CORE_FACTS, CORE_TABLE, FPU_CODES, arch_tag_text, arch_text
 from sim.build import FirmwareImage
 from sim.elfinfo import ElfInfo
 from sim.faults import decode_fault
@@ -34,6 +35,7 @@ from sim.jobs import CALLEE_SAVED_FAULT, Job, joblist_line, write_joblist
 from sim.oracle import (FirmwareExports, ModuleFile, Placement, predict_bindings,
                         predict_image_crc)
 from sim.outdir import naming_errors
+from sim.pack import HEADER
 from sim.protocol import BootTranscript, JobTranscript, LinkTranscript, Record
 from sim.qemu import QemuExit, QemuSession, SessionGroup, qemu_argv, rerun_command
 from sim.results import TIMING_PHASES, FaultInfo, RunResult, TimeoutInfo
@@ -263,6 +265,42 @@ def _abi_fault() -> FaultInfo:
                      lr_symbol=None, lr_location=None, bits=(), address=None, cfsr=0, hfsr=0)
 
 
+# Rank by header code (sim/cores.py), and where the arch tag sits among the header's fields.
+CORE_CODES = {core.code: core.rank for core in CORE_TABLE}
+ARCH_FIELDS = slice(3, 6)
+
+
+def _arch_tag(path: str) -> tuple[int, int, int] | None:
+    """The core, FPU and float ABI codes of a module file's header; None if unreadable."""
+    try:
+        with open(path, "rb") as file:
+            fields = HEADER.unpack(file.read(HEADER.size))
+    except (OSError, struct.error):
+        return None
+    return fields[ARCH_FIELDS]
+
+
+def _bad_arch_detail(end: Record, job: Job, board: Board) -> str:
+    """Why the loader said bad_arch, naming both sides: the rejected file's arch tag against
+    the board's core, or, where the core and FPU fit, its float ABI against the resident
+    libraries' (firmware/loader/FORMAT.md, "Architecture")."""
+    dep = end.optional_int("dep")
+    paths = [*job.deps, job.target] if job.kind == "module" else []
+    failed = dep if dep is not None and 0 <= dep < len(job.deps) else len(paths) - 1
+    tag = _arch_tag(paths[failed]) if paths else None
+    if tag is None:
+        return f"{board.name} has {arch_text(board.cpu.core, board.cpu.fpu, board.cpu.float_abi)}"
+    core, fpu, abi = tag
+    has = arch_text(board.cpu.core, board.cpu.fpu, board.cpu.float_abi)
+    fits = (core in CORE_CODES and CORE_CODES[core] <= CORE_FACTS[board.cpu.core].rank
+            and fpu <= FPU_CODES[board.cpu.fpu])
+    built_for = f"built for {arch_tag_text(*tag)}"
+    if fits:
+        return (f"{built_for}: its float ABI differs from a resident library's (one passes "
+                f"floating-point arguments in FPU registers, the other in core registers)")
+    return f"{built_for}; {board.name} has {has}"
+
+
 def _from_end(result: RunResult, seen: JobTranscript, job: Job, target: Target) -> None:
     end = seen.end
     assert end is not None
@@ -283,6 +321,8 @@ def _from_end(result: RunResult, seen: JobTranscript, job: Job, target: Target) 
         result.timeout = _timeout_info(seen, job, target)
     elif status == "rejected":
         result.status, result.error = "rejected", end.text("error")
+        if result.error == "bad_arch":
+            result.error_detail = _bad_arch_detail(end, job, target.board)
     elif status == "nofile":
         result.error = "the firmware could not open the module file"
     elif status not in ("fault", "timeout"):

@@ -135,7 +135,9 @@ static void report_load(const job *j, int dep, const loaded_module *module)
 static void report_linked(const job *j, int dep, const loaded_module *module, int status)
 {
     const mod_header *h = &module->header;
-    for (uint32_t i = 0; i < h->import_count; i++) {
+    /* A link refused before binding (bad_arch: a float ABI unlike a resident's) bound nothing. */
+    uint32_t bound = status == LOADER_OK || status == LOADER_E_UNRESOLVED ? h->import_count : 0;
+    for (uint32_t i = 0; i < bound; i++) {
         const mod_import *imp = &module->imports[i];
         uint32_t address;
         memcpy(&address, loader_address(module, imp->slot), sizeof address);

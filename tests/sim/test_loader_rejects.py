@@ -13,8 +13,8 @@ import pytest
 from sim.boards import Board, board_names
 from sim.jobs import Expectation, Job
 from sim.modbuild import build_module
-from sim.modules import Module
-from sim.cores import CORE_FACTS, CORE_TABLE, FPU_CODES
+from sim.modules import Module, load_order
+from sim.cores import CORE_FACTS, CORE_TABLE, FLOAT_ABI_CODES, FPU_CODES
 from sim.pack import HEADER, with_crc
 from sim.runner import RunSettings, Target, run_batch
 
@@ -22,8 +22,8 @@ pytestmark = pytest.mark.qemu
 
 # Header field offsets (firmware/loader/FORMAT.md). Edits recompute the CRC (with_crc), so the
 # check under test is the one that refuses the file.
-VERSION, HEADER_SIZE, CORE, FPU, API_MAJOR, BSS, ENTRY, INIT_COUNT, FIXUPS = (
-    4, 6, 8, 9, 12, 24, 28, 36, 38)
+VERSION, HEADER_SIZE, CORE, FPU, FLOAT_ABI, API_MAJOR, BSS, ENTRY, INIT_COUNT, FIXUPS = (
+    4, 6, 8, 9, 10, 12, 24, 28, 36, 38)
 
 
 def put(offset: int, fmt: str, value: int) -> Callable[[bytes], bytes]:
@@ -137,4 +137,35 @@ def test_code_for_more_than_the_board_has_is_refused(board: str, field: str,
                 entry="addition")]
     results = run_batch(target, jobs, tmp_path / "logs", RunSettings(out_dir=tmp_path))
     assert {r.module: r.mismatches for _, r in results if not r.ok} == {}
+    assert {boot for boot, _ in results} == {1}, "a refusal must not end the boot"
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_a_float_abi_unlike_its_residents_is_refused(board: str, targets: dict[str, Target],
+                                                     catalogue: dict[str, Module],
+                                                     build_dir: Path, tmp_path: Path) -> None:
+    """A module that passes floating-point arguments one way may not link against resident
+    libraries that take them the other way (FORMAT.md, "Architecture"): bad_arch, with the
+    reason in the run, and the boot goes on."""
+    target = targets[board]
+    if not target.board.cpu.has_fpu:
+        pytest.skip(f"{board} has no FPU: every module file there is soft-float")
+    module = catalogue["uses_resident_libraries"]
+    everything = list(catalogue.values())
+    deps = [build_module(target.board, d, build_dir) for d in load_order(module, everything)]
+    assert deps, "uses_resident_libraries must have resident libraries"
+    image = build_module(target.board, module, build_dir)
+    other_abi = FLOAT_ABI_CODES["soft" if target.board.cpu.float_abi == "hard" else "hard"]
+    path = tmp_path / "other_abi.cmod"
+    path.write_bytes(put(FLOAT_ABI, "<B", other_abi)(image.file.read_bytes()))
+    dep_files = tuple(str(d.file) for d in deps)
+    jobs = [Job("other float ABI", "module", str(path), (),
+                Expectation("rejected", error="bad_arch"), entry=module.entry, deps=dep_files),
+            Job("same float ABI", "module", str(image.file), (),
+                module.expectation(board, target.board.capabilities),
+                entry=module.entry, deps=dep_files)]
+    results = run_batch(target, jobs, tmp_path / "logs", RunSettings(out_dir=tmp_path))
+    assert {r.module: r.mismatches for _, r in results if not r.ok} == {}
+    refused = results[0][1]
+    assert refused.error_detail is not None and "float ABI" in refused.error_detail
     assert {boot for boot, _ in results} == {1}, "a refusal must not end the boot"
