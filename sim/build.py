@@ -10,8 +10,10 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
+import os
 import subprocess
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -113,15 +115,30 @@ def _export_entries_crc(elf: Path) -> int:
     return zlib.crc32(data)
 
 
+def _compile_failure(work: tuple[Board, Path, Path, Path]) -> BuildError | None:
+    board, out_dir, source, obj = work
+    try:
+        _run(_compile_command(board, out_dir, source, obj),
+             f"compiling {source.name} for {board.name}")
+    except BuildError as error:
+        return error
+    return None
+
+
 def _compile_and_link(board: Board, out_dir: Path, api_file: Path) -> None:
     (out_dir / "board_config.h").write_text(_board_config(board))
     (out_dir / "exports_table.c").write_text(export_table_source(load_api(api_file), board.name))
-    objects = []
-    for source in [*firmware_sources(), out_dir / "exports_table.c"]:
-        obj = out_dir / "obj" / f"{source.parent.name}_{source.stem}.o"
-        obj.parent.mkdir(parents=True, exist_ok=True)
-        _run(_compile_command(board, out_dir, source, obj), f"compiling {source.name} for {board.name}")
-        objects.append(obj)
+    sources = [*firmware_sources(), out_dir / "exports_table.c"]
+    objects = [out_dir / "obj" / f"{source.parent.name}_{source.stem}.o" for source in sources]
+    (out_dir / "obj").mkdir(parents=True, exist_ok=True)
+    # gcc runs are independent processes: as many at once as there are cores. map() keeps
+    # source order, so the first failure reported is the first failing source, every time.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        failures = pool.map(_compile_failure, [(board, out_dir, source, obj)
+                                               for source, obj in zip(sources, objects)])
+        first = next((failure for failure in failures if failure is not None), None)
+    if first is not None:
+        raise first
     # Link twice: the export table's checksum covers the linked entries, which the checksum's
     # own value cannot move.
     _run(_link_command(board, out_dir, objects, 0), f"linking the firmware for {board.name}")
