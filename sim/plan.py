@@ -24,8 +24,8 @@ from sim.exports import ENTRIES_SYMBOL
 from sim.identity import check_image_architecture
 from sim.jobs import BuildProblem, Expectation, Job
 from sim.modbuild import ModuleImage, build_module
-from sim.modules import (DependencyError, Module, ModuleProblem, check_dependency_cycles,
-                         discover, load_order)
+from sim.modules import (DependencyError, Module, ModuleIndex, ModuleProblem,
+                         check_dependency_cycles, discover, load_order)
 from sim.pack import PackError
 from sim.runner import Target
 from sim.timing import DEFAULT_BUDGET_INSTRUCTIONS, instructions_to_ticks
@@ -88,8 +88,8 @@ def budget_ticks(module: Module, board: Board) -> int:
     return instructions_to_ticks(module.budget or DEFAULT_BUDGET_INSTRUCTIONS, board.cpu.clock_hz)
 
 
-def _module_job(board: Board, module: Module | ModuleProblem,
-                everything: list[Module | ModuleProblem], build_dir: Path) -> Job:
+def _module_job(board: Board, module: Module | ModuleProblem, index: ModuleIndex,
+                build_dir: Path) -> Job:
     """Build the module and its dependencies for the board; a failure, or a module.toml that
     cannot be used, becomes a job that reports it (an `error` run: every other module still
     runs)."""
@@ -97,7 +97,7 @@ def _module_job(board: Board, module: Module | ModuleProblem,
         return _config_job(module)
     expect = module.expectation(board.name, board.capabilities)
     try:
-        order = load_order(module, everything)
+        order = load_order(module, index)
     except DependencyError as error:
         return _problem_job(module.name, module.args, expect, BuildProblem("config", str(error)))
     deps = []
@@ -162,9 +162,10 @@ def _module_jobs(boards: list[Board], selected: list[Module | ModuleProblem],
                  parallel: int) -> dict[str, list[Job]]:
     """Every selected module built for every board (with its dependencies), in parallel; a
     module whose module.toml cannot be used is an error job on every board."""
+    index = ModuleIndex(everything)
     pool = ThreadPoolExecutor(max_workers=parallel)
     try:
-        futures = {b.name: [pool.submit(_module_job, b, m, everything, build_dir)
+        futures = {b.name: [pool.submit(_module_job, b, m, index, build_dir)
                             for m in selected] for b in boards}
         return {name: [f.result() for f in jobs] for name, jobs in futures.items()}
     finally:  # after an error or a stop signal, the builds not yet begun are dropped
