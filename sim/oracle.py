@@ -36,24 +36,29 @@ class FirmwareExports:
         raw = ElfInfo(self.elf).symbol_bytes(ENTRIES_SYMBOL)
         if raw is None:
             raise SimError(f"{self.elf}: no export table ({ENTRIES_SYMBOL})")
+        loaded = self._loaded_sections()
         table = {}
         for offset in range(0, len(raw), 12):
             hash_, name_address, address = struct.unpack_from("<III", raw, offset)
-            name = self._string_at(name_address)
+            name = self._string_at(loaded, name_address)
             if name_hash(name) != hash_:
                 raise SimError(f"{self.elf}: export '{name}' has hash {hash_:#010x}, "
                                f"expected {name_hash(name):#010x}")
             table[name] = address
         return table
 
-    def _string_at(self, address: int) -> str:
+    def _loaded_sections(self) -> list[tuple[int, bytes]]:
+        """(address, bytes) of each section the image loads: read once for every name."""
         with open(self.elf, "rb") as handle:
-            for section in ELFFile(handle).iter_sections():
-                start, size = section["sh_addr"], section["sh_size"]
-                if section["sh_flags"] & 0x2 and start <= address < start + size:
-                    data = section.data()
-                    end = data.index(b"\0", address - start)
-                    return data[address - start:end].decode()
+            return [(section["sh_addr"], section.data())
+                    for section in ELFFile(handle).iter_sections()
+                    if section["sh_flags"] & 0x2 and section["sh_type"] != "SHT_NOBITS"]
+
+    def _string_at(self, loaded: list[tuple[int, bytes]], address: int) -> str:
+        for start, data in loaded:
+            if start <= address < start + len(data):
+                end = data.index(b"\0", address - start)
+                return data[address - start:end].decode()
         raise SimError(f"{self.elf}: no string at {address:#010x}")
 
 
