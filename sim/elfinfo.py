@@ -1,8 +1,16 @@
-"""Reads an ELF with pyelftools to name addresses: function + offset, and file:line from DWARF."""
+"""Reads an ELF with pyelftools to name addresses: function + offset, and file:line from DWARF.
+
+Parsing the DWARF line tables of a firmware image takes pyelftools a few hundred milliseconds;
+the rows are kept beside the ELF (`<elf>.lines.json`, with the ELF's SHA-256) so the next run
+reads them back instead, and only when an address must be named.
+"""
 
 from __future__ import annotations
 
 import bisect
+import hashlib
+import json
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -54,7 +62,21 @@ class ElfInfo:
 
     @cached_property
     def _line_rows(self) -> list[tuple[int, str, int]]:
-        """(address, file, line) for every DWARF line-table row, sorted by address."""
+        """(address, file, line) for every DWARF line-table row, sorted by address: from the
+        cache beside the ELF when it was written for these bytes, else parsed and cached."""
+        cache = self.path.with_name(self.path.name + ".lines.json")
+        digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        try:
+            saved = json.loads(cache.read_text())
+            if saved["sha256"] == digest:
+                return [(address, name, line) for address, name, line in saved["rows"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # no cache yet, or one from other bytes or a broken write: parse again
+        rows = self._parse_line_rows()
+        _write_quietly(cache, json.dumps({"sha256": digest, "rows": rows}))
+        return rows
+
+    def _parse_line_rows(self) -> list[tuple[int, str, int]]:
         rows: list[tuple[int, str, int]] = []
         with open(self.path, "rb") as handle:
             elf = ELFFile(handle)
@@ -107,3 +129,14 @@ class ElfInfo:
     def section_sizes(self) -> dict[str, int]:
         with open(self.path, "rb") as handle:
             return {s.name: s["sh_size"] for s in ELFFile(handle).iter_sections() if s.name}
+
+
+def _write_quietly(path: Path, text: str) -> None:
+    """Write a cache file whole (a reader never sees half of it), or not at all: a read-only
+    or full build folder costs the next run a parse, not a failure."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
