@@ -1,9 +1,13 @@
 """Suite throughput: the same matrix of module runs with one QEMU boot per run and with one
-boot per board, timed in the same invocation (`python -m sim bench`)."""
+boot per board, timed in the same invocation (`python -m sim bench`); and the batched boots
+replayed with QEMU alone (each boot's own command.sh, the console to a file), so the host's
+share of a job's cost is measured against QEMU's on the same machine at the same moment."""
 
 from __future__ import annotations
 
+import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,11 +46,29 @@ def timed_matrix(targets: list[Target], jobs_for: dict[str, list[Job]], out: Pat
     return Timing(len(results), seconds, sum(r.ok for r in results))
 
 
+def replay_boots(folder: Path, parallel: int) -> float:
+    """Seconds to rerun every boot under folder with QEMU alone, parallel at once: the same
+    command lines the suite ran (command.sh), the console written to a file, nothing read."""
+    scripts = sorted(folder.rglob("command.sh"))
+
+    def replay(script: Path) -> None:
+        with open(script.with_name("console-replay.txt"), "wb") as console:
+            subprocess.run(["sh", str(script)], stdin=subprocess.DEVNULL, stdout=console,
+                           stderr=subprocess.DEVNULL, check=False)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        list(pool.map(replay, scripts))
+    return time.perf_counter() - start
+
+
 def throughput(targets: list[Target], jobs_for: dict[str, list[Job]], runs_per_board: int,
-               out: Path, parallel: int) -> tuple[Timing, Timing]:
-    """(one boot per run, one boot per board), on the same jobs."""
+               out: Path, parallel: int) -> tuple[Timing, Timing, float]:
+    """(one boot per run, one boot per board, seconds for QEMU alone to replay the batched
+    boots), on the same jobs."""
     jobs = benchmark_jobs(jobs_for, runs_per_board)
     timed_matrix(targets, {b: j[:2] for b, j in jobs.items()}, out / "warm-up", 2, parallel)
     per_run = timed_matrix(targets, jobs, out / "batch-1", 1, parallel)
     per_board = timed_matrix(targets, jobs, out / "batched", runs_per_board, parallel)
-    return per_run, per_board
+    qemu_alone = replay_boots(out / "batched", parallel)
+    return per_run, per_board, qemu_alone

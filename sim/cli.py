@@ -231,15 +231,21 @@ def command_baseline(args: argparse.Namespace) -> int:
 def command_bench(args: argparse.Namespace) -> int:
     boards, targets, jobs_for = plan(args)
     out_dir = _fresh_out_dir(args.out / BENCH_FOLDER)
-    per_run, per_board = throughput(targets, jobs_for, args.runs, out_dir, args.jobs)
+    per_run, per_board, qemu_alone = throughput(targets, jobs_for, args.runs, out_dir, args.jobs)
     rows = [["one QEMU boot per run (--batch 1)", per_run.runs, f"{per_run.seconds:.2f}",
              f"{per_run.per_second:.0f}", per_run.met],
             [f"one boot per board (--batch {args.runs})", per_board.runs,
-             f"{per_board.seconds:.2f}", f"{per_board.per_second:.0f}", per_board.met]]
+             f"{per_board.seconds:.2f}", f"{per_board.per_second:.0f}", per_board.met],
+            ["the same boots, QEMU alone", per_board.runs, f"{qemu_alone:.2f}",
+             f"{per_board.runs / qemu_alone:.0f}", ""]]
     print(tabulate(rows, ["mode", "module-runs", "seconds", "runs/s", "met expectation"],
                    tablefmt="github"))
     print(f"ratio: {per_board.per_second / per_run.per_second:.1f}x "
           f"({len(boards)} boards, {args.jobs} QEMU at once)")
+    core_us = 1e6 * args.jobs / per_board.runs   # µs of the machine's cores per job
+    print(f"per job: suite {per_board.seconds * core_us:.0f} µs, QEMU alone "
+          f"{qemu_alone * core_us:.0f} µs; host overhead "
+          f"{100 * (per_board.seconds / qemu_alone - 1):.0f}% of QEMU")
     all_met = per_run.met == per_run.runs and per_board.met == per_board.runs
     return EXIT_OK if all_met else EXIT_MISSED
 

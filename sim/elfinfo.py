@@ -43,10 +43,13 @@ class ElfInfo:
                      if s["st_info"]["type"] == "STT_FUNC" and s.name}
         return sorted((Function(*f) for f in found), key=lambda f: (f.start, f.name))
 
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [f.start for f in self.functions]
+
     def function_at(self, address: int) -> Function | None:
         address &= ~1
-        starts = [f.start for f in self.functions]
-        index = bisect.bisect_right(starts, address) - 1
+        index = bisect.bisect_right(self._starts, address) - 1
         if index < 0:
             return None
         function = self.functions[index]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
@@ -80,6 +80,14 @@ class ModuleFile:
 
     @classmethod
     def read(cls, path: Path) -> "ModuleFile":
+        """The file as it is now; a file read before and not changed since (same size, time
+        and inode) is not read again: a batch runs the same few files many times."""
+        status = path.stat()
+        return cls._read(path, status.st_size, status.st_mtime_ns, status.st_ino)
+
+    @classmethod
+    @lru_cache(maxsize=4096)
+    def _read(cls, path: Path, size: int, mtime_ns: int, inode: int) -> "ModuleFile":
         data = path.read_bytes()
         fields = struct.unpack_from(HEADER_FORMAT, data)
         text, data_size = fields[9], fields[10]

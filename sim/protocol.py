@@ -136,6 +136,7 @@ class BootTranscript:
     started_now: str | None = None          # the job the line just fed started, if it did
     _current: JobTranscript | None = None   # the job between its @job and its @end
     _last: JobTranscript | None = None      # the job that started last (running or ended)
+    _started_count: int = 0                 # jobs started so far: the next expected id's index
 
     def feed(self, line: str) -> None:
         self.started_now = None
@@ -204,7 +205,7 @@ class BootTranscript:
     def _next_expected_id(self) -> str | None:
         if self.expected_ids is None:
             return None
-        started = sum(1 for job in self.jobs.values() if job.started)
+        started = self._started_count
         return self.expected_ids[started] if started < len(self.expected_ids) else ""
 
     def _on_job(self, record: Record) -> None:
@@ -220,6 +221,7 @@ class BootTranscript:
             return
         self._current = self._last = self.job(job_id)
         self._current.started = True
+        self._started_count += 1
         self.started_now = job_id
 
     def _on_out(self, record: Record) -> None:

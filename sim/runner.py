@@ -12,6 +12,7 @@ QEMU of the run at once (run_matrix).
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import signal
 import struct
@@ -138,17 +139,35 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
-def _stage_job(job_id: str, job: Job, log_dir: Path) -> str:
-    """The job's line; a module file is copied beside the job list, so the boot folder holds
+Staged = dict[str, Path]   # a batch's module files: built path -> its first copy in a boot folder
+
+
+def _stage_file(source: str, destination: Path, staged: Staged) -> None:
+    """Put the module file in the boot folder: copied the first time the batch needs it, after
+    that a hard link to that copy (which nothing writes again), so a re-boot or a file run
+    many times costs no copy. A copy where the file system refuses links."""
+    first = staged.get(source)
+    if first is not None:
+        try:
+            os.link(first, destination)
+            return
+        except OSError:
+            pass
+    shutil.copyfile(source, destination)
+    staged[source] = destination
+
+
+def _stage_job(job_id: str, job: Job, log_dir: Path, staged: Staged) -> str:
+    """The job's line; a module file is put beside the job list, so the boot folder holds
     everything needed to rerun it and the firmware gets a short relative path. Raises
     FileNotFoundError if a file has gone since the build."""
     if job.kind != "module":
         return joblist_line(job_id, job)
     name = f"{job_id}.cmod"
-    shutil.copyfile(job.target, log_dir / name)
+    _stage_file(job.target, log_dir / name, staged)
     dep_names = tuple(f"{job_id}-dep{k}.cmod" for k in range(len(job.deps)))
     for path, dep_name in zip(job.deps, dep_names, strict=True):
-        shutil.copyfile(path, log_dir / dep_name)
+        _stage_file(path, log_dir / dep_name, staged)
     return joblist_line(job_id, job, name, dep_names)
 
 
@@ -158,21 +177,21 @@ def _start_failure(error: Exception) -> QemuExit:
 
 
 def boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
-              settings: RunSettings) -> BootOutcome | None:
+              settings: RunSettings, staged: Staged | None = None) -> BootOutcome | None:
     """Boot once with these jobs; None when the run was stopped before QEMU started. Raises
     FirmwareMismatch when the firmware is not the one the run asked for (identity.py), and
     OSError naming the file or the boot's folder when its logs cannot be written."""
     with naming_errors(log_dir):
-        return _boot_once(target, jobs, log_dir, settings)
+        return _boot_once(target, jobs, log_dir, settings, {} if staged is None else staged)
 
 
 def _boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
-               settings: RunSettings) -> BootOutcome | None:
+               settings: RunSettings, staged: Staged) -> BootOutcome | None:
     log_dir.mkdir(parents=True, exist_ok=True)
     transcript = BootTranscript(expected_ids=[job_id for job_id, _ in jobs])
     try:
         write_joblist(log_dir / "jobs.txt",
-                      [_stage_job(job_id, job, log_dir) for job_id, job in jobs])
+                      [_stage_job(job_id, job, log_dir, staged) for job_id, job in jobs])
     except FileNotFoundError as error:  # a file went between the check and the copy
         return BootOutcome(transcript, _start_failure(error), log_dir)
     argv = qemu_argv(target.board.qemu_machine, target.image.elf.resolve(),
@@ -189,10 +208,12 @@ def _boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
         return BootOutcome(transcript, _start_failure(error), log_dir)
     identified = False
     try:
-        with session, open(log_dir / "console.log", "w", buffering=1) as console:  # by line
+        with session, open(log_dir / "console.log", "w") as console:
             for line in session.lines():
                 console.write(line + "\n")
                 transcript.feed(line)
+                if line.startswith(("@job ", "@end ")):
+                    console.flush()  # on disk as each job starts and ends: a hung one shows
                 tail.append(line)
                 if not identified and transcript.boot is not None:
                     check_identity(transcript.boot, target.board, target.image)
@@ -499,9 +520,10 @@ def run_batch(target: Target, jobs: list[Job], log_dir: Path,
                for i, job in enumerate_ids(jobs) if problems[i] is not None}
     pending = [(i, job) for i, job in enumerate_ids(jobs) if problems[i] is None]
     boot = 0
+    staged: Staged = {}
     while pending:
         boot += 1
-        outcome = boot_once(target, pending, log_dir / f"boot{boot}", settings)
+        outcome = boot_once(target, pending, log_dir / f"boot{boot}", settings, staged)
         if outcome is None:   # the run stopped before this boot began
             break
         stopped = outcome.exit.teardown == "stopped"
