@@ -45,7 +45,7 @@ from sim.jobs import Expectation, Job
 from sim.modbuild import build_module
 from sim.modules import discover_modules, load_order
 from sim.mutate import FAMILIES, MUTATORS, ModuleParts
-from sim.pack import HEADER, with_crc
+from sim.module_format import HEADER, with_crc
 from sim.plan import module_job
 from sim.results import RunResult
 from sim.runner import RunSettings, Target, print_progress, run_matrix

@@ -24,27 +24,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 from sim.exports import load_api, name_hash
-from sim.pack import FIXUP_ABS32, HEADER
+from sim.module_format import FIELD_NAMES, FIELD_OFFSETS, HEADER, field_format
+from sim.pack import FIXUP_ABS32
 
-# The header's fields in sim.pack.HEADER's order (FORMAT.md, "Header").
-FIELD_NAMES = ("magic", "format_version", "header_size", "arch_core", "arch_fpu",
-               "arch_float_abi", "reserved0", "api_major", "api_minor", "text_size", "data_size",
-               "bss_size", "entry", "init_offset", "init_count", "fixup_count", "import_count",
-               "export_count", "strings_size", "crc32", "reserved1")
-
-
-def _field_offsets() -> dict[str, tuple[int, str]]:
-    """Each field's (offset, struct format), derived from HEADER so there is one layout."""
-    offsets, at = {}, 0
-    for name, code in zip(FIELD_NAMES, HEADER.format[1:], strict=True):
-        size = struct.calcsize("<" + code)
-        offsets[name] = (at, "<" + code)
-        at += size
-    assert at == HEADER.size
-    return offsets
-
-
-FIELDS = _field_offsets()
+# Each header field's (offset, struct format), from sim/module_format.py: one layout.
+FIELDS = {name: (FIELD_OFFSETS[name], field_format(name)) for name in FIELD_NAMES}
 INTERESTING = [0, 1, 2, 3, 4, 7, 8, 0x7F, 0x80, 0xFF, 0x100, 0x7FFF, 0x8000, 0xFFFF, 0x10000,
                0x7FFFFFFF, 0x80000000, 0xFFFFFFFC, 0xFFFFFFFF]
 FIXUP_OFFSET_BITS = 28

@@ -20,9 +20,8 @@ from elftools.elf.elffile import ELFFile
 from sim.elfinfo import ElfInfo
 from sim.errors import SimError
 from sim.exports import ENTRIES_SYMBOL, name_hash
+from sim.module_format import HEADER_SIZE, ModuleHeader
 
-HEADER_FORMAT = "<IHHBBBBHHIIIIIHHHHIII"
-HEADER_SIZE = 56
 
 
 class FirmwareExports:
@@ -89,9 +88,10 @@ class ModuleFile:
     @lru_cache(maxsize=4096)
     def _read(cls, path: Path, size: int, mtime_ns: int, inode: int) -> "ModuleFile":
         data = path.read_bytes()
-        fields = struct.unpack_from(HEADER_FORMAT, data)
-        text, data_size = fields[9], fields[10]
-        fixup_count, import_count, export_count = fields[15], fields[16], fields[17]
+        header = ModuleHeader.unpack(data)
+        text, data_size = header.text_size, header.data_size
+        fixup_count, import_count, export_count = (header.fixup_count, header.import_count,
+                                                   header.export_count)
         image = data[HEADER_SIZE:HEADER_SIZE + text + data_size]
         at = HEADER_SIZE + len(image)
         fixups = struct.unpack_from(f"<{fixup_count}I", data, at)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import struct
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,13 +20,9 @@ from elftools.elf.sections import Symbol, SymbolTableSection
 
 from sim.cores import CORE_FACTS, FLOAT_ABI_CODES, FPU_CODES
 from sim.errors import BuildError
+from sim.module_format import FORMAT_VERSION, HEADER_SIZE, MAGIC, ModuleHeader, with_crc
 from sim.exports import Api, name_hash
 
-MAGIC = 0x444F4D43
-FORMAT_VERSION = 1
-HEADER = struct.Struct("<IHHBBBBHHIIIIIHHHHIII")
-assert HEADER.size == 56
-CRC_OFFSET = 48
 FIXUP_ABS32 = 0
 MAX_FIXUP_OFFSET = (1 << 28) - 1
 VENEER_INSTRUCTION = bytes.fromhex("dff800f0")  # ldr.w pc, [pc, #0], as stored (little-endian)
@@ -309,18 +304,15 @@ def _serialise(image: bytes, packed: PackedModule, arch: Arch, api: Api,
                        for n, slot in packed.imports)
     tables += b"".join(struct.pack("<III", name_hash(n), value, offsets[n])
                        for n, value in packed.exports)
-    fields = [MAGIC, FORMAT_VERSION, HEADER.size, CORE_FACTS[arch.core].code, FPU_CODES[arch.fpu],
-              FLOAT_ABI_CODES[arch.float_abi], 0, api.major, api.minor, packed.text_size,
-              packed.data_size, packed.bss_size, packed.entry, init[0], init[1],
-              len(packed.fixups), len(packed.imports), len(packed.exports), len(strings)]
-    return with_crc(bytearray(HEADER.pack(*fields, 0, 0) + image + tables + strings))
-
-
-def with_crc(data: bytearray) -> bytes:
-    """The module file with its CRC field set: CRC-32 of the whole file with that field as 0."""
-    struct.pack_into("<I", data, CRC_OFFSET, 0)
-    struct.pack_into("<I", data, CRC_OFFSET, zlib.crc32(data))
-    return bytes(data)
+    header = ModuleHeader(
+        magic=MAGIC, format_version=FORMAT_VERSION, header_size=HEADER_SIZE,
+        arch_core=CORE_FACTS[arch.core].code, arch_fpu=FPU_CODES[arch.fpu],
+        arch_float_abi=FLOAT_ABI_CODES[arch.float_abi], reserved0=0, api_major=api.major,
+        api_minor=api.minor, text_size=packed.text_size, data_size=packed.data_size,
+        bss_size=packed.bss_size, entry=packed.entry, init_offset=init[0], init_count=init[1],
+        fixup_count=len(packed.fixups), import_count=len(packed.imports),
+        export_count=len(packed.exports), strings_size=len(strings), crc32=0, reserved1=0)
+    return with_crc(bytearray(header.pack() + image + tables + strings))
 
 
 def pack_elf(path: Path, entry: str, imports: list[str], exports: list[str], arch: Arch,

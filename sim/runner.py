@@ -36,7 +36,7 @@ from sim.jobs import CALLEE_SAVED_FAULT, Job, joblist_line, write_joblist
 from sim.oracle import (FirmwareExports, ModuleFile, Placement, predict_bindings,
                         predict_image_crc)
 from sim.outdir import naming_errors
-from sim.pack import HEADER
+from sim.module_format import HEADER_SIZE, ModuleHeader
 from sim.protocol import BootTranscript, JobTranscript, LinkTranscript, Record
 from sim.qemu import QemuExit, QemuSession, SessionGroup, qemu_argv, rerun_command
 from sim.results import TIMING_PHASES, FaultInfo, RunResult, TimeoutInfo
@@ -286,19 +286,17 @@ def _abi_fault() -> FaultInfo:
                      lr_symbol=None, lr_location=None, bits=(), address=None, cfsr=0, hfsr=0)
 
 
-# Rank by header code (sim/cores.py), and where the arch tag sits among the header's fields.
-CORE_CODES = {core.code: core.rank for core in CORE_TABLE}
-ARCH_FIELDS = slice(3, 6)
+CORE_CODES = {core.code: core.rank for core in CORE_TABLE}   # header code -> rank (sim/cores.py)
 
 
 def _arch_tag(path: str) -> tuple[int, int, int] | None:
     """The core, FPU and float ABI codes of a module file's header; None if unreadable."""
     try:
         with open(path, "rb") as file:
-            fields = HEADER.unpack(file.read(HEADER.size))
+            header = ModuleHeader.unpack(file.read(HEADER_SIZE))
     except (OSError, struct.error):
         return None
-    return fields[ARCH_FIELDS]
+    return header.arch_core, header.arch_fpu, header.arch_float_abi
 
 
 def _bad_arch_detail(end: Record, job: Job, board: Board) -> str:

@@ -1,5 +1,5 @@
 /* The module file format, version 1. FORMAT.md beside this file is the reference; the host's
- * writer is sim/pack.py. */
+ * side of this header is sim/module_format.py, its writer sim/pack.py. */
 #ifndef MODULE_FORMAT_H
 #define MODULE_FORMAT_H
 

@@ -21,7 +21,7 @@ from sim.fuzz import (FUZZ_BUDGET_INSTRUCTIONS, Mutant, Seed, catalogue_seeds, f
 from sim.modules import Module
 from sim.mutate import CONSISTENT, FAMILIES, ModuleParts, aim_fixups, aim_slots, \
     sensitive_places, slot_places
-from sim.pack import HEADER, with_crc
+from sim.module_format import HEADER, with_crc
 from sim.runner import Target
 from sim.timing import instructions_to_ticks
 

@@ -15,21 +15,17 @@ from sim.jobs import Expectation, Job
 from sim.modbuild import build_module
 from sim.modules import Module, load_order
 from sim.cores import CORE_FACTS, CORE_TABLE, FLOAT_ABI_CODES, FPU_CODES
-from sim.pack import HEADER, with_crc
+from sim.module_format import FIELD_OFFSETS, HEADER_SIZE, ModuleHeader, field_format, with_crc
 from sim.runner import RunSettings, Target, run_batch
 
 pytestmark = pytest.mark.qemu
 
-# Header field offsets (firmware/loader/FORMAT.md). Edits recompute the CRC (with_crc), so the
-# check under test is the one that refuses the file.
-VERSION, HEADER_SIZE, CORE, FPU, FLOAT_ABI, API_MAJOR, BSS, ENTRY, INIT_COUNT, FIXUPS = (
-    4, 6, 8, 9, 10, 12, 24, 28, 36, 38)
-
-
-def put(offset: int, fmt: str, value: int) -> Callable[[bytes], bytes]:
+def put(field: str, value: int) -> Callable[[bytes], bytes]:
+    """Set one header field (sim/module_format.py names them). Edits recompute the CRC
+    (with_crc), so the check under test is the one that refuses the file."""
     def edit(original: bytes) -> bytes:
         data = bytearray(original)
-        struct.pack_into(fmt, data, offset, value)
+        struct.pack_into(field_format(field), data, FIELD_OFFSETS[field], value)
         return with_crc(data)
     return edit
 
@@ -38,8 +34,8 @@ def first_fixup(kind: int, offset: int | None = None) -> Callable[[bytes], bytes
     """Rewrite the first fix-up word (they follow the header and the image)."""
     def edit(original: bytes) -> bytes:
         data = bytearray(original)
-        fields = HEADER.unpack_from(data)
-        at = 56 + fields[9] + fields[10]  # text_size + data_size
+        header = ModuleHeader.unpack(data)
+        at = HEADER_SIZE + header.text_size + header.data_size
         (word,) = struct.unpack_from("<I", data, at)
         struct.pack_into("<I", data, at, (offset if offset is not None else word & 0x0FFFFFFF)
                          | kind << 28)
@@ -57,15 +53,15 @@ def flip_image_byte(original: bytes) -> bytes:
 CASES = [
     ("empty file", "entry_not_first", lambda d: b"", "truncated"),
     ("bad magic", "entry_not_first", lambda d: b"XMOD" + d[4:], "bad_magic"),
-    ("format version 2", "entry_not_first", put(VERSION, "<H", 2), "bad_version"),
-    ("newer API major", "entry_not_first", put(API_MAJOR, "<H", 2), "bad_version"),
-    ("header size 60", "entry_not_first", put(HEADER_SIZE, "<H", 60), "bad_header"),
+    ("format version 2", "entry_not_first", put("format_version", 2), "bad_version"),
+    ("newer API major", "entry_not_first", put("api_major", 2), "bad_version"),
+    ("header size 60", "entry_not_first", put("header_size", 60), "bad_header"),
     ("cut short", "entry_not_first", lambda d: d[:-4], "truncated"),
     ("trailing bytes", "entry_not_first", lambda d: d + b"\0\0\0\0", "bad_header"),
-    ("entry without Thumb bit", "entry_not_first", put(ENTRY, "<I", 4), "bad_header"),
-    ("constructors past text", "entry_not_first", put(INIT_COUNT, "<H", 200), "bad_header"),
+    ("entry without Thumb bit", "entry_not_first", put("entry", 4), "bad_header"),
+    ("constructors past text", "entry_not_first", put("init_count", 200), "bad_header"),
     ("image byte flipped", "entry_not_first", flip_image_byte, "bad_crc"),
-    ("1 MiB of bss", "entry_not_first", put(BSS, "<I", 1 << 20), "no_memory"),
+    ("1 MiB of bss", "entry_not_first", put("bss_size", 1 << 20), "no_memory"),
     ("unknown fix-up kind", "data_and_bss", first_fixup(kind=5), "bad_reloc"),
     ("fix-up past the image", "data_and_bss", first_fixup(kind=0, offset=0x0FFFFFF0), "bad_reloc"),
 ]
@@ -121,16 +117,17 @@ def test_code_for_more_than_the_board_has_is_refused(board: str, field: str,
     boot goes on. Which core and FPU that is follows the board."""
     target = targets[board]
     if field == "core":
-        beyond, offset, codes = _newest_core_beyond(target.board), CORE, {c.name: c.code for c in CORE_TABLE}
+        beyond, field = _newest_core_beyond(target.board), "arch_core"
+        codes = {core.name: core.code for core in CORE_TABLE}
         lacking = f"{board} has the newest core a header can name"
     else:
-        beyond, offset, codes = _widest_fpu_beyond(target.board), FPU, FPU_CODES
+        beyond, field, codes = _widest_fpu_beyond(target.board), "arch_fpu", FPU_CODES
         lacking = f"{board} has the widest FPU a header can name"
     if beyond is None:
         pytest.skip(f"{lacking} ({getattr(target.board.cpu, field)}): nothing beyond it to refuse")
     good = build_module(target.board, catalogue["entry_not_first"], build_dir)
     path = tmp_path / "beyond.cmod"
-    path.write_bytes(put(offset, "<B", codes[beyond])(good.file.read_bytes()))
+    path.write_bytes(put(field, codes[beyond])(good.file.read_bytes()))
     jobs = [Job(f"{beyond} code", "module", str(path), (5, 3),
                 Expectation("rejected", error="bad_arch"), entry="addition"),
             Job("good after it", "module", str(good.file), (5, 3), Expectation(return_value=11),
@@ -157,7 +154,7 @@ def test_a_float_abi_unlike_its_residents_is_refused(board: str, targets: dict[s
     image = build_module(target.board, module, build_dir)
     other_abi = FLOAT_ABI_CODES["soft" if target.board.cpu.float_abi == "hard" else "hard"]
     path = tmp_path / "other_abi.cmod"
-    path.write_bytes(put(FLOAT_ABI, "<B", other_abi)(image.file.read_bytes()))
+    path.write_bytes(put("arch_float_abi", other_abi)(image.file.read_bytes()))
     dep_files = tuple(str(d.file) for d in deps)
     jobs = [Job("other float ABI", "module", str(path), (),
                 Expectation("rejected", error="bad_arch"), entry=module.entry, deps=dep_files),

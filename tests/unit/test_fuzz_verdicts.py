@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from sim.fuzz import Mutant, judge
-from sim.pack import HEADER, with_crc
+from sim.module_format import HEADER, with_crc
 from sim.results import RunResult
 
 GOOD_FILE = with_crc(bytearray(HEADER.size + 8))          # its CRC is right

@@ -15,17 +15,24 @@ from sim.errors import BuildError
 from sim.exports import load_api
 from sim.modbuild import CXX_FLAGS, ModuleImage, build_module, compile_command
 from sim.modules import Module, load_module, load_order
-from sim.pack import HEADER, MAGIC, VENEER_INSTRUCTION, PackError
+from sim.module_format import MAGIC
+from sim.pack import VENEER_INSTRUCTION, PackError
 from sim.toolchain import GCC, GXX
 
 BOARDS = board_names()
 
 
 def _header(data: bytes) -> dict[str, int]:
-    names = ("magic version header_size core fpu float_abi reserved0 api_major api_minor text "
-             "data bss entry init_offset init_count fixups imports exports strings crc "
-             "reserved1").split()
-    return dict(zip(names, HEADER.unpack_from(data), strict=True))
+    """The header's fields by FORMAT.md's names, read from its offsets in FORMAT.md's table
+    (not through sim/module_format.py, whose layout this checks)."""
+    layout = {"magic": (0, "I"), "version": (4, "H"), "header_size": (6, "H"), "core": (8, "B"),
+              "fpu": (9, "B"), "float_abi": (10, "B"), "api_major": (12, "H"),
+              "api_minor": (14, "H"), "text": (16, "I"), "data": (20, "I"), "bss": (24, "I"),
+              "entry": (28, "I"), "init_offset": (32, "I"), "init_count": (36, "H"),
+              "fixups": (38, "H"), "imports": (40, "H"), "exports": (42, "H"),
+              "strings": (44, "I"), "crc": (48, "I")}
+    return {name: struct.unpack_from("<" + code, data, at)[0]
+            for name, (at, code) in layout.items()}
 
 
 @pytest.fixture
