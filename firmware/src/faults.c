@@ -61,6 +61,7 @@ __attribute__((noreturn)) static void end_boot(enum firmware_exit_status status)
     rec_begin("exit");
     rec_u32("status", status);
     rec_end();
+    rec_flush();
     sh_exit(status);
 }
 

@@ -55,6 +55,7 @@ __attribute__((noreturn)) static void finish(enum firmware_exit_status status)
     rec_begin("exit");
     rec_u32("status", (uint32_t)status);
     rec_end();
+    rec_flush();
     sh_exit((uint32_t)status);
 }
 
@@ -132,6 +133,7 @@ static void run_job(const job *j)
     rec_word("kind", j->kind);
     rec_str("target", j->target, strlen(j->target));
     rec_end();
+    rec_flush(); /* the host times each job from its @job line: it must not wait in a buffer */
 
     faults_set_job(j->id);
     if (strcmp(j->kind, "diag") == 0) {

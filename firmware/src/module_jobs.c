@@ -15,6 +15,7 @@
 #include "module_source.h"
 #include "mpu.h"
 #include "records.h"
+#include "semihost.h"
 #include "tems.h"
 #include "timing.h"
 
@@ -179,6 +180,7 @@ static int load_and_link(const job *j, int dep, const char *path, loaded_module 
     status = loader_link(&env, module);
     t->link += timing_now();
     report_linked(j, dep, module, status);
+    rec_flush(); /* what was loaded where, out before any of its code runs */
     return status;
 }
 

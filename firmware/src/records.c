@@ -1,8 +1,10 @@
-/* Record writer: builds each console line in a small buffer and hands it to semihosting.
- * A line longer than the buffer is written in pieces; it is still one line on the console.
- * Only privileged code writes records: the line buffer is firmware RAM that module code cannot
- * reach. Module output arrives through the job's runtime block (job_runtime.h) and is framed
- * here. */
+/* Record writer: builds console lines in a buffer and hands it to semihosting when it fills
+ * or at rec_flush(). Every console write is a round trip through QEMU's main loop, so a job's
+ * records go out in two or three writes (rec_flush after @job and after the link, the rest with
+ * the next job's @job) instead of one each. A line longer than the buffer is written in pieces;
+ * it is still one line on the console. Only privileged code writes records: the buffer is
+ * firmware RAM that module code cannot reach. Module output arrives through the job's runtime
+ * block (job_runtime.h) and is framed here. */
 #include "records.h"
 
 #include <string.h>
@@ -11,7 +13,7 @@
 #include "job_runtime.h"
 #include "semihost.h"
 
-#define LINE_BUFFER_BYTES 128
+#define LINE_BUFFER_BYTES 256
 
 static char line[LINE_BUFFER_BYTES];
 static size_t line_len;
@@ -21,6 +23,13 @@ static void line_flush(void)
     line[line_len] = '\0';
     sh_write0(line);
     line_len = 0;
+}
+
+void rec_flush(void)
+{
+    if (line_len != 0u) {
+        line_flush();
+    }
 }
 
 static void line_putc(char c)
@@ -144,7 +153,6 @@ void rec_str(const char *key, const char *text, size_t len)
 void rec_end(void)
 {
     line_putc('\n');
-    line_flush();
 }
 
 /* Job code runs unprivileged and may not make semihosting calls (QEMU runs without

@@ -18,6 +18,10 @@ void rec_hex(const char *key, uint32_t value);   /* key=0x0000abcd */
 void rec_word(const char *key, const char *word);/* key=word (no spaces, quotes or '=') */
 void rec_str(const char *key, const char *text, size_t len); /* key="escaped text" */
 void rec_end(void);
+/* Write out the records rec_end has left in the buffer. Before the boot can end (an exit, a
+ * lockup or reset a job causes, a job that hangs) what the host needs must be out: the firmware
+ * flushes after each @job, after a module's link records and before sh_exit. */
+void rec_flush(void);
 
 /* The SVC number job code uses to have its console output flushed (job_call.c serves it). */
 #define SVC_CONSOLE_FLUSH 1
