@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from sim.cores import CORES, FLOAT_ABIS, FPU_PRECISION, FPUS
+from sim.cores import ARCHITECTURES, CORES, FLOAT_ABIS, FPU_PRECISION, FPUS, MPU_KINDS
 from sim.errors import SetupError, SimError
 from sim.jobs import LOADER_ERRORS, Expectation, fault_names
 from sim.textfiles import read_toml_text
@@ -69,7 +69,7 @@ class Module:
         other boards' return value nor their stdout."""
         common = dict(self.expect)
         for conditions, table in self.expect_when:
-            if capabilities is not None and _meets(capabilities, conditions):
+            if capabilities is not None and meets(capabilities, conditions):
                 common.update(table)
         merged = applicable(merged_expectation(common, self.expect_boards.get(board, {})))
         return Expectation(status=merged["status"], return_value=merged.get("return"),
@@ -77,14 +77,16 @@ class Module:
                            fault=merged.get("fault"))
 
 
-# The capabilities a [[when]] may test (sim/boards.py, Board.capabilities): the value a board
-# must have, or for module_arena_bytes_below a bound its arena must be under.
-WHEN_KEYS = {"core": CORES, "fpu": FPUS,
+# The capabilities a [[when]] may test (sim/boards.py, Board.capabilities; README.md, "Adding a
+# module"): the values a board may have, bool for a yes/no fact, or None for
+# module_arena_bytes_below, a bound the board's arena must be under.
+WHEN_KEYS = {"core": CORES, "architecture": ARCHITECTURES, "mpu": MPU_KINDS, "fpu": FPUS,
              "fpu_precision": tuple(dict.fromkeys(FPU_PRECISION.values())),
-             "module_arena_bytes_below": None}
+             "module_arena_bytes_below": None, "faults_on_unmapped": bool}
 
 
-def _meets(capabilities: dict[str, Any], conditions: dict[str, Any]) -> bool:
+def meets(capabilities: dict[str, Any], conditions: dict[str, Any]) -> bool:
+    """Whether a board with these capabilities meets every condition of a [[when]]."""
     for key, wanted in conditions.items():
         if key == "module_arena_bytes_below":
             if not capabilities["module_arena_bytes"] < wanted:
@@ -190,6 +192,10 @@ def _condition(check: _Checker, where: str, key: str, value: Any) -> Any:
     if choices is None:  # a byte count
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise check.fail(where, f"expected a whole number of bytes, got {value!r}")
+        return value
+    if choices is bool:
+        if not isinstance(value, bool):
+            raise check.fail(where, f"expected true or false, got {value!r}")
         return value
     if value not in choices:
         raise check.fail(where, f"expected one of {', '.join(choices)}; got {value!r}")
