@@ -9,7 +9,7 @@ from tabulate import tabulate
 
 from sim.baseline import Change
 from sim.boards import Board
-from sim.diagnostics import VENEER_BENCH_CALLS
+from sim.diagnostics import veneer_bench_calls
 from sim.footprint import LOADER_FLASH_BUDGET
 from sim.outdir import write_atomically
 from sim.results import TIMING_PHASES, FaultInfo, RunResult, TimeoutInfo
@@ -220,7 +220,7 @@ def _benchmarks(runs: list[RunResult], boards: list[Board]) -> str:
                      _per_unit(fixups, plain, "link", fixup_units),
                      _per_unit(imports, plain, "link", import_units),
                      _per_unit(by.get("bench_import_calls"), by.get("diag:import_call_direct"),
-                               "run", VENEER_BENCH_CALLS),
+                               "run", veneer_bench_calls()),
                      "—" if overhead is None else f"{overhead:.2f}",
                      "—" if held is None else int(held)])
     headers = ["board", "instructions per fix-up", "instructions per import bound",
