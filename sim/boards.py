@@ -313,6 +313,14 @@ def board_names(directory: Path = BOARDS_DIR) -> set[str]:
     return {path.stem for path in board_paths(directory)}
 
 
+def expectation_board_names(directory: Path = BOARDS_DIR) -> set[str]:
+    """The boards a module's (or a diagnostic's) [expect.<board>] may name: those of the
+    folder the run uses and the project's own boards/. A catalogue written for the project's
+    boards stays usable with a boards folder of one's own; its tables for boards that folder
+    lacks just apply nowhere, and a name that is no board at all is still refused."""
+    return board_names(directory) | board_names(BOARDS_DIR)
+
+
 def load_boards(names: list[str] | None = None, directory: Path = BOARDS_DIR) -> list[Board]:
     """Load the named boards (default: every board in the directory), in name order."""
     available = {p.stem: p for p in board_paths(directory)}

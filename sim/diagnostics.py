@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import FIRMWARE_DIR
-from sim.boards import Board, board_names
+from sim.boards import Board, board_names, expectation_board_names
 from sim.errors import SetupError
 from sim.jobs import Job
 from sim.modules import (DIAGNOSTIC_STATUSES, Checker, Conditions, WhenTables, expectation_for,
@@ -109,7 +109,7 @@ def load_diagnostics(boards: frozenset[str], path: Path = DIAGNOSTICS_FILE
 
 def diagnostic_jobs(board: Board) -> list[Job]:
     """Every diagnostic the board's firmware has, with the expectation for this board."""
-    diagnostics = load_diagnostics(frozenset(board_names(board.path.parent) | {board.name}))
+    diagnostics = load_diagnostics(frozenset(expectation_board_names(board.path.parent)))
     return [d.job(board) for d in diagnostics if meets(board.capabilities, d.needs)]
 
 
