@@ -11,6 +11,7 @@ import pytest
 from sim import BOARDS_DIR
 from sim.boards import Cpu, board_names, load_board, load_boards
 from sim.cli import main
+from sim.cores import CORE_FACTS
 from sim.errors import BoardError
 
 
@@ -169,7 +170,6 @@ def test_addresses_are_optional_and_past_flash_defaults_to_the_end_of_flash(
 
 
 def test_capabilities_come_from_the_core_table(board_copy: Path) -> None:
-    from sim.cores import CORE_FACTS
     board = load_board(board_copy)
     core = CORE_FACTS[board.cpu.core]
     assert board.capabilities["architecture"] == core.architecture == "ARMv7-M"

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from sim import MODULES_DIR
-from sim.boards import board_names
+from sim.boards import board_names, load_boards
 from sim.errors import SetupError
-from sim.modules import (SOURCE_SUFFIXES, DependencyError, ModuleProblem,
+from sim.modules import (SOURCE_SUFFIXES, WHEN_KEYS, DependencyError, ModuleProblem,
                          check_dependency_cycles, discover,
                          discover_modules, load_module, load_order)
 
@@ -34,8 +34,6 @@ M4F = {"core": "cortex-m4", "architecture": "ARMv7E-M", "mpu": "pmsav7", "fpu": 
 
 def test_every_capability_a_board_has_can_key_a_when_table() -> None:
     """Board.capabilities and WHEN_KEYS name the same facts (module_arena_bytes as a bound)."""
-    from sim.boards import load_boards
-    from sim.modules import WHEN_KEYS
     keys = {key.removesuffix("_below") for key in WHEN_KEYS}
     assert all(set(board.capabilities) == keys for board in load_boards())
     assert set(M3) == set(M4F) == keys
