@@ -55,9 +55,11 @@ class MemoryRegion:
 class Addresses:
     """Addresses the catalogue and the diagnostics fault on ([addresses], README.md "Adding a
     board"): where nothing answers a load, a store or an instruction fetch in QEMU."""
-    unmapped: int | None    # privileged loads and stores fault here; None: none do in QEMU
-    past_flash: int         # past the end of flash: module code may read and execute it by
-                            # the MPU, so the bus (not the MPU) refuses it
+    unmapped: int | None    # privileged loads and stores fault here; None: QEMU reports no
+                            # bus error on this machine
+    past_flash: int         # past the end of flash, where module code may read and execute
+                            # by the MPU, so the bus (not the MPU) answers
+    past_flash_faults: bool  # a load or fetch at past_flash faults; false: it reads 0 in QEMU
 
     def defines(self) -> dict[str, int]:
         """The C macros modules and the firmware are built with (README, "Adding a module")."""
@@ -92,7 +94,8 @@ class Board:
         return {"core": self.cpu.core, "architecture": core.architecture, "mpu": core.mpu,
                 "fpu": self.cpu.fpu, "fpu_precision": FPU_PRECISION[self.cpu.fpu],
                 "module_arena_bytes": self.module_arena_bytes,
-                "faults_on_unmapped": self.addresses.unmapped is not None}
+                "faults_on_unmapped": self.addresses.unmapped is not None,
+                "faults_past_flash": self.addresses.past_flash_faults}
 
     def region(self, name: str) -> MemoryRegion:
         for region in self.memory:
@@ -242,15 +245,16 @@ ADDRESS_KEYS = ("unmapped", "past_flash")
 
 
 def _load_addresses(path: Path, data: Any, memory: tuple[MemoryRegion, ...]) -> Addresses:
-    """[addresses]: optional, as is each key; past_flash defaults to the end of flash. Each
-    must be outside every [[memory]] region: something answers there."""
+    """[addresses]: optional, as is each key; past_flash defaults to the end of flash,
+    past_flash_faults to true. Each address must be outside every [[memory]] region."""
     table = _Table(path, data if data is not None else {}, "addresses.")
     found = {key: table.get(key, int) for key in ADDRESS_KEYS if key in table.data}
+    faults = table.get("past_flash_faults", bool) if "past_flash_faults" in table.data else True
     table.used.update(ADDRESS_KEYS)
     table.check_unknown()
     flash = next(r for r in memory if r.name == "flash")
     addresses = Addresses(unmapped=found.get("unmapped"),
-                          past_flash=found.get("past_flash", flash.end))
+                          past_flash=found.get("past_flash", flash.end), past_flash_faults=faults)
     for key in ADDRESS_KEYS:
         address = getattr(addresses, key)
         if address is not None:

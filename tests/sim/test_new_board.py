@@ -44,6 +44,8 @@ def board_file(board: Board, name: str, ram_bytes: int, arena_bytes: int) -> str
               f"past_flash = {_hex(board.addresses.past_flash)}"]
     if board.addresses.unmapped is not None:
         lines.append(f"unmapped = {_hex(board.addresses.unmapped)}")
+    if not board.addresses.past_flash_faults:
+        lines.append("past_flash_faults = false")
     lines += ["", "[qemu]", f'machine = "{board.qemu_machine}"',
               f'differences = "QEMU maps more RAM than this copy uses. {board.qemu_differences}"']
     return "\n".join(lines) + "\n"

@@ -141,6 +141,8 @@ def _edit(path: Path, old: str, new: str) -> None:
      "unknown key"),
     ("[qemu]", "[addresses]\nunmapped = 0x100000000\n[qemu]", "addresses.unmapped",
      "outside the 32-bit address space"),
+    ("[qemu]", "[addresses]\npast_flash_faults = 0\n[qemu]", "addresses.past_flash_faults",
+     "expected bool"),
     ('access = "rx"', 'access = "rx"\n[[memory]]\nname = "more"\norigin = 0x08020000\n'
      'length = 0x100\naccess = "rx"', "addresses.past_flash", "the default: the end of flash"),
 ])
@@ -161,12 +163,15 @@ def test_addresses_are_optional_and_past_flash_defaults_to_the_end_of_flash(
     assert without.addresses.past_flash == 0x08020000
     assert without.addresses.defines() == {"BOARD_PAST_FLASH_ADDRESS": 0x08020000}
     assert without.capabilities["faults_on_unmapped"] is False
+    assert without.capabilities["faults_past_flash"] is True
     _edit(board_copy, "[qemu]", "[addresses]\nunmapped = 0x60000000\npast_flash = 0x08100000\n"
                                 "[qemu]")
     given = load_board(board_copy)
     assert given.addresses.defines() == {"BOARD_PAST_FLASH_ADDRESS": 0x08100000,
                                          "BOARD_UNMAPPED_ADDRESS": 0x60000000}
     assert given.capabilities["faults_on_unmapped"] is True
+    _edit(board_copy, "[qemu]", "past_flash_faults = false\n[qemu]")
+    assert load_board(board_copy).capabilities["faults_past_flash"] is False
 
 
 def test_capabilities_come_from_the_core_table(board_copy: Path) -> None:
