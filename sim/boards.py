@@ -52,6 +52,24 @@ class MemoryRegion:
 
 
 @dataclass(frozen=True)
+class Addresses:
+    """Addresses the catalogue and the diagnostics fault on ([addresses], README.md "Adding a
+    board"): where nothing answers a load, a store or an instruction fetch in QEMU."""
+    unmapped: int | None    # privileged loads and stores fault here; None: QEMU reports no
+                            # bus error on this machine
+    past_flash: int         # past the end of flash, where module code may read and execute
+                            # by the MPU, so the bus (not the MPU) answers
+    past_flash_faults: bool  # a load or fetch at past_flash faults; false: it reads 0 in QEMU
+
+    def defines(self) -> dict[str, int]:
+        """The C macros modules and the firmware are built with (README, "Adding a module")."""
+        found = {"BOARD_PAST_FLASH_ADDRESS": self.past_flash}
+        if self.unmapped is not None:
+            found["BOARD_UNMAPPED_ADDRESS"] = self.unmapped
+        return found
+
+
+@dataclass(frozen=True)
 class Board:
     name: str
     description: str
@@ -66,13 +84,18 @@ class Board:
     qemu_differences: str
     path: Path
     linker_script: Path
+    addresses: Addresses
 
     @property
     def capabilities(self) -> dict[str, object]:
-        """The facts a module's expectation may be keyed by (module.toml `[[when]]`)."""
-        return {"core": self.cpu.core, "fpu": self.cpu.fpu,
-                "fpu_precision": FPU_PRECISION[self.cpu.fpu],
-                "module_arena_bytes": self.module_arena_bytes}
+        """The facts a module's expectation may be keyed by (module.toml `[[when]]`; README,
+        "Adding a module", lists each and its values)."""
+        core = CORE_FACTS[self.cpu.core]
+        return {"core": self.cpu.core, "architecture": core.architecture, "mpu": core.mpu,
+                "fpu": self.cpu.fpu, "fpu_precision": FPU_PRECISION[self.cpu.fpu],
+                "module_arena_bytes": self.module_arena_bytes,
+                "faults_on_unmapped": self.addresses.unmapped is not None,
+                "faults_past_flash": self.addresses.past_flash_faults}
 
     def region(self, name: str) -> MemoryRegion:
         for region in self.memory:
@@ -218,6 +241,40 @@ def _load_firmware_layout(path: Path, table: _Table, memory: tuple[MemoryRegion,
     return ram_name, stack, job_stack, arena
 
 
+ADDRESS_KEYS = ("unmapped", "past_flash")
+
+
+def _load_addresses(path: Path, data: Any, memory: tuple[MemoryRegion, ...]) -> Addresses:
+    """[addresses]: optional, as is each key; past_flash defaults to the end of flash,
+    past_flash_faults to true. Each address must be outside every [[memory]] region."""
+    table = _Table(path, data if data is not None else {}, "addresses.")
+    found = {key: table.get(key, int) for key in ADDRESS_KEYS if key in table.data}
+    faults = table.get("past_flash_faults", bool) if "past_flash_faults" in table.data else True
+    table.used.update(ADDRESS_KEYS)
+    table.check_unknown()
+    flash = next(r for r in memory if r.name == "flash")
+    addresses = Addresses(unmapped=found.get("unmapped"),
+                          past_flash=found.get("past_flash", flash.end), past_flash_faults=faults)
+    for key in ADDRESS_KEYS:
+        address = getattr(addresses, key)
+        if address is not None:
+            _check_nothing_behind(table, key, address, memory, given=key in found)
+    return addresses
+
+
+def _check_nothing_behind(table: _Table, key: str, address: int,
+                          memory: tuple[MemoryRegion, ...], given: bool) -> None:
+    default = "" if given else " (the default: the end of flash; set it to an address past " \
+                               "flash with nothing behind it)"
+    if not 0 <= address < 1 << 32:
+        raise table.fail(key, f"{address:#x} lies outside the 32-bit address space{default}")
+    inside = next((r for r in memory if r.origin <= address < r.end), None)
+    if inside is not None:
+        raise table.fail(key, f"{address:#010x} is inside memory '{inside.name}' "
+                         f"({_origin_length(inside.origin, inside.length)}){default}; it must "
+                         "be an address with nothing behind it")
+
+
 def load_board(path: Path) -> Board:
     """Load and validate one board file."""
     try:
@@ -238,12 +295,14 @@ def load_board(path: Path) -> Board:
     qemu = top.table("qemu")
     machine, differences = qemu.get("machine", str), qemu.get("differences", str)
     qemu.check_unknown()
+    top.used.add("addresses")
     top.check_unknown()
     flash = next((r for r in memory if r.name == "flash"), None)
     if flash is None:
         raise BoardError(f"{path}: key 'memory': no region named 'flash'")
+    addresses = _load_addresses(path, data.get("addresses"), memory)
     board = Board(name, description, mcu, cpu, memory, ram_name, stack, job_stack, arena, machine,
-                  differences, path, script)
+                  differences, path, script, addresses)
     _check_linker_script(path, script, flash, board.region(ram_name))
     return board
 
@@ -256,6 +315,14 @@ def board_names(directory: Path = BOARDS_DIR) -> set[str]:
     """The boards the directory offers, by file name, without reading the files: what a
     module's [expect.<board>] may name. A broken board file stops only the runs that use it."""
     return {path.stem for path in board_paths(directory)}
+
+
+def expectation_board_names(directory: Path = BOARDS_DIR) -> set[str]:
+    """The boards a module's (or a diagnostic's) [expect.<board>] may name: those of the
+    folder the run uses and the project's own boards/. A catalogue written for the project's
+    boards stays usable with a boards folder of one's own; its tables for boards that folder
+    lacks just apply nowhere, and a name that is no board at all is still refused."""
+    return board_names(directory) | board_names(BOARDS_DIR)
 
 
 def load_boards(names: list[str] | None = None, directory: Path = BOARDS_DIR) -> list[Board]:

@@ -40,6 +40,8 @@ CORE_TABLE = (
 )
 CORE_FACTS = {core.name: core for core in CORE_TABLE}
 CORES = tuple(CORE_FACTS)
+ARCHITECTURES = tuple(dict.fromkeys(core.architecture for core in CORE_TABLE))
+MPU_KINDS = ("none", "pmsav7", "pmsav8")
 
 # enum mod_fpu, ranked by code; and what each computes in hardware.
 FPU_CODES = {"none": 0, "fpv4-sp-d16": 1, "fpv5-sp-d16": 2, "fpv5-d16": 3}

@@ -1,66 +1,120 @@
 """The firmware's built-in diagnostic jobs and what each must show on a board.
 
-They prove the fault path end to end without any module. The expected fault names follow from
-the ARMv7-M Architecture Reference Manual, not from what the firmware printed:
-- a load from an address with nothing behind it is a precise BusFault (PRECISERR, BFAR valid);
-- a branch with bit 0 clear leaves Thumb state, which v7-M cannot execute: INVSTATE;
-- UDF is permanently undefined: UNDEFINSTR;
-- a VFP instruction on a core without an FPU (or with CPACR off) is a coprocessor fault: NOCP;
-- SDIV by zero with CCR.DIV_0_TRP set: DIVBYZERO.
-All run as contained job code, privileged (they are the firmware's own), except
-firmware_unmapped_read, which runs in the firmware's own context to show that such a fault ends
-the boot as the firmware's failure. lockup and reset show the two outcomes only privileged code
-can cause: module code runs unprivileged and cannot set FAULTMASK or write the SCB.
+What they are and why each outcome is expected is data: firmware/src/diagnostics.toml, beside
+diag.c, read here with module.toml's own expectation code (sim/modules.py), so [expect],
+[[when]] by capability and [expect.<board>] mean the same in both.
 """
 
 from __future__ import annotations
 
 import struct
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-from sim.boards import Board
-from sim.jobs import Expectation, Job
+from sim import FIRMWARE_DIR
+from sim.boards import Board, board_names, expectation_board_names
+from sim.errors import SetupError
+from sim.jobs import Job
+from sim.modules import (DIAGNOSTIC_STATUSES, Checker, Conditions, WhenTables, expectation_for,
+                         meets, read_conditions, read_expectations)
+from sim.textfiles import read_toml_text
 
-
-# Calls made by diag:import_call_direct, and by modules/bench_import_calls (its args).
-VENEER_BENCH_CALLS = 1000
+DIAGNOSTICS_FILE = FIRMWARE_DIR / "src" / "diagnostics.toml"
+DIAGNOSTIC_KEYS = {"name", "args", "needs", "expect", "when"}
+# Its args are the calls both it and modules/bench_import_calls make (the veneer's baseline).
+VENEER_BASELINE = "import_call_direct"
 
 
 def float_bits(value: float) -> int:
-    """The IEEE-754 single-precision bits of value, as the signed int32 the firmware returns."""
+    """The IEEE-754 single-precision bits of value, as the signed int32 the firmware passes
+    and returns in a core register (diagnostics.toml's convention for a TOML float)."""
     return struct.unpack("<i", struct.pack("<f", value))[0]
 
 
-def _float32(value: float) -> float:
-    return struct.unpack("<f", struct.pack("<f", value))[0]
+@dataclass(frozen=True)
+class Diagnostic:
+    name: str                          # diag.c's name; reported as diag:<name>
+    args: tuple[int, ...]
+    needs: Conditions                  # capabilities the firmware needs to have it
+    expect: dict[str, Any]
+    when: WhenTables
+    per_board: dict[str, dict[str, Any]]
+
+    def job(self, board: Board) -> Job:
+        expect = expectation_for(self.expect, self.when, self.per_board, board.name,
+                                 board.capabilities)
+        return Job(f"diag:{self.name}", "diag", self.name, self.args, expect)
 
 
-def _fault(name: str) -> Expectation:
-    return Expectation(status="fault", fault=name)
+def _bits_for_floats(value: Any) -> Any:
+    """diagnostics.toml's convention: a TOML float stands for its single-precision bits."""
+    if isinstance(value, float):
+        return float_bits(value)
+    if isinstance(value, list):
+        return [_bits_for_floats(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _bits_for_floats(item) for key, item in value.items()}
+    return value
+
+
+def _diagnostic(check: Checker, index: int, table: Any, boards: set[str]) -> Diagnostic:
+    where = f"diagnostic[{index}]"
+    if not isinstance(table, dict):
+        raise check.fail(where, "expected a table")
+    check.unknown(table, DIAGNOSTIC_KEYS, where + ".")
+    name = check.string(table, "name", where + ".")
+    if not name:
+        raise check.fail(where + ".name", "missing: the diagnostic's name in diag.c")
+    table = {**table, **{key: _bits_for_floats(table[key]) for key in ("args", "expect")
+                         if key in table},
+             "when": [{**w, "expect": _bits_for_floats(w["expect"])}
+                      if isinstance(w, dict) and "expect" in w else w
+                      for w in table.get("when", [])]}
+    args = table.get("args", [])
+    if not isinstance(args, list) or len(args) > 4:
+        raise check.fail(where + ".args", f"expected a list of up to 4 integers, got {args!r}")
+    # The expectation keys are read as a module.toml's, named under this diagnostic.
+    named = Checker(f"{check.path}: {where} ({name})", DIAGNOSTIC_STATUSES)
+    common, when, per_board = read_expectations(named, table, boards)
+    return Diagnostic(name, tuple(check.integer(a, where + ".args") for a in args),
+                      read_conditions(check, table.get("needs", {}), where + ".needs"),
+                      common, when, per_board)
+
+
+@lru_cache(maxsize=8)
+def load_diagnostics(boards: frozenset[str], path: Path = DIAGNOSTICS_FILE
+                     ) -> tuple[Diagnostic, ...]:
+    """Every diagnostic in the file, in its order; boards are the names expect.<board> may use.
+    A mistake is a SetupError naming the file and the key."""
+    check = Checker(path, DIAGNOSTIC_STATUSES)
+    try:
+        data = tomllib.loads(read_toml_text(path))
+    except tomllib.TOMLDecodeError as error:
+        raise SetupError(f"{path}: not valid TOML: {error}") from error
+    check.unknown(data, {"diagnostic"})
+    tables = data.get("diagnostic")
+    if not isinstance(tables, list) or not tables:
+        raise check.fail("diagnostic", "expected one or more [[diagnostic]] tables")
+    found = tuple(_diagnostic(check, index, table, set(boards))
+                  for index, table in enumerate(tables))
+    names = [d.name for d in found]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice:
+        raise check.fail("diagnostic", f"{twice!r} is named twice")
+    return found
 
 
 def diagnostic_jobs(board: Board) -> list[Job]:
-    """Every diagnostic, with the expectation for this board."""
-    fpu_in = _float32(1.5)
-    fpu_expect = (Expectation(return_value=float_bits(_float32(fpu_in + fpu_in)))
-                  if board.cpu.has_fpu else _fault("UsageFault.NOCP"))
-    add_args = (5, 3, -1, 100)
-    return [
-        Job("diag:add", "diag", "add", add_args, Expectation(return_value=sum(add_args))),
-        Job("diag:unmapped_read", "diag", "unmapped_read", (), _fault("BusFault.PRECISERR")),
-        Job("diag:no_thumb", "diag", "no_thumb", (), _fault("UsageFault.INVSTATE")),
-        Job("diag:undefined", "diag", "undefined", (), _fault("UsageFault.UNDEFINSTR")),
-        Job("diag:fpu", "diag", "fpu", (float_bits(fpu_in),), fpu_expect),
-        Job("diag:divide_by_zero", "diag", "divide_by_zero", (7,), _fault("UsageFault.DIVBYZERO")),
-        # The baseline for the veneer's cost: bench_import_calls makes the same calls through it.
-        Job("diag:import_call_direct", "diag", "import_call_direct", (VENEER_BENCH_CALLS,),
-            Expectation(return_value=VENEER_BENCH_CALLS * (VENEER_BENCH_CALLS + 1) // 2)),
-        # Silicon would say IMPRECISERR (write buffer); QEMU reports stores precisely.
-        Job("diag:unmapped_write", "diag", "unmapped_write", (1,), _fault("BusFault.PRECISERR")),
-        # Privileged code can still lock the core up or reset it; each costs a boot.
-        Job("diag:lockup", "diag", "lockup", (), Expectation(status="lockup")),
-        Job("diag:reset", "diag", "reset", (), Expectation(status="reset")),
-        # The same unmapped read in the firmware's own context: the boot ends and the job is an
-        # error naming the firmware, not a fault of the job. Last, so it ends the boot last.
-        Job("diag:firmware_unmapped_read", "diag", "firmware_unmapped_read", (),
-            Expectation(status="error")),
-    ]
+    """Every diagnostic the board's firmware has, with the expectation for this board."""
+    diagnostics = load_diagnostics(frozenset(expectation_board_names(board.path.parent)))
+    return [d.job(board) for d in diagnostics if meets(board.capabilities, d.needs)]
+
+
+def veneer_bench_calls() -> int:
+    """The calls diag:import_call_direct makes (its first argument), as bench_import_calls
+    makes them through a veneer: the divisor of the veneer's cost per call."""
+    diagnostics = load_diagnostics(frozenset(board_names()))
+    return next(d.args[0] for d in diagnostics if d.name == VENEER_BASELINE)

@@ -6,7 +6,7 @@ module writes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,9 @@ class Expectation:
     stdout: str | None = None
     error: str | None = None
     fault: str | None = None
+    # Which tables made it differ from [expect] on this board (sim.modules.expectation_for):
+    # a [[when]]'s conditions, or "board"; what the cross-board table explains a difference by.
+    decided_by: tuple[str, ...] = field(default=(), compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         """The module.toml spelling (README.md, "Adding a module"), only the keys that are

@@ -100,13 +100,19 @@ def arch_flags(arch: Arch) -> list[str]:
     return flags + ([f"-mfpu={arch.fpu}"] if arch.fpu != "none" else [])
 
 
+def board_defines(board: Board) -> list[str]:
+    """-D for each address of the board's [addresses] (README.md, "Adding a module"). They are
+    part of the compile flags, so of the build's digest: a new address rebuilds the module."""
+    return [f"-D{name}={value:#010x}u" for name, value in board.addresses.defines().items()]
+
+
 def compile_flags(board: Board, module: Module, cxx: bool = False) -> list[str]:
-    """Target flags, then the suite's (and C++'s for a C++ source), then the module's own
-    cflags (which win)."""
+    """Target flags, then the suite's (and C++'s for a C++ source), the board's addresses, then
+    the module's own cflags (which win)."""
     prefix_map = f"-ffile-prefix-map={module.path}/="
     return [*arch_flags(module_arch(board, module)), *BASE_CFLAGS, prefix_map,
-            f"-I{MODULE_INCLUDE_DIR}", DEFAULT_OPTIMISATION, *(CXX_FLAGS if cxx else []),
-            *module.build.cflags]
+            f"-I{MODULE_INCLUDE_DIR}", *board_defines(board), DEFAULT_OPTIMISATION,
+            *(CXX_FLAGS if cxx else []), *module.build.cflags]
 
 
 def compile_command(board: Board, module: Module, source: Path, obj: Path) -> list[str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from sim.cores import CORES, FLOAT_ABIS, FPU_PRECISION, FPUS
+from sim.cores import ARCHITECTURES, CORES, FLOAT_ABIS, FPU_PRECISION, FPUS, MPU_KINDS
 from sim.errors import SetupError, SimError
 from sim.jobs import LOADER_ERRORS, Expectation, fault_names
 from sim.textfiles import read_toml_text
@@ -25,12 +25,15 @@ SOURCE_SUFFIXES = C_SUFFIXES + CXX_SUFFIXES
 # the module's own output, checked only when the job ended with its own @end after running the
 # module's code to an end: a rejected module's output is not checked (the loader refused it;
 # only a TEMS start-up refusal runs any of its code), and a lockup or reset ends the boot
-# before the job's last output reaches the host.
+# before the job's last output reaches the host. "error" only a diagnostic may expect
+# (firmware/src/diagnostics.toml: a fault in the firmware's own code); a module never: its
+# error run is a build problem or the firmware's failure.
 KEYS_FOR_STATUS = {"ok": ("return", "stdout"), "rejected": ("error",),
                    "fault": ("fault", "stdout"), "timeout": ("stdout",), "lockup": (),
-                   "reset": ()}
+                   "reset": (), "error": ()}
 DEFAULT_STATUS = "ok"
-EXPECT_STATUSES = tuple(KEYS_FOR_STATUS)
+DIAGNOSTIC_STATUSES = tuple(KEYS_FOR_STATUS)
+EXPECT_STATUSES = tuple(status for status in KEYS_FOR_STATUS if status != "error")
 ABIS = ("tems",)
 INT32 = (-(1 << 31), (1 << 32) - 1)  # args and returns: int32, or uint32 written as positive
 
@@ -62,29 +65,61 @@ class Module:
     expect_when: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = ()
 
     def expectation(self, board: str, capabilities: dict[str, Any] | None = None) -> Expectation:
-        """[expect], then each [[when]] whose conditions the board's capabilities meet (in file
-        order; none without capabilities: pass Board.capabilities), then [expect.<board>], each
-        merged over the one before; only the keys that apply to the resulting status are kept
-        (KEYS_FOR_STATUS): a board that overrides the status to "rejected" inherits neither the
-        other boards' return value nor their stdout."""
-        common = dict(self.expect)
-        for conditions, table in self.expect_when:
-            if capabilities is not None and _meets(capabilities, conditions):
-                common.update(table)
-        merged = applicable(merged_expectation(common, self.expect_boards.get(board, {})))
-        return Expectation(status=merged["status"], return_value=merged.get("return"),
-                           stdout=merged.get("stdout"), error=merged.get("error"),
-                           fault=merged.get("fault"))
+        """This module's expectation on a board (expectation_for)."""
+        return expectation_for(self.expect, self.expect_when, self.expect_boards, board,
+                               capabilities)
 
 
-# The capabilities a [[when]] may test (sim/boards.py, Board.capabilities): the value a board
-# must have, or for module_arena_bytes_below a bound its arena must be under.
-WHEN_KEYS = {"core": CORES, "fpu": FPUS,
+Conditions = dict[str, Any]
+WhenTables = tuple[tuple[Conditions, dict[str, Any]], ...]
+
+
+def expectation_for(common: dict[str, Any], when: WhenTables,
+                    per_board: dict[str, dict[str, Any]], board: str,
+                    capabilities: dict[str, Any] | None) -> Expectation:
+    """[expect], then each [[when]] whose conditions the board's capabilities meet (in file
+    order; none without capabilities: pass Board.capabilities), then [expect.<board>], each
+    merged over the one before; only the keys that apply to the resulting status are kept
+    (KEYS_FOR_STATUS): a board that overrides the status to "rejected" inherits neither the
+    other boards' return value nor their stdout. decided_by names each table without which the
+    result would differ: its conditions ("fpu_precision=none"), or "board"."""
+    layers = [(describe_conditions(conditions), table) for conditions, table in when
+              if capabilities is not None and meets(capabilities, conditions)]
+    if per_board.get(board):
+        layers.append(("board", per_board[board]))
+    merged = _merged_layers(common, layers)
+    decided_by = tuple(name for index, (name, _) in enumerate(layers)
+                       if _merged_layers(common, layers[:index] + layers[index + 1:]) != merged)
+    return Expectation(status=merged["status"], return_value=merged.get("return"),
+                       stdout=merged.get("stdout"), error=merged.get("error"),
+                       fault=merged.get("fault"), decided_by=decided_by)
+
+
+def _merged_layers(common: dict[str, Any], layers: list[tuple[str, dict[str, Any]]]
+                   ) -> dict[str, Any]:
+    merged = dict(common)
+    for _, table in layers:
+        merged.update(table)
+    return applicable(merged_expectation(merged, {}))
+
+
+def describe_conditions(conditions: Conditions) -> str:
+    """A [[when]]'s conditions as module.toml spells them: 'fpu_precision=none'."""
+    return ", ".join(f"{key}={str(value).lower() if isinstance(value, bool) else value}"
+                     for key, value in conditions.items())
+
+
+# The capabilities a [[when]] may test (sim/boards.py, Board.capabilities; README.md, "Adding a
+# module"): the values a board may have, bool for a yes/no fact, or None for
+# module_arena_bytes_below, a bound the board's arena must be under.
+WHEN_KEYS = {"core": CORES, "architecture": ARCHITECTURES, "mpu": MPU_KINDS, "fpu": FPUS,
              "fpu_precision": tuple(dict.fromkeys(FPU_PRECISION.values())),
-             "module_arena_bytes_below": None}
+             "module_arena_bytes_below": None, "faults_on_unmapped": bool,
+             "faults_past_flash": bool}
 
 
-def _meets(capabilities: dict[str, Any], conditions: dict[str, Any]) -> bool:
+def meets(capabilities: dict[str, Any], conditions: dict[str, Any]) -> bool:
+    """Whether a board with these capabilities meets every condition of a [[when]]."""
     for key, wanted in conditions.items():
         if key == "module_arena_bytes_below":
             if not capabilities["module_arena_bytes"] < wanted:
@@ -105,9 +140,13 @@ def applicable(merged: dict[str, Any]) -> dict[str, Any]:
     return {"status": merged["status"], **{k: v for k, v in merged.items() if k in keep}}
 
 
-class _Checker:
-    def __init__(self, path: Path) -> None:
+class Checker:
+    """Reads values out of one TOML file; each problem is a SetupError naming the file and the
+    key. statuses: what `status` may be (EXPECT_STATUSES in a module.toml)."""
+
+    def __init__(self, path: Path, statuses: tuple[str, ...] = EXPECT_STATUSES) -> None:
         self.path = path
+        self.statuses = statuses
 
     def fail(self, key: str, problem: str) -> SetupError:
         return SetupError(f"{self.path}: key '{key}': {problem}")
@@ -143,13 +182,13 @@ class _Checker:
 EXPECT_KEYS = {"status", "return", "stdout", "error", "fault"}
 
 
-def _expect_table(check: _Checker, table: Any, prefix: str) -> dict[str, Any]:
+def _expect_table(check: Checker, table: Any, prefix: str) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise check.fail(prefix.rstrip("."), "expected a table")
     check.unknown(table, EXPECT_KEYS, prefix)
     found: dict[str, Any] = {}
     if "status" in table:
-        found["status"] = check.string(table, "status", prefix, EXPECT_STATUSES)
+        found["status"] = check.string(table, "status", prefix, check.statuses)
     if "return" in table:
         found["return"] = _as_int32(check.integer(table["return"], prefix + "return"))
     if "stdout" in table:
@@ -161,7 +200,7 @@ def _expect_table(check: _Checker, table: Any, prefix: str) -> dict[str, Any]:
     return found
 
 
-def _when_tables(check: _Checker, tables: Any, common: dict[str, Any]
+def _when_tables(check: Checker, tables: Any, common: dict[str, Any]
                  ) -> tuple[tuple[dict[str, Any], dict[str, Any]], ...]:
     """[[when]] tables: capability conditions and the expectation on boards that meet them."""
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
@@ -185,11 +224,23 @@ def _when_tables(check: _Checker, tables: Any, common: dict[str, Any]
     return tuple(found)
 
 
-def _condition(check: _Checker, where: str, key: str, value: Any) -> Any:
+def read_conditions(check: Checker, table: Any, where: str) -> Conditions:
+    """A table of capability conditions, as a [[when]] names them (WHEN_KEYS)."""
+    if not isinstance(table, dict):
+        raise check.fail(where, "expected a table of capabilities (as in a [[when]])")
+    check.unknown(table, set(WHEN_KEYS), where + ".")
+    return {key: _condition(check, f"{where}.{key}", key, value) for key, value in table.items()}
+
+
+def _condition(check: Checker, where: str, key: str, value: Any) -> Any:
     choices = WHEN_KEYS[key]
     if choices is None:  # a byte count
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise check.fail(where, f"expected a whole number of bytes, got {value!r}")
+        return value
+    if choices is bool:
+        if not isinstance(value, bool):
+            raise check.fail(where, f"expected true or false, got {value!r}")
         return value
     if value not in choices:
         raise check.fail(where, f"expected one of {', '.join(choices)}; got {value!r}")
@@ -201,7 +252,15 @@ def _as_int32(value: int) -> int:
     return value - (1 << 32) if value >= 1 << 31 else value
 
 
-def _expectations(check: _Checker, data: dict[str, Any], boards: set[str]):
+def read_expectations(check: Checker, data: dict[str, Any], boards: set[str]
+                      ) -> tuple[dict[str, Any], WhenTables, dict[str, dict[str, Any]]]:
+    """[expect], [[when]] and [expect.<board>] of a table (a module.toml, or one diagnostic in
+    firmware/src/diagnostics.toml): what expectation_for takes."""
+    common, per_board = _expectations(check, data, boards)
+    return common, _when_tables(check, data.get("when", []), common), per_board
+
+
+def _expectations(check: Checker, data: dict[str, Any], boards: set[str]):
     table = data.get("expect", {})
     if not isinstance(table, dict):
         raise check.fail("expect", "expected a table")
@@ -217,7 +276,7 @@ def _expectations(check: _Checker, data: dict[str, Any], boards: set[str]):
     return common, board_tables
 
 
-def _check_keys_apply(check: _Checker, common: dict[str, Any],
+def _check_keys_apply(check: Checker, common: dict[str, Any],
                       board_tables: dict[str, dict[str, Any]], boards: set[str]) -> None:
     """A key that no run could be checked against is a mistake: one written in
     [expect.<board>] must apply to that board's status, one in [expect] to some board's
@@ -241,7 +300,7 @@ def _not_applicable(key: str, status: str) -> str:
             f"with status {' or '.join(repr(s) for s in fits)})")
 
 
-def _build_overrides(check: _Checker, data: dict[str, Any]) -> BuildOverrides:
+def _build_overrides(check: Checker, data: dict[str, Any]) -> BuildOverrides:
     table = data.get("build", {})
     if not isinstance(table, dict):
         raise check.fail("build", "expected a table")
@@ -252,7 +311,7 @@ def _build_overrides(check: _Checker, data: dict[str, Any]) -> BuildOverrides:
                           cflags=check.string_list(table, "cflags", "build."))
 
 
-def _budget(check: _Checker, value: Any) -> int | None:
+def _budget(check: Checker, value: Any) -> int | None:
     """Instructions the module's code may run in the whole job (README, "Adding a module")."""
     if value is None:
         return None
@@ -273,7 +332,7 @@ C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 RESERVED_PREFIX = "diag:"
 
 
-def _entry(check: _Checker, data: dict[str, Any]) -> str | None:
+def _entry(check: Checker, data: dict[str, Any]) -> str | None:
     """The entry's name: it goes into the job list unquoted, and must name a C function."""
     entry = check.string(data, "entry")
     if entry is not None and not C_IDENTIFIER.fullmatch(entry):
@@ -281,7 +340,7 @@ def _entry(check: _Checker, data: dict[str, Any]) -> str | None:
     return entry
 
 
-def _exports(check: _Checker, data: dict[str, Any]) -> tuple[str, ...]:
+def _exports(check: Checker, data: dict[str, Any]) -> tuple[str, ...]:
     """Symbol names the module exports besides its entry (C names, or C++ mangled ones)."""
     names = check.string_list(data, "exports")
     for name in names:
@@ -300,7 +359,7 @@ def _check_name(folder: Path) -> None:
 def load_module(folder: Path, boards: set[str]) -> Module:
     """Read and check folder/module.toml; boards are the board names [expect.X] may use."""
     path = folder / MODULE_FILE
-    check = _Checker(path)
+    check = Checker(path)
     try:
         data = tomllib.loads(read_toml_text(path))
     except tomllib.TOMLDecodeError as error:
@@ -316,8 +375,7 @@ def load_module(folder: Path, boards: set[str]) -> Module:
     if not sources:
         raise SetupError(f"{folder}: no C, C++ or assembly sources (files ending in "
                          f"{', '.join(SOURCE_SUFFIXES)})")
-    common, per_board = _expectations(check, data, boards)
-    when = _when_tables(check, data.get("when", []), common)
+    common, when, per_board = read_expectations(check, data, boards)
     return Module(
         name=folder.name, path=folder, sources=sources,
         description=check.string(data, "description") or "",

@@ -16,7 +16,7 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
 from sim import MODULES_DIR
-from sim.boards import Board, board_names, load_boards
+from sim.boards import Board, expectation_board_names, load_boards
 from sim.build import FirmwareImage, build_firmware
 from sim.diagnostics import diagnostic_jobs
 from sim.errors import BuildError, SetupError
@@ -185,7 +185,7 @@ def plan(args: argparse.Namespace) -> tuple[list[Board], list[Target], dict[str,
     """Boards, their firmware, and every board's jobs (modules built on the way), from the
     run options."""
     boards = load_boards(args.board, args.boards_dir)
-    all_boards = board_names(args.boards_dir)
+    all_boards = expectation_board_names(args.boards_dir)
     modules = discover(args.modules or [MODULES_DIR], all_boards)
     check_dependency_cycles([m for m in modules if isinstance(m, Module)])
     _check_only(args.only, modules, boards)

@@ -9,7 +9,7 @@ from tabulate import tabulate
 
 from sim.baseline import Change
 from sim.boards import Board
-from sim.diagnostics import VENEER_BENCH_CALLS
+from sim.diagnostics import veneer_bench_calls
 from sim.footprint import LOADER_FLASH_BUDGET
 from sim.outdir import write_atomically
 from sim.results import TIMING_PHASES, FaultInfo, RunResult, TimeoutInfo
@@ -57,6 +57,42 @@ def _matrix(runs: list[RunResult], boards: list[Board]) -> str:
                        f"{_observed_text(run)} {'✓' if run.ok else '✗ **MISSED**'}")
         rows.append(row)
     return tabulate(rows, ["module", *[b.name for b in boards]], tablefmt="github")
+
+
+SAME_EXPECTATION = "**same expectation, different outcome**"
+
+
+def _decided_by(runs: list[RunResult]) -> str:
+    """Why a module's outcome differs between boards: the capabilities (or board tables) that
+    changed its expectation, with the boards they did it on (the rest expect [expect]); when
+    every board expected the same, a finding."""
+    if all(run.expected == runs[0].expected for run in runs):
+        return SAME_EXPECTATION
+    reasons: dict[str, list[str]] = {}
+    for run in runs:
+        for reason in run.expected_by:
+            reasons.setdefault(reason, []).append(run.board)
+    return "; ".join(f"{reason}: {', '.join(boards)}" for reason, boards in reasons.items())
+
+
+def _cross_board(runs: list[RunResult], boards: list[Board]) -> str:
+    """Module x board for each module whose outcome differs between boards, and the capability
+    that decides it ([[when]] conditions, "board" for [expect.<board>])."""
+    cells = {(run.module, run.board): run for run in runs}
+    rows = []
+    for module in dict.fromkeys(run.module for run in runs):
+        present = [cells[(module, b.name)] for b in boards if (module, b.name) in cells]
+        if len({_observed_text(run) for run in present}) < 2:
+            continue
+        row = [module]
+        for board in boards:
+            run = cells.get((module, board.name))
+            row.append("" if run is None else
+                       f"{_observed_text(run)} {'✓' if run.ok else '✗ **MISSED**'}")
+        rows.append(row + [_decided_by(present)])
+    if not rows:
+        return "Every module shows the same outcome on every board."
+    return tabulate(rows, ["module", *[b.name for b in boards], "decided by"], tablefmt="github")
 
 
 def _board_table(runs: list[RunResult]) -> str:
@@ -223,7 +259,7 @@ def _benchmarks(runs: list[RunResult], boards: list[Board]) -> str:
                      _per_unit(fixups, plain, "link", fixup_units),
                      _per_unit(imports, plain, "link", import_units),
                      _per_unit(by.get("bench_import_calls"), by.get("diag:import_call_direct"),
-                               "run", VENEER_BENCH_CALLS),
+                               "run", veneer_bench_calls()),
                      "—" if overhead is None else f"{overhead:.2f}",
                      "—" if held is None else int(held)])
     headers = ["board", "instructions per fix-up", "instructions per import bound",
@@ -331,6 +367,13 @@ def render_summary(runs: list[RunResult], boards: list[Board],
              f"{met} met their expectation, {len(runs) - met} missed.", ""]
     lines += _missed_section(runs)
     lines += ["## Outcomes", "", _matrix(runs, boards), ""]
+    lines += ["## Across boards", "",
+              "Each module whose outcome differs between boards, and what decides it on each: "
+              "the `[[when]]` capabilities (or `board`, for `[expect.<board>]`) that changed its "
+              f"expectation, and on which boards (the others expect `[expect]`). "
+              f"{SAME_EXPECTATION} means every "
+              "board expected the same and they still differ: a finding to explain.", "",
+              _cross_board(runs, boards), ""]
     lines += ["## Fault matrix", "",
               "Expected against observed for runs that fault, time out, lock up or reset, with "
               "where: function+offset (file:line), for a timeout where its budget ran out.", "", _fault_matrix(runs, boards), ""]

@@ -54,6 +54,9 @@ class RunResult:
     status: str
     ok: bool
     expected: dict[str, Any]
+    # The module.toml tables that made `expected` differ from [expect] on this board: a
+    # [[when]]'s conditions ("fpu_precision=none") or "board" (sim.modules.expectation_for).
+    expected_by: list[str] = field(default_factory=list)
     return_value: int | None = None
     stdout: str = ""
     error: str | None = None
@@ -79,6 +82,7 @@ class RunResult:
         return {
             "board": self.board, "module": self.module, "boot": self.boot,
             "status": self.status, "ok": self.ok, "expected": self.expected,
+            "expected_by": self.expected_by,
             "return": self.return_value, "stdout": self.stdout, "error": self.error,
             "error_detail": self.error_detail,
             "unresolved": self.unresolved, "imports": self.imports, "image_crc": self.image_crc,

@@ -456,6 +456,7 @@ def _judge(result: RunResult, job: Job, log_dir: Path, out_dir: Path) -> RunResu
     """Compare with the expectation; point at the boot's log folder."""
     result.mismatches = job.expect.mismatches(result.observed()) + result.link_mismatches
     result.ok = not result.mismatches
+    result.expected_by = list(job.expect.decided_by)
     result.log = str(log_dir.relative_to(out_dir))
     return result
 
@@ -465,6 +466,7 @@ def _error_result(job: Job, target: Target, error: str) -> RunResult:
                        error=error,
                        build_error=job.build_error.as_dict() if job.build_error else None)
     result.mismatches = job.expect.mismatches(result.observed())
+    result.expected_by = list(job.expect.decided_by)
     return result
 
 

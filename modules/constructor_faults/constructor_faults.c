@@ -6,7 +6,7 @@ static int value;
 
 __attribute__((constructor)) static void start(void)
 {
-    value = (int)*(volatile uint32_t *)0x08100000u;
+    value = (int)*(volatile uint32_t *)BOARD_PAST_FLASH_ADDRESS; /* [addresses] */
 }
 
 int module_main(void)

@@ -106,3 +106,17 @@ def test_timing_counts_instructions_exactly(board: str, targets: dict[str, Targe
     runs = [run_module(targets[board], dataclasses.replace(loop, args=(passes,)), build_dir,
                        tmp_path / str(passes)) for passes in (1000, 3000)]
     assert runs[1].timing["run"] - runs[0].timing["run"] == 4000
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_the_address_past_flash_comes_from_the_board_file(
+        board: str, targets: dict[str, Target], catalogue: dict[str, Module], build_dir: Path,
+        tmp_path: Path) -> None:
+    """fault_unmapped_read loads from BOARD_PAST_FLASH_ADDRESS, built from the board's
+    [addresses]: where QEMU faults there, the fault address is that one."""
+    target = targets[board]
+    if not target.board.capabilities["faults_on_unmapped"]:
+        pytest.skip(f"{board}: QEMU reports no bus error there (faults_on_unmapped = false)")
+    result = run_module(target, catalogue["fault_unmapped_read"], build_dir, tmp_path)
+    assert result.fault is not None and result.fault.name == "BusFault.PRECISERR"
+    assert result.fault.address == target.board.addresses.past_flash

@@ -11,6 +11,7 @@ import pytest
 from sim import BOARDS_DIR
 from sim.boards import Cpu, board_names, load_board, load_boards
 from sim.cli import main
+from sim.cores import CORE_FACTS
 from sim.errors import BoardError
 
 
@@ -130,6 +131,20 @@ def _edit(path: Path, old: str, new: str) -> None:
      "do not fit"),
     ('ram = "sram"', 'ram = "ccm"', "firmware.ram", "no [[memory]] region named 'ccm'"),
     ('access = "rx"', 'access = "x"', "memory[0].access", "expected one of"),
+    ("[qemu]", "[addresses]\nunmapped = 0x20000100\n[qemu]", "addresses.unmapped",
+     "is inside memory 'sram'"),
+    ("[qemu]", "[addresses]\npast_flash = 0x08000000\n[qemu]", "addresses.past_flash",
+     "is inside memory 'flash'"),
+    ("[qemu]", '[addresses]\nunmapped = "nowhere"\n[qemu]', "addresses.unmapped",
+     "expected an integer"),
+    ("[qemu]", "[addresses]\nperipheral = 0x40000000\n[qemu]", "addresses.peripheral",
+     "unknown key"),
+    ("[qemu]", "[addresses]\nunmapped = 0x100000000\n[qemu]", "addresses.unmapped",
+     "outside the 32-bit address space"),
+    ("[qemu]", "[addresses]\npast_flash_faults = 0\n[qemu]", "addresses.past_flash_faults",
+     "expected bool"),
+    ('access = "rx"', 'access = "rx"\n[[memory]]\nname = "more"\norigin = 0x08020000\n'
+     'length = 0x100\naccess = "rx"', "addresses.past_flash", "the default: the end of flash"),
 ])
 def test_bad_key_is_named(board_copy: Path, old: str, new: str, key: str, problem: str) -> None:
     _edit(board_copy, old, new)
@@ -138,6 +153,32 @@ def test_bad_key_is_named(board_copy: Path, old: str, new: str, key: str, proble
     message = str(caught.value)
     assert message.startswith(f"{board_copy}: key '{key}'"), message
     assert problem in message
+
+
+def test_addresses_are_optional_and_past_flash_defaults_to_the_end_of_flash(
+        board_copy: Path) -> None:
+    """A board without [addresses] reads unmapped memory as 0 in QEMU (faults_on_unmapped is
+    false, no BOARD_UNMAPPED_ADDRESS); one with it gets the define and the capability."""
+    without = load_board(board_copy)
+    assert without.addresses.past_flash == 0x08020000
+    assert without.addresses.defines() == {"BOARD_PAST_FLASH_ADDRESS": 0x08020000}
+    assert without.capabilities["faults_on_unmapped"] is False
+    assert without.capabilities["faults_past_flash"] is True
+    _edit(board_copy, "[qemu]", "[addresses]\nunmapped = 0x60000000\npast_flash = 0x08100000\n"
+                                "[qemu]")
+    given = load_board(board_copy)
+    assert given.addresses.defines() == {"BOARD_PAST_FLASH_ADDRESS": 0x08100000,
+                                         "BOARD_UNMAPPED_ADDRESS": 0x60000000}
+    assert given.capabilities["faults_on_unmapped"] is True
+    _edit(board_copy, "[qemu]", "past_flash_faults = false\n[qemu]")
+    assert load_board(board_copy).capabilities["faults_past_flash"] is False
+
+
+def test_capabilities_come_from_the_core_table(board_copy: Path) -> None:
+    board = load_board(board_copy)
+    core = CORE_FACTS[board.cpu.core]
+    assert board.capabilities["architecture"] == core.architecture == "ARMv7-M"
+    assert board.capabilities["mpu"] == core.mpu == "pmsav7"
 
 
 def test_invalid_toml_names_the_file(board_copy: Path) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from sim import MODULES_DIR
-from sim.boards import board_names
+from sim.boards import board_names, load_boards
 from sim.errors import SetupError
-from sim.modules import (SOURCE_SUFFIXES, DependencyError, ModuleProblem,
+from sim.modules import (SOURCE_SUFFIXES, WHEN_KEYS, DependencyError, ModuleProblem,
                          check_dependency_cycles, discover,
                          discover_modules, load_module, load_order)
 
@@ -26,9 +26,31 @@ def test_catalogue_loads_with_one_feature_per_module() -> None:
         assert module.sources and all(p.suffix in SOURCE_SUFFIXES for p in module.sources)
 
 
-M3 = {"core": "cortex-m3", "fpu": "none", "fpu_precision": "none", "module_arena_bytes": 4096}
-M4F = {"core": "cortex-m4", "fpu": "fpv4-sp-d16", "fpu_precision": "single",
-       "module_arena_bytes": 65536}
+M3 = {"core": "cortex-m3", "architecture": "ARMv7-M", "mpu": "pmsav7", "fpu": "none",
+      "fpu_precision": "none", "module_arena_bytes": 4096, "faults_on_unmapped": True,
+      "faults_past_flash": True}
+M4F = {"core": "cortex-m4", "architecture": "ARMv7E-M", "mpu": "pmsav7", "fpu": "fpv4-sp-d16",
+       "fpu_precision": "single", "module_arena_bytes": 65536, "faults_on_unmapped": True,
+       "faults_past_flash": True}
+
+
+def test_every_capability_a_board_has_can_key_a_when_table() -> None:
+    """Board.capabilities and WHEN_KEYS name the same facts (module_arena_bytes as a bound)."""
+    keys = {key.removesuffix("_below") for key in WHEN_KEYS}
+    assert all(set(board.capabilities) == keys for board in load_boards())
+    assert set(M3) == set(M4F) == keys
+
+
+def test_architecture_mpu_and_faults_on_unmapped_key_expectations(tmp_path: Path) -> None:
+    folder = _module(tmp_path, "[expect]\nreturn = 1\n"
+                     "[[when]]\narchitecture = \"ARMv7-M\"\nexpect = { return = 2 }\n"
+                     "[[when]]\nmpu = \"pmsav8\"\nexpect = { return = 3 }\n"
+                     "[[when]]\nfaults_on_unmapped = false\nexpect = { return = 4 }\n")
+    module = load_module(folder, BOARDS)
+    assert module.expectation("x", M4F).return_value == 1
+    assert module.expectation("x", M3).return_value == 2
+    assert module.expectation("x", {**M4F, "mpu": "pmsav8"}).return_value == 3
+    assert module.expectation("x", {**M3, "faults_on_unmapped": False}).return_value == 4
 
 
 def test_capability_expectation_merges_and_drops_what_no_longer_applies() -> None:
@@ -59,6 +81,9 @@ def test_when_tables_apply_in_order_and_a_board_table_wins(tmp_path: Path) -> No
     ('[[when]]\nfpu = "fpv9"\nexpect = { return = 2 }\n', "expected one of none, fpv4"),
     ('[[when]]\ncolour = "red"\n', "unknown key"),
     ('[[when]]\nmodule_arena_bytes_below = -1\n', "expected a whole number of bytes"),
+    ('[[when]]\nfaults_on_unmapped = 1\n', "expected true or false"),
+    ('[[when]]\narchitecture = "ARMv9-M"\n', "expected one of ARMv6-M, ARMv7-M"),
+    ('[[when]]\nmpu = "pmsav6"\n', "expected one of none, pmsav7, pmsav8"),
     ('[[when]]\nfpu = "none"\nexpect = { status = "rejected", return = 2 }\n',
      "cannot show"),
 ])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 import zlib
 from pathlib import Path
@@ -13,7 +14,7 @@ from sim.boards import Board, board_names
 from sim.elfinfo import ElfInfo
 from sim.errors import BuildError
 from sim.exports import load_api
-from sim.modbuild import CXX_FLAGS, ModuleImage, build_module, compile_command
+from sim.modbuild import CXX_FLAGS, ModuleImage, _digest, build_module, compile_command
 from sim.modules import Module, load_module, load_order
 from sim.module_format import MAGIC
 from sim.pack import VENEER_INSTRUCTION, PackError
@@ -356,3 +357,16 @@ def test_an_address_just_before_data_gets_a_guard(m3: Board, tmp_path: Path) -> 
     assert buffer - 1 in words and buffer - 1 >= packed.text_size
     assert packed.data_size == buffer - packed.text_size == 8  # the guard, all of .data
     assert body[packed.text_size:packed.text_size + packed.data_size] == bytes(8)
+
+
+def test_the_boards_addresses_are_defines_and_part_of_the_build_key(
+        m3: Board, tmp_path: Path) -> None:
+    """A module gets the board file's [addresses] as -D (README, "Adding a module"); another
+    address is another build, never a stale one from the cache."""
+    module = _cpp_probe(tmp_path, {"a.c": ""})
+    past = m3.addresses.past_flash
+    command = compile_command(m3, module, module.path / "a.c", tmp_path / "a.o")
+    assert f"-DBOARD_PAST_FLASH_ADDRESS={past:#010x}u" in command
+    moved = dataclasses.replace(m3, addresses=dataclasses.replace(m3.addresses,
+                                                                  past_flash=past + 0x1000))
+    assert _digest(m3, module, load_api()) != _digest(moved, module, load_api())
