@@ -71,7 +71,7 @@ class Board:
     def capabilities(self) -> dict[str, object]:
         """The facts a module's expectation may be keyed by (module.toml `[[when]]`)."""
         return {"core": self.cpu.core, "fpu": self.cpu.fpu,
-                "fpu_precision": FPU_PRECISION[self.cpu.fpu],
+                "fpu_precision": FPU_PRECISION[self.cpu.fpu], "mpu": CORE_FACTS[self.cpu.core].mpu,
                 "module_arena_bytes": self.module_arena_bytes}
 
     def region(self, name: str) -> MemoryRegion:

@@ -11,13 +11,22 @@ All run as contained job code, privileged (they are the firmware's own), except
 firmware_unmapped_read, which runs in the firmware's own context to show that such a fault ends
 the boot as the firmware's failure. lockup and reset show the two outcomes only privileged code
 can cause: module code runs unprivileged and cannot set FAULTMASK or write the SCB.
+
+ARMv6-M (Cortex-M0) has only HardFault and no status register saying why (sim/faults.py,
+decode_v6m_fault): a load or store to nothing is a bare HardFault; a branch without the Thumb bit
+HardFault.INVSTATE; UDF, and a VFP instruction (a 32-bit encoding v6-M does not define),
+HardFault.UNDEFINSTR. It has no divide instruction: libgcc's __aeabi_idiv handles a zero
+divisor by calling __aeabi_idiv0 (which returns) and returning 0. It has no FAULTMASK either:
+`cpsid f` does nothing, so diag:lockup's UDF is an ordinary, contained HardFault.
 """
 
 from __future__ import annotations
 
 import struct
+from dataclasses import replace
 
 from sim.boards import Board
+from sim.faults import has_fault_status
 from sim.jobs import Expectation, Job
 
 
@@ -38,8 +47,27 @@ def _fault(name: str) -> Expectation:
     return Expectation(status="fault", fault=name)
 
 
+# What a diagnostic shows on a core without fault status registers (ARMv6-M), where it differs.
+V6M_EXPECTATIONS = {
+    "unmapped_read": _fault("HardFault"),
+    "no_thumb": _fault("HardFault.INVSTATE"),
+    "undefined": _fault("HardFault.UNDEFINSTR"),
+    "fpu": _fault("HardFault.UNDEFINSTR"),
+    "divide_by_zero": Expectation(return_value=0),
+    "unmapped_write": _fault("HardFault"),
+    "lockup": _fault("HardFault.UNDEFINSTR"),
+}
+
+
 def diagnostic_jobs(board: Board) -> list[Job]:
     """Every diagnostic, with the expectation for this board."""
+    jobs = _armv7m_diagnostic_jobs(board)
+    if has_fault_status(board.cpu.core):
+        return jobs
+    return [replace(job, expect=V6M_EXPECTATIONS.get(job.target, job.expect)) for job in jobs]
+
+
+def _armv7m_diagnostic_jobs(board: Board) -> list[Job]:
     fpu_in = _float32(1.5)
     fpu_expect = (Expectation(return_value=float_bits(_float32(fpu_in + fpu_in)))
                   if board.cpu.has_fpu else _fault("UsageFault.NOCP"))
