@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.faults import decode_fault
+from sim.faults import decode_fault, decode_v6m_fault, has_fault_status, undefined_on_v6m
 
 
 @pytest.mark.parametrize("exc, cfsr, hfsr, name", [
@@ -57,3 +57,46 @@ def test_a_stack_overflow_keeps_its_bits_under_its_abi_name() -> None:
 
 def test_an_svc_from_job_code_is_an_abi_fault() -> None:
     assert decode_fault(11, 0, 0).name == "ABI.SVC"
+
+
+# ARMv6-M: HardFault only; the cause only where the frame shows it for certain.
+THUMB = 1 << 24
+
+
+def _code(*halfwords: int) -> bytes:
+    return b"".join(h.to_bytes(2, "little") for h in halfwords)
+
+
+@pytest.mark.parametrize("code, undefined", [
+    (_code(0xDE00), True),                 # udf #0
+    (_code(0xF7F0, 0xA000), True),         # udf.w #0
+    (_code(0xEE00, 0x0A10), True),         # vmov s0, r0: no coprocessor on ARMv6-M
+    (_code(0xF8DF, 0xF000), True),         # ldr.w pc, [pc, #0]: the Thumb-2 veneer
+    (_code(0xB108), True),                 # cbz r0, ...
+    (_code(0xBF18), True),                 # it ne
+    (_code(0xF000, 0xF800), False),        # bl
+    (_code(0xF3EF, 0x8008), False),        # mrs r0, msp
+    (_code(0xF380, 0x8814), False),        # msr control, r0
+    (_code(0xF3BF, 0x8F4F), False),        # dsb sy
+    (_code(0xBF00), False),                # nop
+    (_code(0x6800), False),                # ldr r0, [r0]
+    (_code(0xF000), False),                # half of a 32-bit encoding: cannot tell
+])
+def test_undefined_on_v6m(code: bytes, undefined: bool) -> None:
+    assert undefined_on_v6m(code) is undefined
+
+
+def test_v6m_hardfault_names_what_the_frame_shows_and_no_more() -> None:
+    assert decode_v6m_fault(3, THUMB, _code(0xDE01)).name == "HardFault.UNDEFINSTR"
+    assert decode_v6m_fault(3, 0, _code(0x6800)).name == "HardFault.INVSTATE"
+    assert decode_v6m_fault(3, THUMB, _code(0x6800)).name == "HardFault"   # a bus error? unaligned?
+    assert decode_v6m_fault(3, THUMB, None).name == "HardFault"            # no code there
+    assert decode_v6m_fault(3, None, None, stack_overflow=True).name == "ABI.STACK"
+    assert decode_v6m_fault(11, None, None).name == "ABI.SVC"
+    assert decode_v6m_fault(3, THUMB, _code(0xDE01)).bits == ()             # no status register
+
+
+def test_only_armv6m_lacks_fault_status() -> None:
+    assert not has_fault_status("cortex-m0")
+    assert all(has_fault_status(core) for core in ("cortex-m3", "cortex-m4", "cortex-m7",
+                                                   "cortex-m33", "cortex-m55"))
