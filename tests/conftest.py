@@ -89,3 +89,9 @@ def armv6m_board(boards: dict[str, Board]) -> Board:
     """For ARMv6-M's own paths (Thumb-1 veneers, HardFault only, no MPU): a Cortex-M0 board."""
     return board_where(boards, "an ARMv6-M core (no fault status registers)",
                        lambda board: not has_fault_status(board.cpu.core))
+
+
+@pytest.fixture(scope="session")
+def mpu_board(boards: dict[str, Board]) -> Board:
+    """For what an MPU keeps module code out of: any board whose core has one."""
+    return board_where(boards, "an MPU", lambda board: board.capabilities["mpu"] != "none")

@@ -12,50 +12,48 @@
 #define MAX_SECTION_BYTES (1u << 24)
 
 /* ARMv6-M cannot load or store an unaligned word, and there gcc makes a __builtin_memcpy of
- * unknown alignment a call to memcpy (about 40 instructions a word): words that may be
+ * unknown alignment a call to memcpy (about 40 instructions a word): there words that may be
  * unaligned go a byte at a time, and known-aligned ones say so. ARMv7-M's LDR and STR take
- * unaligned words, as does the host the fuzzer builds this for. */
+ * unaligned words, as does the host the fuzzer builds this for: they keep __builtin_memcpy. */
 #if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB == 1
 #define ALIGNED_WORDS_ONLY 1
 #else
 #define ALIGNED_WORDS_ONLY 0
 #endif
 
-/* The word at `at`, which may be unaligned. */
-static uint32_t read_word(const uint8_t *at)
-{
 #if ALIGNED_WORDS_ONLY
+/* The word at `at`, which may be unaligned, a byte at a time. */
+static uint32_t read_unaligned_word(const uint8_t *at)
+{
     return (uint32_t)at[0] | (uint32_t)at[1] << 8 | (uint32_t)at[2] << 16 | (uint32_t)at[3] << 24;
-#else
-    uint32_t word;
-    __builtin_memcpy(&word, at, sizeof word);
-    return word;
-#endif
 }
 
-static void write_word(uint8_t *at, uint32_t word)
+static void write_unaligned_word(uint8_t *at, uint32_t word)
 {
-#if ALIGNED_WORDS_ONLY
     at[0] = (uint8_t)word;
     at[1] = (uint8_t)(word >> 8);
     at[2] = (uint8_t)(word >> 16);
     at[3] = (uint8_t)(word >> 24);
-#else
-    __builtin_memcpy(at, &word, sizeof word);
-#endif
 }
+#endif
 
-/* The word at `at`, which is word aligned. */
+/* The word at `at`, which is word aligned (said so only where it matters: ARMv6-M). */
+#if ALIGNED_WORDS_ONLY
+#define ALIGNED_WORD(at) __builtin_assume_aligned((at), 4)
+#else
+#define ALIGNED_WORD(at) (at)
+#endif
+
 static uint32_t read_aligned_word(const uint8_t *at)
 {
     uint32_t word;
-    __builtin_memcpy(&word, __builtin_assume_aligned(at, 4), sizeof word);
+    __builtin_memcpy(&word, ALIGNED_WORD(at), sizeof word);
     return word;
 }
 
 static void write_aligned_word(uint8_t *at, uint32_t word)
 {
-    __builtin_memcpy(__builtin_assume_aligned(at, 4), &word, sizeof word);
+    __builtin_memcpy(ALIGNED_WORD(at), &word, sizeof word);
 }
 
 uint32_t loader_name_hash(const char *name)
@@ -89,13 +87,15 @@ uint32_t loader_crc32(const uint32_t *table, uint32_t crc, const void *data, uin
     if (((uintptr_t)bytes & 3u) != 0u) {
         words_end = bytes; /* never here in the loader (it reads into aligned places) */
     }
-#define CRC_WORD(bytes) read_aligned_word(bytes)
-#else
-#define CRC_WORD(bytes) read_word(bytes) /* may be unaligned: v7-M LDR copes */
 #endif
     crc = ~crc;
     while (bytes != words_end) {
-        uint32_t word = CRC_WORD(bytes);
+#if ALIGNED_WORDS_ONLY
+        uint32_t word = read_aligned_word(bytes);
+#else
+        uint32_t word;
+        __builtin_memcpy(&word, bytes, sizeof word); /* may be unaligned: v7-M LDR copes */
+#endif
         bytes += sizeof word;
         crc ^= word;
         crc = CRC32_STEP(table, crc);
@@ -396,9 +396,16 @@ static void apply_fixups(const loaded_module *module)
     uint32_t data_shift = (uint32_t)(uintptr_t)module->data - text;
     for (uint32_t i = 0; i < module->header.fixup_count; i++) {
         uint8_t *site = loader_address(module, MOD_FIXUP_OFFSET(module->fixups[i]));
-        uint32_t word = read_word(site); /* may be unaligned */
+#if ALIGNED_WORDS_ONLY
+        uint32_t word = read_unaligned_word(site);
         word += word < text ? text_shift : data_shift;
-        write_word(site, word);
+        write_unaligned_word(site, word);
+#else
+        uint32_t word;
+        __builtin_memcpy(&word, site, sizeof word); /* may be unaligned: v7-M LDR copes */
+        word += word < text ? text_shift : data_shift;
+        __builtin_memcpy(site, &word, sizeof word);
+#endif
     }
 }
 

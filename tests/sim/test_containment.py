@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.boards import board_names
+from sim.boards import Board, board_names
 from sim.jobs import Expectation, Job
 from sim.plan import module_job
 from sim.modbuild import build_module
@@ -69,9 +69,11 @@ def _diagnostic(target: Target, name: str, args: tuple[int, ...] = ()) -> Job:
     return Job(f"diag:{name}", "diag", name, args, Expectation("ok"))
 
 
-def test_modules_cannot_touch_the_firmware_ram(board: str, targets: dict[str, Target],
+def test_modules_cannot_touch_the_firmware_ram(mpu_board: Board, targets: dict[str, Target],
                                                 tmp_path: Path) -> None:
-    """A module writing just below its image (the arena canary) is stopped by the MPU."""
+    """A module writing just below its image (the arena canary) is stopped by the MPU (a board
+    without one cannot: README.md, "What is contained on a part without an MPU")."""
+    board = mpu_board.name
     folder = tmp_path / "writes_below_its_image"
     folder.mkdir()
     (folder / "module.c").write_text(
