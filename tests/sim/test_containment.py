@@ -48,20 +48,15 @@ def test_one_boot_survives_every_contained_fault(board: str, targets: dict[str, 
 def test_lockup_and_reset_cost_one_boot_each(board: str, targets: dict[str, Target],
                                              catalogue: dict[str, Module], build_dir: Path,
                                              tmp_path: Path) -> None:
-    """Only privileged code can lock the core up or reset it: the firmware's diagnostics. (On
-    ARMv6-M, without FAULTMASK, the lockup diagnostic is a contained HardFault instead.)"""
+    """Only privileged code can lock the core up or reset it: the firmware's diagnostics."""
     from sim.diagnostics import diagnostic_jobs
-    from sim.faults import has_fault_status
     target = targets[board]
     diagnostics = {j.module: j for j in diagnostic_jobs(target.board)}
     good = _job(target, catalogue["entry_not_first"], build_dir)
     jobs = [good, diagnostics["diag:lockup"], good, diagnostics["diag:reset"], good]
     results = run_batch(target, jobs, tmp_path / "logs", RunSettings(out_dir=tmp_path))
-    if has_fault_status(target.board.cpu.core):
-        expected = [(1, "ok"), (1, "lockup"), (2, "ok"), (2, "reset"), (3, "ok")]
-    else:
-        expected = [(1, "ok"), (1, "fault"), (1, "ok"), (1, "reset"), (2, "ok")]
-    assert [(boot, r.status) for boot, r in results] == expected
+    assert [(boot, r.status) for boot, r in results] == [
+        (1, "ok"), (1, "lockup"), (2, "ok"), (2, "reset"), (3, "ok")]
 
 
 def _diagnostic(target: Target, name: str, args: tuple[int, ...] = ()) -> Job:
