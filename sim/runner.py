@@ -27,7 +27,8 @@ import pexpect
 from sim.boards import Board
 from sim.build import FirmwareImage
 from sim.elfinfo import ElfInfo
-from sim.faults import DecodedFault, decode_fault, decode_v6m_fault, has_fault_status
+from sim.faults import (STACKED_REGISTERS, DecodedFault, decode_fault, decode_v6m_fault,
+                        has_fault_status)
 from sim.identity import check_identity
 from sim.interrupt import RunInterrupted, deferring_signals, signal_received
 from sim.jobs import CALLEE_SAVED_FAULT, Job, joblist_line, write_joblist
@@ -244,8 +245,11 @@ def _decoded_fault(record: Record, seen: JobTranscript, job: Job, target: Target
     overflow = record.fields.get("overflow") == "1"
     if not has_fault_status(target.board.cpu.core):
         pc = record.optional_int("pc")
+        stacked = {name: record.optional_int(name) for name in STACKED_REGISTERS.values()}
+        registers = {name: value for name, value in stacked.items() if value is not None}
         return decode_v6m_fault(record.int("exc"), record.optional_int("xpsr"),
-                                _code_at(seen, job, target, pc), stack_overflow=overflow)
+                                _code_at(seen, job, target, pc), stack_overflow=overflow,
+                                registers=registers)
     return decode_fault(record.int("exc"), record.int("cfsr"), record.int("hfsr"),
                         record.optional_int("mmfar"), record.optional_int("bfar"),
                         stack_overflow=overflow)

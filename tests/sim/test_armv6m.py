@@ -62,7 +62,7 @@ HARDFAULTS = [("fault_undefined_instruction", "HardFault.UNDEFINSTR"),
               ("fault_fpu_instruction", "HardFault.UNDEFINSTR"),
               ("fault_thumb_bit_clear", "HardFault.INVSTATE"),
               ("fault_unmapped_read", "HardFault"),
-              ("fault_unaligned_ldm", "HardFault"),
+              ("fault_unaligned_ldm", "HardFault.UNALIGNED"),
               ("stack_overflow", "ABI.STACK"),
               ("clobbers_callee_saved", "ABI.CALLEE_SAVED")]
 

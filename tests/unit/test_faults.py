@@ -100,3 +100,19 @@ def test_only_armv6m_lacks_fault_status() -> None:
     assert not has_fault_status("cortex-m0")
     assert all(has_fault_status(core) for core in ("cortex-m3", "cortex-m4", "cortex-m7",
                                                    "cortex-m33", "cortex-m55"))
+
+
+@pytest.mark.parametrize("code, registers, unaligned", [
+    (_code(0xC803), {"r0": 0x20002001}, True),             # ldm r0!, {r0, r1} at an odd address
+    (_code(0xC803), {"r0": 0x20002000}, False),            # ... at a word
+    (_code(0x6858), {"r3": 0x20002002}, True),             # ldr r0, [r3, #4]
+    (_code(0x8858), {"r3": 0x20002002}, False),            # ldrh r0, [r3, #2]: halfword aligned
+    (_code(0x5888), {"r1": 0x20002000, "r2": 3}, True),    # ldr r0, [r1, r2]
+    (_code(0x5C88), {"r1": 0x20002000, "r2": 3}, False),   # ldrb r0, [r1, r2]: bytes never are
+    (_code(0x6860), {"r0": 1}, False),                     # ldr r0, [r4, #4]: r4 is not stacked
+    (_code(0x9801), {}, False),                            # ldr r0, [sp, #4]
+])
+def test_an_unaligned_access_is_named_only_from_stacked_registers(
+        code: bytes, registers: dict[str, int], unaligned: bool) -> None:
+    name = decode_v6m_fault(3, THUMB, code, registers=registers).name
+    assert name == ("HardFault.UNALIGNED" if unaligned else "HardFault")
