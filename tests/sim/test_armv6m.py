@@ -13,7 +13,7 @@ from sim.boards import Board
 from sim.diagnostics import VENEER_BENCH_CALLS, diagnostic_jobs
 from sim.jobs import Job
 from sim.modbuild import build_module
-from sim.modules import Module
+from sim.modules import Module, load_module
 from sim.pack import VENEER_THUMB1
 from sim.plan import module_job
 from sim.results import RunResult
@@ -102,3 +102,21 @@ def test_a_budget_stops_module_code_exactly_and_the_boot_goes_on(v6m: Board,
     stopped = results[2][1].timeout
     assert stopped is not None and stopped.budget == 50_000
     assert stopped.symbol is not None and stopped.symbol.startswith("module_main")
+
+
+def test_a_module_built_for_a_thumb2_core_is_refused_bad_arch(v6m: Board,
+                                                              targets: dict[str, Target],
+                                                              tmp_path: Path) -> None:
+    """Code built for a Cortex-M3 (Thumb-2, no FPU, soft float) cannot run on ARMv6-M: the
+    loader refuses it from its arch tag before any of it runs."""
+    folder = tmp_path / "built_for_m3"
+    folder.mkdir()
+    (folder / "built_for_m3.c").write_text("int module_main(int a) { return a + 1; }\n")
+    (folder / "module.toml").write_text(
+        'description = "built for a Cortex-M3"\nargs = [1]\n'
+        '[build]\ncpu = "cortex-m3"\nfpu = "none"\nfloat_abi = "soft"\n'
+        '[expect]\nstatus = "rejected"\nerror = "bad_arch"\n')
+    module = load_module(folder, {v6m.name})
+    [(_, result)] = _run(targets[v6m.name], [_job(targets[v6m.name], module, tmp_path / "build")],
+                         tmp_path)
+    assert (result.status, result.error) == ("rejected", "bad_arch"), result.mismatches
