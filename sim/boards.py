@@ -97,6 +97,11 @@ class Board:
                 "faults_on_unmapped": self.addresses.unmapped is not None,
                 "faults_past_flash": self.addresses.past_flash_faults}
 
+    def defines(self) -> dict[str, int]:
+        """The C macros modules and the firmware are built with (README, "Adding a module"):
+        where the board's flash starts, and its [addresses]."""
+        return {"BOARD_FLASH_ADDRESS": self.region("flash").origin, **self.addresses.defines()}
+
     def region(self, name: str) -> MemoryRegion:
         for region in self.memory:
             if region.name == name:

@@ -65,8 +65,8 @@ def _board_config(board: Board) -> str:
             f"#define BOARD_CLOCK_HZ {board.cpu.clock_hz}u\n"
             f"#define BOARD_FPU_KIND {FPU_CODES[board.cpu.fpu]}u /* enum mod_fpu */\n"
             f"#define BOARD_JOB_STACK_BYTES {board.job_stack_bytes}u\n"
-            + "".join(f"#define {name} {value:#010x}u /* [addresses] */\n"
-                      for name, value in board.addresses.defines().items()))
+            + "".join(f"#define {name} {value:#010x}u /* the board file's */\n"
+                      for name, value in board.defines().items()))
 
 
 def _compile_command(board: Board, out_dir: Path, source: Path, obj: Path) -> list[str]:

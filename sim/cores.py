@@ -55,6 +55,7 @@ FLOAT_ABI_CODES = {"soft": 0, "softfp": 1, "hard": 2}
 FLOAT_ABIS = tuple(FLOAT_ABI_CODES)
 
 ARCHITECTURE_NAMES = {core.tag_cpu_arch: core.architecture for core in CORE_TABLE}
+MPU_KINDS = tuple(dict.fromkeys(core.mpu for core in CORE_TABLE))
 CPUID_PARTS = {core.cpuid_part: core.name for core in CORE_TABLE}
 
 

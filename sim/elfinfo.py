@@ -16,7 +16,10 @@ from functools import cached_property
 from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
+from elftools.elf.constants import SH_FLAGS
 from elftools.elf.sections import SymbolTableSection
+
+SHF_ALLOC = SH_FLAGS.SHF_ALLOC
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,16 @@ class ElfInfo:
         with open(self.path, "rb") as handle:
             return {s.name: s["sh_size"] for s in ELFFile(handle).iter_sections() if s.name}
 
+    def read(self, address: int, size: int) -> bytes | None:
+        """size bytes of the loaded image at address (from a section with contents), or None
+        where the ELF holds none (bss, or no section there)."""
+        with open(self.path, "rb") as handle:
+            for section in ELFFile(handle).iter_sections():
+                start = section["sh_addr"]
+                if (section["sh_flags"] & SHF_ALLOC and section["sh_type"] == "SHT_PROGBITS"
+                        and start <= address and address + size <= start + section["sh_size"]):
+                    return section.data()[address - start:address - start + size]
+        return None
 
 def _write_quietly(path: Path, text: str) -> None:
     """Write a cache file whole (a reader never sees half of it), or not at all: a read-only

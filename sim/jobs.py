@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sim.faults import EXCEPTION_CLASSES, SVCALL, decode_fault
+from sim.faults import EXCEPTION_CLASSES, SVCALL, decode_fault, v6m_fault_names
 from sim.stdoutdiff import first_difference
 
 
@@ -26,13 +26,15 @@ CALLEE_SAVED_FAULT = "ABI.CALLEE_SAVED"
 @lru_cache(maxsize=1)
 def fault_names() -> tuple[str, ...]:
     """Every fault name a run can show: what sim.faults.decode_fault gives for each exception
-    and each status bit (and none), ABI.STACK and ABI.SVC, and CALLEE_SAVED_FAULT."""
+    and each status bit (and none), ABI.STACK and ABI.SVC, CALLEE_SAVED_FAULT, and the
+    HardFault names of ARMv6-M (decode_v6m_fault)."""
     names = {decode_fault(SVCALL, 0, 0).name, decode_fault(0, 0, 0, stack_overflow=True).name,
              CALLEE_SAVED_FAULT}
     for exception in EXCEPTION_CLASSES:
         names.add(decode_fault(exception, 0, 0).name)
         names.update(decode_fault(exception, 1 << bit, 0).name for bit in range(32))
         names.update(decode_fault(exception, 0, 1 << bit).name for bit in range(32))
+    names.update(v6m_fault_names())
     return tuple(sorted(names))
 
 

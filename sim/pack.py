@@ -25,8 +25,8 @@ from sim.exports import Api, name_hash
 
 FIXUP_ABS32 = 0
 MAX_FIXUP_OFFSET = (1 << 28) - 1
-VENEER_INSTRUCTION = bytes.fromhex("dff800f0")  # ldr.w pc, [pc, #0], as stored (little-endian)
 LOADED_SECTIONS = (".text", ".data", ".bss")
+THUMB1_ONLY_ARCH = CORE_FACTS["cortex-m0"].tag_cpu_arch  # ARMv6-M (Tag_CPU_arch v6S-M)
 
 
 # AAELF32 relocation codes this packer knows by name.
@@ -49,6 +49,30 @@ BRANCHES = {10, 30, 51, 102, 103}  # THM_CALL, THM_JUMP24, THM_JUMP19, THM_JUMP1
 LOADER_ALIGNMENT = 8
 TEXT_SEGMENT = (".text",)  # the loader may put data anywhere after the text: PC-relative
                            # references must stay within one segment
+
+
+@dataclass(frozen=True)
+class VeneerForm:
+    """A call veneer (FORMAT.md, "Imports"): code that keeps r0-r3 and jumps to the address in
+    the word right after it, the import's slot."""
+    name: str
+    assembly: tuple[str, ...]   # what modbuild assembles
+    code: bytes                 # the same, as stored (little-endian); the slot follows it
+
+
+# ARMv7-M and later: one load into pc (interworking). 8 bytes, one instruction a call.
+VENEER_THUMB2 = VeneerForm("thumb2", ("ldr.w pc, [pc, #0]",), bytes.fromhex("dff800f0"))
+# ARMv6-M (Thumb-1: no ldr.w, and a 16-bit ldr cannot load pc): the slot goes through the
+# stack into pc; r0-r3 and r12 are kept. 12 bytes, four instructions a call.
+VENEER_THUMB1 = VeneerForm(
+    "thumb1", ("push {r0, r1}", "ldr r0, [pc, #4]", "str r0, [sp, #4]", "pop {r0, pc}"),
+    bytes.fromhex("03b4" "0148" "0190" "01bd"))
+VENEER_FORMS = (VENEER_THUMB2, VENEER_THUMB1)
+
+
+def veneer_form(core: str) -> VeneerForm:
+    """The veneer a module built for this core gets: Thumb-1 where the core has nothing else."""
+    return VENEER_THUMB1 if CORE_FACTS[core].tag_cpu_arch == THUMB1_ONLY_ARCH else VENEER_THUMB2
 
 
 class PackError(BuildError):
@@ -247,15 +271,17 @@ def _symbols(elf: ELFFile) -> dict[str, Symbol]:
     return {s.name: s for s in table.iter_symbols() if s.name and s["st_shndx"] != "SHN_UNDEF"}
 
 
-def _imports(names: list[str], symbols: dict[str, Symbol], image: bytes) -> list[tuple[str, int]]:
+def _imports(names: list[str], symbols: dict[str, Symbol], image: bytes,
+             form: VeneerForm) -> list[tuple[str, int]]:
     """(name, slot) for every import, in ascending slot order (FORMAT.md: the loader refuses
     slots that do not ascend, so no two imports can share one)."""
     imports = []
     for name in names:
         veneer = symbols[name]["st_value"] & ~1
-        if image[veneer:veneer + 4] != VENEER_INSTRUCTION:
-            raise PackError(f"import '{name}': no veneer at {veneer:#x}")
-        imports.append((name, veneer + 4))
+        slot = veneer + len(form.code)
+        if image[veneer:slot] != form.code:
+            raise PackError(f"import '{name}': no {form.name} veneer at {veneer:#x}")
+        imports.append((name, slot))
     return sorted(imports, key=lambda item: item[1])
 
 
@@ -335,6 +361,6 @@ def pack_elf(path: Path, entry: str, imports: list[str], exports: list[str], arc
     packed = PackedModule(
         data=b"", text_size=text_size, data_size=data_size, bss_size=bss_size,
         entry=_entry(entry, export_list, symbols), fixups=tuple(fixups),
-        imports=tuple(_imports(imports, symbols, image)), exports=tuple(export_list))
+        imports=tuple(_imports(imports, symbols, image, veneer_form(arch.core))), exports=tuple(export_list))
     data = _serialise(image, packed, arch, api, _init_array(symbols))
     return dataclasses.replace(packed, data=data)

@@ -29,7 +29,8 @@ from sim.boards import Board
 from sim.cores import CORE_FACTS, CORE_TABLE, FPU_CODES, arch_tag_text, arch_text
 from sim.build import FirmwareImage
 from sim.elfinfo import ElfInfo
-from sim.faults import decode_fault
+from sim.faults import (STACKED_REGISTERS, DecodedFault, decode_fault, decode_v6m_fault,
+                        has_fault_status)
 from sim.identity import check_identity
 from sim.interrupt import RunInterrupted, deferring_signals, signal_received
 from sim.jobs import CALLEE_SAVED_FAULT, Job, joblist_line, write_joblist
@@ -255,10 +256,30 @@ def _named(seen: JobTranscript, job: Job, target: Target, pc: int | None, lr: in
     return at, caller
 
 
+def _code_at(seen: JobTranscript, job: Job, target: Target, pc: int | None) -> bytes | None:
+    """The instruction bytes at pc (4, or 2 at the end of a section), from the ELF holding it."""
+    if pc is None:
+        return None
+    elf, address = _fault_elf(seen, job, target, pc & ~1)
+    return elf.read(address, 4) or elf.read(address, 2)
+
+
+def _decoded_fault(record: Record, seen: JobTranscript, job: Job, target: Target) -> DecodedFault:
+    overflow = record.fields.get("overflow") == "1"
+    if not has_fault_status(target.board.cpu.core):
+        pc = record.optional_int("pc")
+        stacked = {name: record.optional_int(name) for name in STACKED_REGISTERS.values()}
+        registers = {name: value for name, value in stacked.items() if value is not None}
+        return decode_v6m_fault(record.int("exc"), record.optional_int("xpsr"),
+                                _code_at(seen, job, target, pc), stack_overflow=overflow,
+                                registers=registers)
+    return decode_fault(record.int("exc"), record.int("cfsr"), record.int("hfsr"),
+                        record.optional_int("mmfar"), record.optional_int("bfar"),
+                        stack_overflow=overflow)
+
+
 def _fault_info(record: Record, seen: JobTranscript, job: Job, target: Target) -> FaultInfo:
-    decoded = decode_fault(record.int("exc"), record.int("cfsr"), record.int("hfsr"),
-                           record.optional_int("mmfar"), record.optional_int("bfar"),
-                           stack_overflow=record.fields.get("overflow") == "1")
+    decoded = _decoded_fault(record, seen, job, target)
     pc, lr = record.optional_int("pc"), record.optional_int("lr")
     (symbol, location), (lr_symbol, lr_location) = _named(seen, job, target, pc, lr)
     return FaultInfo(name=decoded.name, pc=pc, lr=lr, symbol=symbol, location=location,

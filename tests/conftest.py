@@ -12,6 +12,7 @@ import pytest
 from sim import MODULES_DIR
 from sim.boards import Board, load_boards
 from sim.build import FirmwareImage, build_firmware
+from sim.faults import has_fault_status
 from sim.modules import Module, discover_modules
 from sim.runner import Target
 from sim.toolchain import check_tools
@@ -81,3 +82,16 @@ def board_where(boards: dict[str, Board], capability: str,
 def cortex_m3_board(boards: dict[str, Board]) -> Board:
     """For cases about what is built for the smallest core (no FPU, core code 3)."""
     return board_where(boards, "a cortex-m3 core", lambda board: board.cpu.core == "cortex-m3")
+
+
+@pytest.fixture(scope="session")
+def armv6m_board(boards: dict[str, Board]) -> Board:
+    """For ARMv6-M's own paths (Thumb-1 veneers, HardFault only, no MPU): a Cortex-M0 board."""
+    return board_where(boards, "an ARMv6-M core (no fault status registers)",
+                       lambda board: not has_fault_status(board.cpu.core))
+
+
+@pytest.fixture(scope="session")
+def mpu_board(boards: dict[str, Board]) -> Board:
+    """For what an MPU keeps module code out of: any board whose core has one."""
+    return board_where(boards, "an MPU", lambda board: board.capabilities["mpu"] != "none")

@@ -99,9 +99,33 @@ enum {
     EXC_USAGEFAULT = 6,
 };
 
+/* ARMv6-M (Cortex-M0): Thumb-1 only (no IT, no Thumb-2 data processing, push/pop of r0-r7
+ * and lr/pc only); HardFault is the one fault exception, with no CFSR/HFSR/MMFAR/BFAR, no
+ * SHCSR fault enables and a fixed CCR; CONTROL.nPRIV does not exist (thread mode is always
+ * privileged) and the parts here have no MPU. Code that differs tests ARCH_V6M. */
+#if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB == 1
+#define ARCH_V6M 1
+#else
+#define ARCH_V6M 0
+#endif
+
 /* The body of a naked exception handler that calls `uint32_t handler(void *frame, uint32_t
  * exc_return)` with the stacked frame (on MSP or PSP, as EXC_RETURN bit 2 says) and leaves with
  * the EXC_RETURN the handler returns (the same one, or another that resumes elsewhere). */
+#if ARCH_V6M
+#define EXCEPTION_ENTRY_ASM(handler) \
+    "movs r0, #4\n"                \
+    "mov r1, lr\n"                 \
+    "tst r0, r1\n"                 \
+    "bne 1f\n"                     \
+    "mrs r0, msp\n"                \
+    "b 2f\n"                       \
+    "1: mrs r0, psp\n"             \
+    "2: push {r4, lr}\n"           \
+    "bl " #handler "\n"            \
+    "add sp, #8\n"                 \
+    "bx r0\n"
+#else
 #define EXCEPTION_ENTRY_ASM(handler) \
     "tst lr, #4\n"                 \
     "ite eq\n"                     \
@@ -112,6 +136,7 @@ enum {
     "bl " #handler "\n"            \
     "pop {r4, lr}\n"               \
     "bx r0\n"
+#endif
 
 static inline void dsb(void) { __asm__ volatile("dsb" ::: "memory"); }
 static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }

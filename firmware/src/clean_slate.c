@@ -2,6 +2,8 @@
 
 #include <stdint.h>
 
+#include "armv7m.h" /* ARCH_V6M */
+
 extern uint8_t __module_arena_start[], __module_arena_end[];
 extern uint8_t __job_stack_bottom[], __job_stack_top[];
 
@@ -10,6 +12,30 @@ extern uint8_t __job_stack_bottom[], __job_stack_top[];
  * multiple of 32: both regions are powers of two of at least 1 KiB (boards/sections.ld). */
 void clean_slate_zero(uint8_t *start, uint8_t *end);
 
+#if ARCH_V6M
+/* Thumb-1: STM takes r0-r7 only, so two stores of four registers a pass. */
+__asm__(
+    "   .syntax unified\n"
+    "   .thumb\n"
+    "   .section .text.clean_slate_zero, \"ax\", %progbits\n"
+    "   .global clean_slate_zero\n"
+    "   .type clean_slate_zero, %function\n"
+    "   .thumb_func\n"
+    "clean_slate_zero:\n"
+    "   push {r4, r5}\n"
+    "   movs r2, #0\n"
+    "   movs r3, #0\n"
+    "   movs r4, #0\n"
+    "   movs r5, #0\n"
+    "1: cmp r0, r1\n"
+    "   bhs 2f\n"
+    "   stmia r0!, {r2-r5}\n"
+    "   stmia r0!, {r2-r5}\n"
+    "   b 1b\n"
+    "2: pop {r4, r5}\n"
+    "   bx lr\n"
+    "   .size clean_slate_zero, . - clean_slate_zero\n");
+#else
 __asm__(
     "   .syntax unified\n"
     "   .thumb\n"
@@ -34,6 +60,7 @@ __asm__(
     "2: pop {r4-r9}\n"
     "   bx lr\n"
     "   .size clean_slate_zero, . - clean_slate_zero\n");
+#endif
 
 void clean_slate(void)
 {

@@ -81,11 +81,21 @@ __attribute__((noinline)) static int32_t diag_unmapped_write(int32_t a, int32_t 
 #endif
 
 /* FAULTMASK set, then a fault: no handler may run, the core cannot escalate and locks up. Only
- * privileged code can set FAULTMASK, so only a diagnostic can show this outcome. */
+ * privileged code can set FAULTMASK, so only a diagnostic can show this outcome.
+ * ARMv6-M has no FAULTMASK: there the main stack, which the handlers run on, is pointed at the
+ * bottom of RAM, with nothing below it, before the fault; the HardFault handler's first push then
+ * faults at HardFault priority, which the core cannot escalate either. */
+#if ARCH_V6M
+extern uint8_t __ram_start[];
+#endif
 __attribute__((noinline)) static int32_t diag_lockup(int32_t a, int32_t b, int32_t c, int32_t d)
 {
     (void)a, (void)b, (void)c, (void)d;
+#if ARCH_V6M
+    __asm__ volatile("msr msp, %0\n\tudf #2" : : "r"(__ram_start) : "memory");
+#else
     __asm__ volatile("cpsid f\n\tudf #2");
+#endif
     return 0;
 }
 

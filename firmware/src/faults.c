@@ -18,6 +18,33 @@ typedef struct {
 
 static const char *current_job;
 
+/* ARMv6-M has only HardFault, no status registers to read and a fixed CCR (no divide
+ * instruction to trap): nothing to enable, and every fault status reads as 0. */
+#if ARCH_V6M
+void faults_apply_policy(void)
+{
+}
+
+static uint32_t read_cfsr(void) { return 0u; }
+static uint32_t read_hfsr(void) { return 0u; }
+static uint32_t read_fault_address(uint32_t cfsr) { (void)cfsr; return 0u; }
+static void clear_fault_status(uint32_t cfsr, uint32_t hfsr) { (void)cfsr, (void)hfsr; }
+
+/* No status bit says the stacking failed; the frame's address does. The job stack is first in
+ * RAM, so a frame below it was pushed onto nothing: the job ran off its stack, and the frame
+ * was never written (reading it would fault again, in the handler: a lockup). */
+static int stack_overflowed(uint32_t cfsr, uint32_t address, const exception_frame *frame)
+{
+    (void)cfsr, (void)address;
+    return job_call_below_stack((uint32_t)frame);
+}
+
+static int frame_written(uint32_t cfsr, const exception_frame *frame)
+{
+    (void)cfsr;
+    return !job_call_below_stack((uint32_t)frame);
+}
+#else
 void faults_apply_policy(void)
 {
     SCB_SHCSR |= SCB_SHCSR_MEMFAULTENA_Msk | SCB_SHCSR_BUSFAULTENA_Msk | SCB_SHCSR_USGFAULTENA_Msk;
@@ -25,6 +52,38 @@ void faults_apply_policy(void)
     dsb();
     isb();
 }
+
+static uint32_t read_cfsr(void) { return SCB_CFSR; }
+static uint32_t read_hfsr(void) { return SCB_HFSR; }
+
+static uint32_t read_fault_address(uint32_t cfsr)
+{
+    return (cfsr & SCB_CFSR_BFARVALID_Msk) ? SCB_BFAR : SCB_MMFAR;
+}
+
+static void clear_fault_status(uint32_t cfsr, uint32_t hfsr)
+{
+    SCB_CFSR = cfsr; /* write-one-to-clear: the next fault reports only its own bits */
+    SCB_HFSR = hfsr;
+    /* A fault raised while this one was being taken (stacking onto an overflowed stack) is
+     * part of the same event: drop it rather than report it against the next job. */
+    SCB_SHCSR &= ~(SCB_SHCSR_MEMFAULTPENDED_Msk | SCB_SHCSR_BUSFAULTPENDED_Msk |
+                   SCB_SHCSR_USGFAULTPENDED_Msk);
+}
+
+static int stack_overflowed(uint32_t cfsr, uint32_t address, const exception_frame *frame)
+{
+    (void)frame;
+    return job_call_stack_overflow(cfsr, address);
+}
+
+/* After a stacking error the frame was never written: reading it would only mislead. */
+static int frame_written(uint32_t cfsr, const exception_frame *frame)
+{
+    (void)frame;
+    return (cfsr & (SCB_CFSR_MSTKERR_Msk | SCB_CFSR_STKERR_Msk)) == 0u;
+}
+#endif
 
 void faults_set_job(const char *job_id)
 {
@@ -72,8 +131,8 @@ __attribute__((used)) uint32_t fault_report(const exception_frame *frame, uint32
 
 uint32_t fault_report(const exception_frame *frame, uint32_t exc_return)
 {
-    uint32_t cfsr = SCB_CFSR;
-    uint32_t hfsr = SCB_HFSR;
+    uint32_t cfsr = read_cfsr();
+    uint32_t hfsr = read_hfsr();
     int contained = job_call_interrupted(exc_return);
     rec_begin("fault");
     rec_word("job", contained && current_job != 0 ? current_job : "-");
@@ -81,26 +140,20 @@ uint32_t fault_report(const exception_frame *frame, uint32_t exc_return)
         rec_word("during", current_job); /* the firmware failed while this job ran */
     }
     report_fault_status(cfsr, hfsr);
-    uint32_t address = (cfsr & SCB_CFSR_BFARVALID_Msk) ? SCB_BFAR : SCB_MMFAR;
-    if (contained && job_call_stack_overflow(cfsr, address)) {
+    uint32_t address = read_fault_address(cfsr);
+    if (contained && stack_overflowed(cfsr, address, frame)) {
         rec_u32("overflow", 1); /* the job ran past its stack: ABI.STACK */
     }
     rec_hex("excret", exc_return);
     rec_hex("sp", (uint32_t)frame);
-    /* After a stacking error the frame was never written: reading it would only mislead. */
-    if ((cfsr & (SCB_CFSR_MSTKERR_Msk | SCB_CFSR_STKERR_Msk)) == 0u) {
+    if (frame_written(cfsr, frame)) {
         report_frame(frame);
     }
     rec_end();
     if (!contained) {
         end_boot(FW_EXIT_FAULT);
     }
-    SCB_CFSR = cfsr; /* write-one-to-clear: the next fault reports only its own bits */
-    SCB_HFSR = hfsr;
-    /* A fault raised while this one was being taken (stacking onto an overflowed stack) is
-     * part of the same event: drop it rather than report it against the next job. */
-    SCB_SHCSR &= ~(SCB_SHCSR_MEMFAULTPENDED_Msk | SCB_SHCSR_BUSFAULTPENDED_Msk |
-                   SCB_SHCSR_USGFAULTPENDED_Msk);
+    clear_fault_status(cfsr, hfsr);
     return job_call_abort(JOB_CALL_FAULTED);
 }
 

@@ -65,6 +65,95 @@ void job_call_resume(void);
 void job_call_returned(void); /* the instruction after the job code returns: svc #0 */
 __attribute__((used)) void job_call_arm(void);
 
+#if ARCH_V6M
+/* The same paths in Thumb-1: r8-r11 travel through low registers, and CONTROL.nPRIV does not
+ * exist (the code runs privileged whatever `control` asks; README.md, "What is contained on a
+ * part without an MPU"). 40 bytes pushed, as on v7-M, so the firmware's stack stays 8-aligned. */
+__asm__(
+    "   .syntax unified\n"
+    "   .thumb\n"
+    "   .section .text.job_call_enter, \"ax\", %progbits\n"
+    "   .global job_call_enter\n"
+    "   .type job_call_enter, %function\n"
+    "   .thumb_func\n"
+    "job_call_enter:\n"                 /* r0 = fn, r1 = args, r2 = CONTROL for the job */
+    "   push {r3-r7, lr}\n"
+    "   mov r4, r8\n"
+    "   mov r5, r9\n"
+    "   mov r6, r10\n"
+    "   mov r7, r11\n"
+    "   push {r4-r7}\n"
+    "   ldr r3, =job_call_ctx\n"
+    "   mov r4, sp\n"
+    "   str r4, [r3, #0]\n"
+    "   ldr r4, [r3, #4]\n"
+    "   msr psp, r4\n"
+    "   mov r4, r0\n"
+    "   mov r5, r1\n"
+    "   mov r6, r2\n"
+    "   bl job_call_arm\n"              /* from here an exhausted budget aborts the call */
+    "   mov ip, r4\n"
+    "   ldr r0, =0xC0DE0008\n"
+    "   mov r8, r0\n"
+    "   ldr r0, =0xC0DE0009\n"
+    "   mov r9, r0\n"
+    "   ldr r0, =0xC0DE000A\n"
+    "   mov r10, r0\n"
+    "   ldr r0, =0xC0DE000B\n"
+    "   mov r11, r0\n"
+    "   mov lr, r6\n"
+    "   ldmia r5!, {r0-r3}\n"
+    "   ldr r4, =0xC0DE0004\n"
+    "   ldr r5, =0xC0DE0005\n"
+    "   ldr r6, =0xC0DE0006\n"
+    "   ldr r7, =0xC0DE0007\n"
+    "   msr control, lr\n"             /* PSP */
+    "   isb\n"
+    "   blx ip\n"
+    "   .global job_call_returned\n"
+    "   .thumb_func\n"
+    "job_call_returned:\n"
+    "   svc #0\n"
+    "   b job_call_returned\n"          /* not reached */
+    "   .ltorg\n"
+    "   .size job_call_enter, . - job_call_enter\n"
+    "   .global job_call_resume\n"
+    "   .type job_call_resume, %function\n"
+    "   .thumb_func\n"
+    "job_call_resume:\n"                /* entered by an exception return, on PSP */
+    "   mrs r1, control\n"
+    "   movs r2, #3\n"
+    "   bics r1, r2\n"
+    "   msr control, r1\n"
+    "   isb\n"
+    "   ldr r1, =job_call_ctx\n"
+    "   ldr r2, [r1, #0]\n"
+    "   mov sp, r2\n"
+    "   pop {r4-r7}\n"
+    "   mov r8, r4\n"
+    "   mov r9, r5\n"
+    "   mov r10, r6\n"
+    "   mov r11, r7\n"
+    "   pop {r3-r7, pc}\n"
+    "   .ltorg\n"
+    "   .size job_call_resume, . - job_call_resume\n"
+    "   .global SVC_Handler\n"
+    "   .type SVC_Handler, %function\n"
+    "   .thumb_func\n"
+    "SVC_Handler:\n"                    /* r4-r11 are still what the job code left; keep them */
+    "   ldr r0, =job_call_ctx\n"
+    "   adds r0, #16\n"
+    "   stmia r0!, {r4-r7}\n"
+    "   mov r1, r8\n"
+    "   mov r2, r9\n"
+    "   mov r3, r10\n"
+    "   stmia r0!, {r1-r3}\n"
+    "   mov r1, r11\n"
+    "   str r1, [r0]\n"
+    EXCEPTION_ENTRY_ASM(job_call_svc)
+    "   .ltorg\n"
+    "   .size SVC_Handler, . - SVC_Handler\n");
+#else
 __asm__(
     "   .syntax unified\n"
     "   .thumb\n"
@@ -130,6 +219,7 @@ __asm__(
     EXCEPTION_ENTRY_ASM(job_call_svc)
     "   .ltorg\n"
     "   .size SVC_Handler, . - SVC_Handler\n");
+#endif
 
 static int abi_kept(void)
 {
@@ -193,7 +283,8 @@ job_call_status job_call(job_fn fn, const int32_t args[4], int privileged, int32
     job_call_ctx.psp_top = (uint32_t)(uintptr_t)&job_stack[sizeof job_stack / sizeof job_stack[0]];
     abort_reason = JOB_CALL_RETURNED;
     active = 1;
-    uint32_t control = CONTROL_SPSEL_Msk | (privileged ? 0u : CONTROL_NPRIV_Msk);
+    /* ARMv6-M has no unprivileged thread mode: there the code runs privileged either way. */
+    uint32_t control = CONTROL_SPSEL_Msk | (privileged || ARCH_V6M ? 0u : CONTROL_NPRIV_Msk);
     job_call_enter(fn, args, control);
     budget_live = 0;
     uint64_t used = timing_disarm_budget();
@@ -218,6 +309,11 @@ int job_call_stack_overflow(uint32_t cfsr, uint32_t fault_address)
     int valid = (cfsr & (SCB_CFSR_BFARVALID_Msk | SCB_CFSR_MMARVALID_Msk)) != 0u;
     return stacking ||
            (valid && fault_address < guard_top && guard_top - fault_address <= OVERFLOW_REACH);
+}
+
+int job_call_below_stack(uint32_t address)
+{
+    return address < (uint32_t)(uintptr_t)job_stack;
 }
 
 int job_call_interrupted(uint32_t exc_return)

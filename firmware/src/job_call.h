@@ -40,6 +40,10 @@ int job_call_budget_live(void);
  * job stack overflowing: a stacking error, or an access just below the stack's bottom. */
 int job_call_stack_overflow(uint32_t cfsr, uint32_t fault_address);
 
+/* Whether address lies below the job stack (which is first in RAM): on ARMv6-M, where no
+ * status bit says so, a fault frame there means the job ran off its stack. */
+int job_call_below_stack(uint32_t address);
+
 /* Whether an exception with this EXC_RETURN interrupted job code. */
 int job_call_interrupted(uint32_t exc_return);
 

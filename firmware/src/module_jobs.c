@@ -64,7 +64,7 @@ int module_jobs_init(void)
     /* Data on its own 1 KiB pages: QEMU checks every access one by one in a page that an MPU
      * subregion boundary splits, which made a loop over a global 30x slower on the 512-byte
      * subregions of a 4 KiB arena. Silicon does not care; it costs at most one subregion. */
-    arena.data_align = QEMU_PAGE_BYTES;
+    arena.data_align = ARCH_V6M ? mpu_segment_bytes() : QEMU_PAGE_BYTES; /* no MPU: no boundary */
     env.core = running_core();
 #if defined(__ARM_FP)
     env.fpu = BOARD_FPU_KIND; /* the FPU this firmware enabled at reset */

@@ -2,6 +2,31 @@
 
 #include "armv7m.h"
 
+#if ARCH_V6M
+/* The ARMv6-M parts here have no MPU: nothing to program, and module code and data need no
+ * boundary beyond the loader's own 8 bytes. What that leaves uncontained: README.md, "What is
+ * contained on a part without an MPU". */
+#define NO_MPU_SEGMENT_BYTES 8u
+
+void mpu_init(void)
+{
+}
+
+uint32_t mpu_segment_bytes(void)
+{
+    return NO_MPU_SEGMENT_BYTES;
+}
+
+void mpu_allow_code(const uint8_t *start, uint32_t bytes)
+{
+    (void)start, (void)bytes;
+}
+
+void mpu_forbid_code(void)
+{
+}
+#else
+
 extern uint8_t __ram_start[], __ram_end[];
 extern uint8_t __flash_start[];
 extern uint8_t __module_arena_start[], __module_arena_end[];
@@ -105,3 +130,4 @@ void mpu_forbid_code(void)
     code_subregions = 0;
     write_code_region();
 }
+#endif

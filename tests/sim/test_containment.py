@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.boards import board_names
+from sim.boards import Board, board_names
 from sim.jobs import Expectation, Job
 from sim.plan import module_job
 from sim.modbuild import build_module
@@ -33,9 +33,12 @@ def test_one_boot_survives_every_contained_fault(board: str, targets: dict[str, 
                                                  catalogue: dict[str, Module], build_dir: Path,
                                                  tmp_path: Path) -> None:
     """Each faulting module twice in a row, then a good one: all in one boot. Module code is
-    unprivileged, so even masking faults or asking for a reset is a contained fault."""
+    unprivileged, so even masking faults or asking for a reset is a contained fault; on a core
+    without unprivileged mode (ARMv6-M) a module's reset request resets, as its expectation
+    says, and is left out here."""
     target = targets[board]
     jobs = [_job(target, catalogue[name], build_dir) for name in FAULTING for _ in range(2)]
+    jobs = [job for job in jobs if job.expect.status not in ("reset", "lockup")]
     jobs.append(_job(target, catalogue["entry_not_first"], build_dir))
     results = run_batch(target, jobs, tmp_path / "logs", RunSettings(out_dir=tmp_path))
     assert {boot for boot, _ in results} == {1}
@@ -61,9 +64,11 @@ def _diagnostic(target: Target, name: str, args: tuple[int, ...] = ()) -> Job:
     return Job(f"diag:{name}", "diag", name, args, Expectation("ok"))
 
 
-def test_modules_cannot_touch_the_firmware_ram(board: str, targets: dict[str, Target],
+def test_modules_cannot_touch_the_firmware_ram(mpu_board: Board, targets: dict[str, Target],
                                                 tmp_path: Path) -> None:
-    """A module writing just below its image (the arena canary) is stopped by the MPU."""
+    """A module writing just below its image (the arena canary) is stopped by the MPU (a board
+    without one cannot: README.md, "What is contained on a part without an MPU")."""
+    board = mpu_board.name
     folder = tmp_path / "writes_below_its_image"
     folder.mkdir()
     (folder / "module.c").write_text(

@@ -33,12 +33,17 @@ struct Tracer {
 };
 """
 
+# A UDF (__builtin_trap, or the 17th registration in __aeabi_atexit): a UsageFault, or on
+# ARMv6-M, which has only HardFault, HardFault.UNDEFINSTR (README.md, "Faults and timeouts").
+def undefinstr(more_expect: str = "") -> str:
+    return ('[expect]\nstatus = "fault"\nfault = "UsageFault.UNDEFINSTR"\n' + more_expect +
+            '[[when]]\ncore = "cortex-m0"\nexpect = { fault = "HardFault.UNDEFINSTR" }\n')
+
 PROBES = {
     # the second-newest destructor faults: the newest ran, the oldest never does
     "destructor_faults": (TRACER + 'Tracer a("a"), b("b", 1), c("c");\n'
                           'extern "C" int module_main(void) { puts("main"); return 5; }\n',
-                          '[expect]\nstatus = "fault"\nfault = "UsageFault.UNDEFINSTR"\n'
-                          'stdout = "main\\n~c\\n~b\\n"\n'),
+                          undefinstr('stdout = "main\\n~c\\n~b\\n"\n')),
     "destructor_runs_forever": (TRACER + 'Tracer a("a"), b("b", 2);\n'
                                 'extern "C" int module_main(void) { puts("main"); return 5; }\n',
                                 'budget = 100000\n[expect]\nstatus = "timeout"\n'
@@ -47,8 +52,7 @@ PROBES = {
     "entry_faults_no_destructors": (TRACER + 'Tracer a("a");\n'
                                     'extern "C" int module_main(void) { puts("main"); '
                                     '__builtin_trap(); }\n',
-                                    '[expect]\nstatus = "fault"\nfault = "UsageFault.UNDEFINSTR"\n'
-                                    'stdout = "main\\n"\n'),
+                                    undefinstr('stdout = "main\\n"\n')),
     # a function-local static is registered at first use, after the globals: destroyed first
     "destructors_in_reverse": (TRACER + 'Tracer a("a"), b("b");\n'
                                'static Tracer &late() { static Tracer l("local"); return l; }\n'
@@ -87,7 +91,7 @@ def _probes(folder: Path) -> list[Path]:
     made.append(_probe(folder, "sixteen_destructors", REGISTERS, ".c",
                        f'args = [16]\n[expect]\nreturn = 16\nstdout = "{SIXTEEN}"\n'))
     made.append(_probe(folder, "seventeen_destructors", REGISTERS, ".c",
-                       'args = [17]\n[expect]\nstatus = "fault"\nfault = "UsageFault.UNDEFINSTR"\n'))
+                       'args = [17]\n' + undefinstr()))
     return made
 
 

@@ -23,6 +23,8 @@ SILICON = {
                     "sram": 128 * 1024, "clock_hz": 168_000_000, "qemu": "no CCM"},
     "STM32F100RB": {"cpu": ("cortex-m3", "none", "soft"), "flash": 128 * 1024,
                     "sram": 8 * 1024, "clock_hz": 24_000_000, "qemu": "none known"},
+    "nRF51822-QFAA": {"cpu": ("cortex-m0", "none", "soft"), "flash": 256 * 1024,
+                      "sram": 16 * 1024, "clock_hz": 16_000_000, "qemu": "reads as 0"},
 }
 
 

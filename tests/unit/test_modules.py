@@ -76,7 +76,17 @@ def test_when_tables_apply_in_order_and_a_board_table_wins(tmp_path: Path) -> No
     assert module.expectation("m4f_board", M3).return_value == 4  # the board's own table last
 
 
+def test_a_when_table_keyed_by_mpu_kind(tmp_path: Path) -> None:
+    """mpu is the core's MPU kind (sim/cores.py): none on the Cortex-M0."""
+    folder = _module(tmp_path, '[expect]\nstatus = "fault"\nfault = "MemManage.IACCVIOL"\n'
+                     '[[when]]\nmpu = "none"\nexpect = { status = "ok" }\n')
+    module = load_module(folder, BOARDS)
+    assert module.expectation("x", M3).status == "fault"
+    assert module.expectation("x", {**M3, "mpu": "none"}).status == "ok"
+
+
 @pytest.mark.parametrize("when, problem", [
+    ('[[when]]\nmpu = "pmsav6"\nexpect = { return = 2 }\n', "expected one of none, pmsav7"),
     ('[[when]]\nexpect = { return = 2 }\n', "names no capability"),
     ('[[when]]\nfpu = "fpv9"\nexpect = { return = 2 }\n', "expected one of none, fpv4"),
     ('[[when]]\ncolour = "red"\n', "unknown key"),

@@ -16,8 +16,10 @@ from sim.errors import BuildError
 from sim.exports import load_api
 from sim.modbuild import CXX_FLAGS, ModuleImage, _digest, build_module, compile_command
 from sim.modules import Module, load_module, load_order
+from sim.cores import CORE_TABLE
+from sim.faults import undefined_on_v6m
 from sim.module_format import MAGIC
-from sim.pack import VENEER_INSTRUCTION, PackError
+from sim.pack import VENEER_THUMB1, VENEER_THUMB2, PackError, veneer_form
 from sim.toolchain import GCC, GXX
 
 BOARDS = board_names()
@@ -82,13 +84,41 @@ def test_pointers_in_data_and_rodata_get_fixups(m3: Board, catalogue: dict[str, 
         assert word < packed.text_size + packed.data_size + packed.bss_size, hex(offset)
 
 
-def test_imports_get_veneers(m3: Board, catalogue: dict[str, Module], build_dir: Path) -> None:
-    image = _build(m3, catalogue["heap_malloc"], build_dir)
+@pytest.mark.parametrize("board", sorted(BOARDS))
+def test_imports_get_veneers(board: str, boards: dict[str, Board], catalogue: dict[str, Module],
+                             build_dir: Path) -> None:
+    """Every import's slot follows the veneer of the form its core runs (FORMAT.md, "Imports"),
+    and starts zero: the loader fills it."""
+    target = boards[board]
+    image = _build(target, catalogue["heap_malloc"], build_dir)
     names = [name for name, _ in image.packed.imports]
     assert names == sorted(names) and {"malloc", "free", "realloc", "calloc"} <= set(names)
+    form = veneer_form(target.cpu.core)
     body = image.file.read_bytes()[56:]
     for _, slot in image.packed.imports:
-        assert body[slot - 4:slot] == VENEER_INSTRUCTION and body[slot:slot + 4] == b"\0" * 4
+        assert body[slot - len(form.code):slot] == form.code and body[slot:slot + 4] == b"\0" * 4
+        assert slot % 4 == 0  # the loader refuses a slot that is not word aligned
+
+
+def _halfwords(code: bytes) -> list[int]:
+    return [int.from_bytes(code[i:i + 2], "little") for i in range(0, len(code), 2)]
+
+
+def test_the_thumb1_veneer_is_thumb1_and_reaches_its_slot() -> None:
+    """ARMv6-M executes no 32-bit encoding but BL, MSR, MRS and the barriers: the veneer must be
+    16-bit instructions ARMv6-M defines, and its pc-relative load must read the slot after it."""
+    code = VENEER_THUMB1.code
+    assert all(h >> 11 not in (0b11101, 0b11110, 0b11111) for h in _halfwords(code))
+    assert not any(undefined_on_v6m(code[i:i + 2]) for i in range(0, len(code), 2))
+    load_at = VENEER_THUMB1.assembly.index("ldr r0, [pc, #4]") * 2
+    assert (load_at + 4) // 4 * 4 + 4 == len(code)  # Align(pc, 4) + 4 is the slot
+    assert len(code) % 4 == 0  # so a word-aligned veneer has a word-aligned slot
+
+
+def test_each_core_gets_the_veneer_it_can_run() -> None:
+    for core in CORE_TABLE:
+        wanted = VENEER_THUMB1 if core.architecture == "ARMv6-M" else VENEER_THUMB2
+        assert veneer_form(core.name) == wanted, core.name
 
 
 def test_libgcc_is_linked_in_not_imported(m3: Board, catalogue: dict[str, Module],
