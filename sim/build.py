@@ -58,11 +58,14 @@ def _firmware_inputs() -> list[Path]:
 
 
 def _board_config(board: Board) -> str:
+    flash = board.region("flash")
     return (f"/* Generated from {board.path.name} by sim/build.py. */\n"
             f'#define BOARD_NAME "{board.name}"\n'
             f"#define BOARD_CLOCK_HZ {board.cpu.clock_hz}u\n"
             f"#define BOARD_FPU_KIND {FPU_CODES[board.cpu.fpu]}u /* enum mod_fpu */\n"
-            f"#define BOARD_JOB_STACK_BYTES {board.job_stack_bytes}u\n")
+            f"#define BOARD_JOB_STACK_BYTES {board.job_stack_bytes}u\n"
+            f"#define BOARD_FLASH_ORIGIN {flash.origin:#x}u\n"
+            f"#define BOARD_FLASH_BYTES {flash.length:#x}u\n")
 
 
 def _compile_command(board: Board, out_dir: Path, source: Path, obj: Path) -> list[str]:

@@ -13,6 +13,7 @@ from sim.boards import Board, load_boards
 from sim.build import FirmwareImage, build_firmware
 from sim.exports import EXPORTS_FILE, load_api
 from sim.diagnostics import diagnostic_jobs
+from sim.modules import load_module
 
 from .helpers import run_sim
 
@@ -47,7 +48,10 @@ def test_run_writes_reports_and_exits_0(boards: dict[str, Board], build: str,
     for run in runs:
         assert run["log"] is None or (tmp_path / run["log"] / "command.sh").is_file()
     faults = (tmp_path / "faults.md").read_text()
-    assert all(f"## {name} / fault_unmapped_read: BusFault.PRECISERR" in faults for name in boards)
+    unmapped_read = load_module(REPO_ROOT / "modules" / "fault_unmapped_read", set(boards))
+    for name, board in boards.items():
+        fault = unmapped_read.expectation(name, board.capabilities).fault
+        assert f"## {name} / fault_unmapped_read: {fault}" in faults, name
     assert "= module_main+0x" in faults and "fault_unmapped_read.c:7" in faults
     timeouts = [r for r in runs if r["status"] == "timeout"]
     assert timeouts and all(r["timeout"]["budget"] and r["timeout"]["location"] for r in timeouts)
