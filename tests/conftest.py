@@ -81,3 +81,9 @@ def board_where(boards: dict[str, Board], capability: str,
 def cortex_m3_board(boards: dict[str, Board]) -> Board:
     """For cases about what is built for the smallest core (no FPU, core code 3)."""
     return board_where(boards, "a cortex-m3 core", lambda board: board.cpu.core == "cortex-m3")
+
+
+@pytest.fixture(scope="session")
+def cortex_m7_board(boards: dict[str, Board]) -> Board:
+    """For cases about a core with caches (the firmware manages the Cortex-M7's)."""
+    return board_where(boards, "a cortex-m7 core", lambda board: board.cpu.core == "cortex-m7")
