@@ -43,7 +43,14 @@ static int dwt_counts(void)
 /* Stop, then start with a period of `first` ticks, then `second` for the period after it. QEMU
  * keeps the tick phase of a running SysTick across a write to VAL, but starts a stopped one in
  * phase with the instruction that enables it. A wrap still pending from the old program is
- * dropped: it belongs to what was accounted before. */
+ * dropped: it belongs to what was accounted before.
+ * The counter loads `first` at its first tick after the start. Only then may the reload
+ * register take `second`: QEMU 7.2 (-icount) runs that first tick after the next instruction,
+ * so a `second` written at once made the first period `second` long, one tick more than
+ * accounted whenever the two differ (an odd split): on a 25 MHz board, where a tick is 40 ns
+ * of an instruction's 64, job code then ran one instruction past some budgets. A split budget
+ * therefore waits for that tick, whatever its split (a fixed few instructions more than a
+ * budget below one period, the same for every long budget). */
 static void systick_program(uint32_t first, uint32_t second, uint32_t expiry)
 {
     SYSTICK_CTRL = 0;
@@ -56,6 +63,10 @@ static void systick_program(uint32_t first, uint32_t second, uint32_t expiry)
     SYSTICK_LOAD = first - 1u;
     SYSTICK_VAL = 0;
     SYSTICK_CTRL = SYSTICK_CTRL_CLKSOURCE_Msk | SYSTICK_CTRL_TICKINT_Msk | SYSTICK_CTRL_ENABLE_Msk;
+    if (expiry > 1u) { /* a budget split over periods (timing_arm_budget); else second == first */
+        while (SYSTICK_VAL == 0u) { /* the first tick has not loaded `first` yet */
+        }
+    }
     SYSTICK_LOAD = second - 1u; /* taken at the first wrap */
 }
 
