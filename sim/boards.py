@@ -17,6 +17,9 @@ from sim.cores import CORE_FACTS, CORES, FLOAT_ABIS, FPU_PRECISION, FPUS
 from sim.errors import BoardError
 from sim.textfiles import read_toml_text
 
+# firmware/src/mpu.h: the smallest flash window PMSAv7 gets, whatever the flash's size.
+MPU_FLASH_WINDOW_MIN_BYTES = 0x200000
+
 ACCESS_MODES = ("rx", "rw", "rwx")
 
 
@@ -95,12 +98,29 @@ class Board:
                 "fpu": self.cpu.fpu, "fpu_precision": FPU_PRECISION[self.cpu.fpu],
                 "module_arena_bytes": self.module_arena_bytes,
                 "faults_on_unmapped": self.addresses.unmapped is not None,
-                "faults_past_flash": self.addresses.past_flash_faults}
+                "faults_past_flash": self.addresses.past_flash_faults,
+                "mpu_guards_past_flash": self.mpu_guards_past_flash}
+
+    @property
+    def mpu_guards_past_flash(self) -> bool:
+        """Whether the MPU's flash window ends where flash does, so module code reaching past
+        flash meets the MPU (MemManage) before the bus: the window is flash rounded out to one
+        power-of-two region of at least MPU_FLASH_WINDOW_MIN_BYTES (firmware/src/mpu.h) under
+        PMSAv7; a part without an MPU has no window."""
+        if CORE_FACTS[self.cpu.core].mpu != "pmsav7":
+            return CORE_FACTS[self.cpu.core].mpu != "none"
+        flash = self.region("flash")
+        size = max(MPU_FLASH_WINDOW_MIN_BYTES, 1 << (flash.length - 1).bit_length())
+        while (flash.origin & ~(size - 1)) + size < flash.end:
+            size <<= 1
+        return (flash.origin & ~(size - 1)) + size == flash.end
 
     def defines(self) -> dict[str, int]:
         """The C macros modules and the firmware are built with (README, "Adding a module"):
-        where the board's flash starts, and its [addresses]."""
-        return {"BOARD_FLASH_ADDRESS": self.region("flash").origin, **self.addresses.defines()}
+        where the board's flash starts and its size, and its [addresses]."""
+        flash = self.region("flash")
+        return {"BOARD_FLASH_ORIGIN": flash.origin, "BOARD_FLASH_BYTES": flash.length,
+                **self.addresses.defines()}
 
     def region(self, name: str) -> MemoryRegion:
         for region in self.memory:

@@ -59,11 +59,17 @@ def _firmware_inputs() -> list[Path]:
     return sorted(found) + [BOARDS_DIR / "sections.ld"]
 
 
+def _core_macro(core: str) -> str:
+    """BOARD_CORE_CORTEX_M7 for "cortex-m7": what firmware code for one core is compiled under."""
+    return "BOARD_CORE_" + core.upper().replace("-", "_")
+
+
 def _board_config(board: Board) -> str:
     return (f"/* Generated from {board.path.name} by sim/build.py. */\n"
             f'#define BOARD_NAME "{board.name}"\n'
             f"#define BOARD_CLOCK_HZ {board.cpu.clock_hz}u\n"
             f"#define BOARD_FPU_KIND {FPU_CODES[board.cpu.fpu]}u /* enum mod_fpu */\n"
+            f"#define {_core_macro(board.cpu.core)} 1 /* the board file's core */\n"
             f"#define BOARD_JOB_STACK_BYTES {board.job_stack_bytes}u\n"
             + "".join(f"#define {name} {value:#010x}u /* the board file's */\n"
                       for name, value in board.defines().items()))

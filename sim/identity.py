@@ -91,3 +91,23 @@ def check_image_architecture(image: ELFFile, board: Board, where: str) -> None:
         f"{where}: the image is built for {ARCHITECTURE_NAMES.get(built_for, built_for)} "
         f"({' or '.join(cores) or 'no core a board may name'}, from its .ARM.attributes); this "
         f"run asked for {board.name} ({board.cpu.core}, {ARCHITECTURE_NAMES[wanted]})")
+
+
+def _cores_for(tag: int | None) -> str:
+    cores = [core.name for core in CORE_TABLE if core.tag_cpu_arch == tag]
+    return " or ".join(cores) or "no core a board may name"
+
+
+def check_image_memory_map(image: ELFFile, board: Board, where: str) -> None:
+    """Before any boot: an image linked for another memory map (the firmware of a board with
+    the same core but flash elsewhere, say) would not boot at all, so it would never say which
+    board it is for. Its vector table must be where the board's flash starts (the core boots
+    from there; boards/sections.ld puts it first in FLASH)."""
+    vectors = image.get_section_by_name(".isr_vector")
+    flash = board.region("flash").origin
+    if vectors is None or vectors["sh_addr"] == flash:
+        return
+    raise FirmwareMismatch(
+        f"{where}: the image is linked for flash at {vectors['sh_addr']:#010x} (built for "
+        f"{_cores_for(image_architecture(image))}); this run asked for {board.name} "
+        f"({board.cpu.core}, flash at {flash:#010x})")

@@ -115,7 +115,7 @@ def describe_conditions(conditions: Conditions) -> str:
 WHEN_KEYS = {"core": CORES, "architecture": ARCHITECTURES, "mpu": MPU_KINDS, "fpu": FPUS,
              "fpu_precision": tuple(dict.fromkeys(FPU_PRECISION.values())),
              "module_arena_bytes_below": None, "faults_on_unmapped": bool,
-             "faults_past_flash": bool}
+             "faults_past_flash": bool, "mpu_guards_past_flash": bool}
 
 
 def meets(capabilities: dict[str, Any], conditions: dict[str, Any]) -> bool:

@@ -21,7 +21,7 @@ from sim.build import FirmwareImage, build_firmware
 from sim.diagnostics import diagnostic_jobs
 from sim.errors import BuildError, SetupError
 from sim.exports import ENTRIES_SYMBOL
-from sim.identity import check_image_architecture
+from sim.identity import check_image_architecture, check_image_memory_map
 from sim.jobs import BuildProblem, Expectation, Job
 from sim.modbuild import ModuleImage, build_module
 from sim.modules import (DependencyError, Module, ModuleIndex, ModuleProblem,
@@ -34,7 +34,7 @@ from sim.toolchain import check_tools
 
 def check_firmware_elf(board: Board, elf: Path) -> None:
     """A prebuilt image must be a 32-bit Arm ELF with this firmware's export table, built for
-    the board's core. (Which board and API it is for, it says when it boots: the runner
+    the board's core and linked for its flash. (Which board and API it is for, it says when it boots: the runner
     checks that, sim/identity.py.)"""
     where = f"--firmware {board.name}={elf}"
     try:
@@ -48,6 +48,7 @@ def check_firmware_elf(board: Board, elf: Path) -> None:
                 raise SetupError(f"{where}: no export table ({ENTRIES_SYMBOL}): not this "
                                  "project's firmware")
             check_image_architecture(image, board, where)
+            check_image_memory_map(image, board, where)
     except FileNotFoundError:
         raise SetupError(f"{where}: no such file") from None
     except IsADirectoryError:

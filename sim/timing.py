@@ -17,8 +17,8 @@ TIMING_UNIT = "instructions"
 
 # A module's `budget` (module.toml): the instructions its code may run in the whole job
 # (constructors, entry, TEMS _start calls and C++ destructors together, plus a fixed 18 of the
-# firmware's call path per call, 22 with an FPU, 24 on ARMv6-M's Thumb-1 path). The job list carries it in SysTick ticks
-# (instructions_to_ticks), as a u64.
+# firmware's call path per call, 22 with an FPU, 24 on ARMv6-M's Thumb-1 path). The job list
+# carries it in SysTick ticks (instructions_to_ticks), as a u64.
 BUDGET_MIN_INSTRUCTIONS = 1
 BUDGET_MAX_INSTRUCTIONS = (1 << 32) - 1
 DEFAULT_BUDGET_INSTRUCTIONS = 50_000_000  # when module.toml has no budget

@@ -95,3 +95,9 @@ def armv6m_board(boards: dict[str, Board]) -> Board:
 def mpu_board(boards: dict[str, Board]) -> Board:
     """For what an MPU keeps module code out of: any board whose core has one."""
     return board_where(boards, "an MPU", lambda board: board.capabilities["mpu"] != "none")
+
+
+@pytest.fixture(scope="session")
+def cortex_m7_board(boards: dict[str, Board]) -> Board:
+    """For cases about a core with caches (the firmware manages the Cortex-M7's)."""
+    return board_where(boards, "a cortex-m7 core", lambda board: board.cpu.core == "cortex-m7")

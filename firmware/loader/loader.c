@@ -442,8 +442,12 @@ int loader_link(const loader_env *env, loaded_module *module)
     }
     apply_fixups(module);
     int status = bind_imports(env, module);
-    /* The image was written as data; make sure it is complete before it runs as code. (The
-     * host build for the fuzzer runs no module code.) */
+    /* The image was written as data; make sure it is complete before it runs as code: the
+     * caller's cache maintenance, then the barriers. (The host build for the fuzzer runs no
+     * module code.) */
+    if (status == LOADER_OK && env->sync_code != NULL) {
+        env->sync_code(env->context, module->base, module->header.text_size);
+    }
 #if defined(__arm__)
     __asm__ volatile("dsb\n\tisb" ::: "memory");
 #endif

@@ -73,6 +73,12 @@ typedef struct {
     /* Runs one constructor and returns 0, or non-zero if it did not come back normally (the
      * firmware runs it as contained job code). NULL: call it directly. */
     int (*run_constructor)(void *context, void (*constructor)(void));
+    /* Makes [start, start + bytes), code the loader has just written as data, safe to execute
+     * on a core with caches: clean the D-cache and invalidate the I-cache over it (ARMv7-M ARM
+     * B2.2.7). loader_link calls it once per module it links, over the module's text, before
+     * its own DSB and ISB. NULL: only that DSB and ISB, which is all a core without caches
+     * needs. */
+    void (*sync_code)(void *context, const void *start, uint32_t bytes);
     void *context;
 } loader_env;
 

@@ -51,6 +51,21 @@
 #define FPU_FPCCR  REG32(0xE000EF34u)
 #define FPU_FPCCR_LSPACT_Msk        (1u << 0)
 
+/* Caches (ARMv7-M ARM B2.2, B3.2: the cache identification and maintenance registers; the
+ * Cortex-M7 implements them, the Cortex-M3 and M4 have no cache and reserve the addresses) */
+#define SCB_CCSIDR  REG32(0xE000ED80u)  /* geometry of the cache CSSELR selects */
+#define SCB_CSSELR  REG32(0xE000ED84u)
+#define SCB_ICIALLU REG32(0xE000EF50u)  /* invalidate the whole I-cache to PoU */
+#define SCB_ICIMVAU REG32(0xE000EF58u)  /* invalidate the I-cache line holding an address */
+#define SCB_DCISW   REG32(0xE000EF60u)  /* invalidate a D-cache line by set and way */
+#define SCB_DCCMVAU REG32(0xE000EF64u)  /* clean the D-cache line holding an address to PoU */
+
+#define SCB_CCR_DC_Msk              (1u << 16)
+#define SCB_CCR_IC_Msk              (1u << 17)
+#define SCB_CSSELR_L1_DATA          0u
+#define SCB_CCSIDR_SETS(ccsidr)     ((((ccsidr) >> 13) & 0x7FFFu) + 1u)
+#define SCB_CCSIDR_WAYS(ccsidr)     ((((ccsidr) >> 3) & 0x3FFu) + 1u)
+
 /* Memory protection unit (PMSAv7) */
 #define MPU_CTRL  REG32(0xE000ED94u)
 #define MPU_RNR   REG32(0xE000ED98u)

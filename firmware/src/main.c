@@ -7,6 +7,7 @@
 
 #include "armv7m.h"
 #include "board_config.h" /* generated per board by the build: BOARD_NAME, BOARD_CLOCK_HZ */
+#include "cache.h"
 #include "clean_slate.h"
 #include "diag.h"
 #include "faults.h"
@@ -40,6 +41,7 @@ static void report_boot(timer_source timer, int exports_status)
 #else
     rec_u32("fpu", 0);
 #endif
+    rec_u32("caches", cache_present() ? 1u : 0u);
     rec_word("timer", timing_source_name(timer));
     rec_u32("clock", BOARD_CLOCK_HZ);
     rec_hex("arena", (uint32_t)__module_arena_start);

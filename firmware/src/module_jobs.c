@@ -6,6 +6,7 @@
 
 #include "armv7m.h"
 #include "board_config.h"
+#include "cache.h"
 #include "crc32.h"
 #include "heap.h"
 #include "job_call.h"
@@ -75,6 +76,7 @@ int module_jobs_init(void)
     env.crc32_table = firmware_crc32_table;
     env.report_unresolved = report_unresolved;
     env.run_constructor = run_constructor;
+    env.sync_code = cache_sync_hook();
     exports_status = loader_check_exports(&firmware_exports, firmware_crc32_table);
     return exports_status;
 }
@@ -156,6 +158,9 @@ static void report_linked(const job *j, int dep, const loaded_module *module, in
         field_dep(dep);
         uint32_t crc = loader_crc32(env.crc32_table, 0, module->base, h->text_size);
         rec_hex("crc", loader_crc32(env.crc32_table, crc, module->data, h->data_size));
+        if (env.sync_code != NULL) {
+            rec_u32("cache_lines", cache_lines_counted()); /* what the link's sync_code did */
+        }
         rec_end();
     }
 }
@@ -176,6 +181,7 @@ static int load_and_link(const job *j, int dep, const char *path, loaded_module 
         return status;
     }
     report_load(j, dep, module);
+    cache_count_clear();
     timing_restart();
     status = loader_link(&env, module);
     t->link += timing_now();

@@ -2,7 +2,7 @@
  * (job_call.h), so for it only these regions exist; the firmware runs privileged and also has
  * the default memory map (PRIVDEFENA) for peripherals and system space:
  *   0  all SRAM              privileged read/write only, execute-never
- *   1  flash (2 MiB window)  read-only for both, executable: the firmware code modules call
+ *   1  flash (a window)      read-only for both, executable: the firmware code modules call
  *   2  the module arena      read/write, execute-never: module data, bss, heap, and the job's
  *                            runtime block (job_runtime.h: heap and console state)
  *   3  the module arena      read/write and executable, only in the subregions holding the
@@ -36,8 +36,13 @@ void mpu_forbid_code(void);
  * boundary splits: a guard inside the stack's page made a loop on a small stack 4x slower. */
 #define MPU_STACK_GUARD_BYTES 32u
 
-/* The flash window modules may read and execute: 2 MiB from the start of flash, beyond both
- * boards' flash, so a read past the end of flash is a bus error, not a protection fault. */
-#define MPU_FLASH_WINDOW_BYTES 0x200000u
+/* The flash window modules may read and execute: the board file's flash region (sim/build.py
+ * passes its origin and length as BOARD_FLASH_ORIGIN and BOARD_FLASH_BYTES) rounded out to one
+ * PMSAv7 region, a power of two aligned to its size, of at least this many bytes. The floor
+ * keeps a small flash's window wider than the flash (2 MiB from 0x08000000 on both STM32
+ * boards), so a read just past the end of flash is a bus error naming the address, not a
+ * protection fault. Where flash fills its window (MPS2: 4 MiB of SSRAM1 at 0) a read past it
+ * is a MemManage fault. */
+#define MPU_FLASH_WINDOW_MIN_BYTES 0x200000u
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdint.h>
 
 #include "armv7m.h"
+#include "cache.h"
 #include "faults.h"
 #include "timing.h"
 
@@ -58,6 +59,7 @@ static void fpu_enable(void)
 void Reset_Handler(void)
 {
     fpu_enable(); /* before any code that the compiler may give FP instructions */
+    cache_enable_at_reset(); /* before .data and .bss go through the D-cache */
     const uint32_t *src = &__data_load;
     for (uint32_t *dst = &__data_start; dst < &__data_end;) {
         *dst++ = *src++;

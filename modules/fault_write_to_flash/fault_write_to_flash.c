@@ -4,6 +4,6 @@
 
 int module_main(void)
 {
-    *(volatile uint32_t *)(BOARD_FLASH_ADDRESS + 0x100u) = 0x12345678u; /* the board's flash */
+    *(volatile uint32_t *)(BOARD_FLASH_ORIGIN + 0x100u) = 0x12345678u; /* the board's flash */
     return 1;
 }

@@ -12,6 +12,8 @@ one job with module.toml's args. With one, each [[job]] is a run of the module:
     each = [2, 255]                    # one run per value, "each" in args/defines/name
     [job.expect]                       # over module.toml's [expect]; stdout may use
     stdout = "@end id={job_id}\\n"     # {job_id} {previous_job_id} {next_job_id}
+    [job.expect_by_board.netduinoplus2]  # over [job.expect], on that board
+    fault = "MemManage.IACCVIOL"
 
 An Arg is an integer, a firmware symbol ("line", "__stack_top-16", "job_call_ctx+0x40"; its
 address in the board's firmware ELF), one of the job ids in JOB_ID_WORDS (the runner names jobs
@@ -40,7 +42,7 @@ SENTINEL = "sentinel"            # the well-behaved module in HOSTILE_DIR; every
 ATTACK_FILE = "attack.toml"
 JOB_ID_WORDS = ("job_id", "previous_job_id", "next_job_id")
 EACH = "each"
-JOB_KEYS = {"name", "args", "args_by_board", "defines", "each", "expect"}
+JOB_KEYS = {"name", "args", "args_by_board", "defines", "each", "expect", "expect_by_board"}
 # "name", "name+16", "name-0x40"
 _SYMBOL_EXPRESSION = re.compile(r"(?P<name>[A-Za-z_.$][\w.$]*)"
                                 r"(?:(?P<sign>[+-])(?P<offset>0x[0-9a-fA-F]+|\d+))?")
@@ -81,6 +83,7 @@ class Attack:
     args_by_board: dict[str, tuple[Arg, ...]]
     defines: tuple[tuple[str, Arg], ...]
     expect: dict[str, Any]                     # over module.toml's [expect], on every board
+    expect_by_board: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def args_for(self, board: str) -> tuple[Arg, ...] | None:
         """The board's arguments; None when the attack has none for that board."""
@@ -92,7 +95,7 @@ class Attack:
                     capabilities: dict[str, Any] | None = None) -> Expectation:
         """module.toml's expectation for the board, with this run's overrides, stdout filled
         in with the run's job ids."""
-        overrides = dict(self.expect)
+        overrides = {**self.expect, **self.expect_by_board.get(board, {})}
         if "stdout" in overrides:
             overrides["stdout"] = overrides["stdout"].format(**place.words())
         merged = dataclasses.replace(
@@ -138,20 +141,17 @@ def _job(path: Path, module: Module, index: int, table: Any, boards: set[str]) -
     name = table.get("name")
     if not isinstance(name, str) or not re.fullmatch(r"[\w{}-]+", name):
         raise AttackFileError(f"{where}.name': expected a word, got {name!r}")
-    by_board = table.get("args_by_board", {})
-    if not isinstance(by_board, dict):
-        raise AttackFileError(f"{where}.args_by_board': expected a table of board = [args]")
-    unknown = sorted(set(by_board) - boards)
-    if unknown:
-        raise AttackFileError(f"{where}.args_by_board.{unknown[0]}': no such board (boards: "
-                              f"{', '.join(sorted(boards))})")
     args_by_board = {board: _args(f"{where}.args_by_board.{board}'", items)
-                     for board, items in by_board.items()}
+                     for board, items in _by_board(where, table, "args_by_board", "[args]",
+                                                   boards).items()}
+    expect_by_board = {board: _expect(f"{where}.expect_by_board.{board}", items)
+                       for board, items in _by_board(where, table, "expect_by_board",
+                                                     "{expect}", boards).items()}
     template = Attack(
         f"{module.name}.{name}", module, _args(f"{where}.args'", table.get("args", [])),
         args_by_board,
         _defines(f"{where}.defines'", table.get("defines", {})),
-        _expect(f"{where}.expect", table.get("expect", {})))
+        _expect(f"{where}.expect", table.get("expect", {})), expect_by_board)
     values = _each(f"{where}.each'", table.get("each"))
     items = [*template.args, *(i for a in template.args_by_board.values() for i in a),
              *(value for _, value in template.defines)]
@@ -159,6 +159,19 @@ def _job(path: Path, module: Module, index: int, table: Any, boards: set[str]) -
         raise AttackFileError(f"{where}': 'each' goes with \"each\" among the args or defines "
                               "and {each} in the name, and each of them with the others")
     return [template] if values is None else [_with_each(template, value) for value in values]
+
+
+def _by_board(where: str, table: dict[str, Any], key: str, shape: str,
+              boards: set[str]) -> dict[str, Any]:
+    """A table keyed by board name (args_by_board, expect_by_board), its boards checked."""
+    by_board = table.get(key, {})
+    if not isinstance(by_board, dict):
+        raise AttackFileError(f"{where}.{key}': expected a table of board = {shape}")
+    unknown = sorted(set(by_board) - boards)
+    if unknown:
+        raise AttackFileError(f"{where}.{key}.{unknown[0]}': no such board (boards: "
+                              f"{', '.join(sorted(boards))})")
+    return by_board
 
 
 def _with_each(template: Attack, value: int) -> Attack:

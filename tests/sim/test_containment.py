@@ -100,6 +100,8 @@ def test_firmware_faults_are_not_blamed_on_the_job(board: str, targets: dict[str
     from sim.diagnostics import diagnostic_jobs
     target = targets[board]
     jobs = {j.module: j for j in diagnostic_jobs(target.board)}
+    if jobs["diag:firmware_unmapped_read"].expect.status != "error":
+        pytest.skip(f"{board} has memory where the diagnostic reads (nothing faults)")
     [(_, result)] = run_batch(target, [jobs["diag:firmware_unmapped_read"]], tmp_path / "logs",
                               RunSettings(out_dir=tmp_path))
     assert result.status == "error" and result.fault is None

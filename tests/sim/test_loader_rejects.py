@@ -117,17 +117,17 @@ def test_code_for_more_than_the_board_has_is_refused(board: str, field: str,
     boot goes on. Which core and FPU that is follows the board."""
     target = targets[board]
     if field == "core":
-        beyond, field = _newest_core_beyond(target.board), "arch_core"
+        beyond, header_field = _newest_core_beyond(target.board), "arch_core"
         codes = {core.name: core.code for core in CORE_TABLE}
         lacking = f"{board} has the newest core a header can name"
     else:
-        beyond, field, codes = _widest_fpu_beyond(target.board), "arch_fpu", FPU_CODES
+        beyond, header_field, codes = _widest_fpu_beyond(target.board), "arch_fpu", FPU_CODES
         lacking = f"{board} has the widest FPU a header can name"
     if beyond is None:
         pytest.skip(f"{lacking} ({getattr(target.board.cpu, field)}): nothing beyond it to refuse")
     good = build_module(target.board, catalogue["entry_not_first"], build_dir)
     path = tmp_path / "beyond.cmod"
-    path.write_bytes(put(field, codes[beyond])(good.file.read_bytes()))
+    path.write_bytes(put(header_field, codes[beyond])(good.file.read_bytes()))
     jobs = [Job(f"{beyond} code", "module", str(path), (5, 3),
                 Expectation("rejected", error="bad_arch"), entry="addition"),
             Job("good after it", "module", str(good.file), (5, 3), Expectation(return_value=11),

@@ -57,6 +57,17 @@ def test_board_args_and_expectations(tmp_path: Path) -> None:
     assert (expect.status, expect.return_value, expect.stdout) == ("ok", 1, "id=4 before=3")
 
 
+def test_a_boards_own_expectation_goes_over_the_runs(tmp_path: Path) -> None:
+    listed, *others = sorted(BOARD_NAMES)
+    module = _module(tmp_path, '[[job]]\nname = "zero"\nexpect.status = "fault"\n'
+                               'expect.fault = "MemManage.IACCVIOL"\n'
+                               f'expect_by_board.{listed}.fault = "UsageFault.INVSTATE"\n')
+    [attack] = _attacks(module)
+    assert attack.expectation(listed, Place(1, 0, 2)).fault == "UsageFault.INVSTATE"
+    assert {attack.expectation(board, Place(1, 0, 2)).fault for board in others} <= {
+        "MemManage.IACCVIOL"}
+
+
 @pytest.mark.parametrize("text, named", [
     ('[[job]]\nname = "a"\nargz = [1]\n', "job[0].argz"),
     ('[[job]]\nname = "a"\nargs = [1.5]\n', "job[0].args"),
@@ -68,6 +79,8 @@ def test_board_args_and_expectations(tmp_path: Path) -> None:
     ('[[job]]\nname = "a{each}"\nargs = [1]\n', "job[0]"),
     ('[[job]]\nname = "a{each}"\nargs = ["each"]\neach = [2, 1]\n', "job[0].each"),
     ('[[job]]\nname = "a"\nexpect.status = "fine"\n', "job[0].expect.status"),
+    ('[[job]]\nname = "a"\nexpect_by_board.no_such_board.fault = "X"\n',
+     "job[0].expect_by_board.no_such_board"),
     ('[[job]]\nname = "a"\ndefines = { lower = 1 }\n', "job[0].defines"),
     ('[[job]]\nname = "a"\n[[job]]\nname = "a"\n', "'probe.a' more than once"),
     ('job = 1\n', "key 'job'"),

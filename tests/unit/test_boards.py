@@ -25,6 +25,17 @@ SILICON = {
                     "sram": 8 * 1024, "clock_hz": 24_000_000, "qemu": "none known"},
     "nRF51822-QFAA": {"cpu": ("cortex-m0", "none", "soft"), "flash": 256 * 1024,
                       "sram": 16 * 1024, "clock_hz": 16_000_000, "qemu": "reads as 0"},
+    # Arm MPS2 FPGA images (Application Notes AN385, AN386, AN500): code in 4 MiB of ZBT
+    # SSRAM1 (the board's "flash"), data in 4 MiB of ZBT SSRAM2&3, 25 MHz.
+    "AN385 (Cortex-M3 FPGA image)": {"cpu": ("cortex-m3", "none", "soft"),
+                                     "flash": 4 << 20, "sram": 4 << 20, "clock_hz": 25_000_000,
+                                     "qemu": "unimplemented devices"},
+    "AN386 (Cortex-M4 FPGA image)": {"cpu": ("cortex-m4", "fpv4-sp-d16", "hard"),
+                                     "flash": 4 << 20, "sram": 4 << 20, "clock_hz": 25_000_000,
+                                     "qemu": "unimplemented devices"},
+    "AN500 (Cortex-M7 FPGA image)": {"cpu": ("cortex-m7", "fpv5-d16", "hard"),
+                                     "flash": 4 << 20, "sram": 4 << 20, "clock_hz": 25_000_000,
+                                     "qemu": "does not model the Cortex-M7's caches"},
 }
 
 

@@ -28,10 +28,10 @@ def test_catalogue_loads_with_one_feature_per_module() -> None:
 
 M3 = {"core": "cortex-m3", "architecture": "ARMv7-M", "mpu": "pmsav7", "fpu": "none",
       "fpu_precision": "none", "module_arena_bytes": 4096, "faults_on_unmapped": True,
-      "faults_past_flash": True}
+      "faults_past_flash": True, "mpu_guards_past_flash": False}
 M4F = {"core": "cortex-m4", "architecture": "ARMv7E-M", "mpu": "pmsav7", "fpu": "fpv4-sp-d16",
        "fpu_precision": "single", "module_arena_bytes": 65536, "faults_on_unmapped": True,
-       "faults_past_flash": True}
+       "faults_past_flash": True, "mpu_guards_past_flash": False}
 
 
 def test_every_capability_a_board_has_can_key_a_when_table() -> None:
