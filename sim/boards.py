@@ -33,7 +33,7 @@ class Cpu:
 
     def gcc_flags(self) -> list[str]:
         """Target flags for arm-none-eabi-gcc."""
-        flags = [f"-mcpu={self.core}", "-mthumb", f"-mfloat-abi={self.float_abi}"]
+        flags = [CORE_FACTS[self.core].gcc_cpu_flag, "-mthumb", f"-mfloat-abi={self.float_abi}"]
         if self.has_fpu:
             flags.append(f"-mfpu={self.fpu}")
         return flags
@@ -72,6 +72,7 @@ class Board:
         """The facts a module's expectation may be keyed by (module.toml `[[when]]`)."""
         return {"core": self.cpu.core, "fpu": self.cpu.fpu,
                 "fpu_precision": FPU_PRECISION[self.cpu.fpu],
+                "mpu": CORE_FACTS[self.cpu.core].mpu,
                 "module_arena_bytes": self.module_arena_bytes}
 
     def region(self, name: str) -> MemoryRegion:

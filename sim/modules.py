@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from sim.cores import CORES, FLOAT_ABIS, FPU_PRECISION, FPUS
+from sim.cores import CORES, FLOAT_ABIS, FPU_PRECISION, FPUS, MPU_KINDS
 from sim.errors import SetupError, SimError
 from sim.jobs import LOADER_ERRORS, Expectation, fault_names
 from sim.textfiles import read_toml_text
@@ -81,7 +81,7 @@ class Module:
 # must have, or for module_arena_bytes_below a bound its arena must be under.
 WHEN_KEYS = {"core": CORES, "fpu": FPUS,
              "fpu_precision": tuple(dict.fromkeys(FPU_PRECISION.values())),
-             "module_arena_bytes_below": None}
+             "mpu": MPU_KINDS, "module_arena_bytes_below": None}
 
 
 def _meets(capabilities: dict[str, Any], conditions: dict[str, Any]) -> bool:

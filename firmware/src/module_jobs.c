@@ -22,6 +22,7 @@ extern uint8_t __module_arena_start[], __module_arena_end[];
 
 #define CPUID_PARTNO(cpuid) (((cpuid) >> 4) & 0xFFFu)
 #define QEMU_PAGE_BYTES 1024u /* the smallest page QEMU's Arm M-profile TLB uses */
+#define DATA_ALIGN QEMU_PAGE_BYTES
 
 static loader_arena arena;
 static loader_env env;
@@ -63,7 +64,7 @@ int module_jobs_init(void)
     /* Data on its own 1 KiB pages: QEMU checks every access one by one in a page that an MPU
      * subregion boundary splits, which made a loop over a global 30x slower on the 512-byte
      * subregions of a 4 KiB arena. Silicon does not care; it costs at most one subregion. */
-    arena.data_align = QEMU_PAGE_BYTES;
+    arena.data_align = DATA_ALIGN;
     env.core = running_core();
 #if defined(__ARM_FP)
     env.fpu = BOARD_FPU_KIND; /* the FPU this firmware enabled at reset */
@@ -238,13 +239,14 @@ static int call_module_code(job_fn fn, const int32_t args[4], int32_t *result)
  * symbol error (unresolved) and any other non-zero answer a start-up error. The table is
  * written before any of the module's code runs, at an address the firmware chose, and the heap
  * starts above it: what the module's code does to it afterwards only affects that module. */
-static int tems_start_module(const job *j, tems_start start, tems_module_info **info)
+static int tems_start_module(const job *j, tems_start start, uint8_t *free_start,
+                             tems_module_info **info)
 {
-    *info = tems_module_info_build(&firmware_exports, arena.top, arena.end);
+    *info = tems_module_info_build(&firmware_exports, free_start, arena.end);
     if (*info == NULL) {
         return LOADER_E_NO_MEMORY;
     }
-    heap_reset(arena.top + tems_module_info_bytes(&firmware_exports));
+    heap_reset(free_start + tems_module_info_bytes(&firmware_exports));
     int status = init_all(j);
     if (status != LOADER_OK) {
         return status;
@@ -260,8 +262,8 @@ static int tems_start_module(const job *j, tems_start start, tems_module_info **
 
 /* The TEMS protocol: the init phase as above, then _start(info, RUN) is the run and its return
  * value the job's. */
-static int tems_init_and_run(const job *j, const loaded_module *module, phase_times *t,
-                             int32_t *result)
+static int tems_init_and_run(const job *j, const loaded_module *module, uint8_t *free_start,
+                             phase_times *t, int32_t *result)
 {
     void *entry = NULL;
     int status = loader_find(module, "_start", &entry);
@@ -271,7 +273,7 @@ static int tems_init_and_run(const job *j, const loaded_module *module, phase_ti
     tems_start start = (tems_start)(uintptr_t)entry;
     tems_module_info *info = NULL;
     timing_restart();
-    status = tems_start_module(j, start, &info);
+    status = tems_start_module(j, start, free_start, &info);
     t->init = timing_now();
     if (status != LOADER_OK) {
         return status;
@@ -332,13 +334,16 @@ static int run_destructors(void)
     return LOADER_OK;
 }
 
-/* Only the code of the job's own modules is executable, and only while the job runs. */
-static void allow_job_code(unsigned loaded)
+/* Only the code of the job's own modules is executable, and only while the job runs; its
+ * code may use its modules' data and the free arena above them. Returns where that starts. */
+static uint8_t *allow_job_memory(unsigned loaded)
 {
     for (unsigned k = 0; k < loaded; k++) {
         const loaded_module *module = &job_modules.modules[k];
-        mpu_allow_code(module->base, (uint32_t)(module->data - module->base));
+        const mod_header *h = &module->header;
+        mpu_allow_module(module->base, h->text_size, module->data, h->data_size + h->bss_size);
     }
+    return mpu_allow_free_arena(arena.top);
 }
 
 void module_job_run(const job *j)
@@ -353,11 +358,11 @@ void module_job_run(const job *j)
     int dep = MAIN_MODULE;
     uint8_t *mark = arena.top;
     int status = load_all(j, &t, &dep);
-    allow_job_code(status == LOADER_OK ? j->dep_count + 1u : 0u);
     if (status == LOADER_OK) {
         const loaded_module *module = &job_modules.modules[j->dep_count];
-        heap_reset(arena.top); /* above every module of the job */
-        status = j->abi_tems ? tems_init_and_run(j, module, &t, &result)
+        uint8_t *free_start = allow_job_memory(j->dep_count + 1u); /* above every module of the job */
+        heap_reset(free_start);
+        status = j->abi_tems ? tems_init_and_run(j, module, free_start, &t, &result)
                              : init_and_run(j, module, &t, &result);
     }
     timing_restart();

@@ -1,4 +1,7 @@
+/* PMSAv7 (mpu.h); mpu_pmsav8.c is the same policy for PMSAv8. */
 #include "mpu.h"
+
+#if !MPU_PMSAV8
 
 #include "armv7m.h"
 
@@ -89,8 +92,11 @@ void mpu_init(void)
     isb();
 }
 
-void mpu_allow_code(const uint8_t *start, uint32_t bytes)
+/* Whole subregions; the module's data is in region 2 already. */
+void mpu_allow_module(const uint8_t *start, uint32_t bytes, const uint8_t *data,
+                      uint32_t data_bytes)
 {
+    (void)data, (void)data_bytes;
     uint32_t segment = mpu_segment_bytes();
     uint32_t first = span(__module_arena_start, start) / segment;
     uint32_t count = (bytes + segment - 1u) / segment;
@@ -105,3 +111,11 @@ void mpu_forbid_code(void)
     code_subregions = 0;
     write_code_region();
 }
+
+/* The whole arena is region 2 already. */
+uint8_t *mpu_allow_free_arena(uint8_t *from)
+{
+    return from;
+}
+
+#endif
