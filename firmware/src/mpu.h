@@ -15,15 +15,17 @@
  *
  * PMSAv8 (ARMv8-M and ARMv8.1-M Mainline: Cortex-M33/M55; mpu_pmsav8.c): a base and a limit
  * at 32-byte granularity, no subregions, and regions must not overlap (an access two regions
- * match is a fault), so each of the job's modules gets regions of exactly its own bytes:
- *   0  flash                 read-only for both, executable
+ * match is a fault), so each of the job's modules gets regions of its own bytes:
+ *   0  flash                 the board's flash exactly: read-only for both, executable
  *   1  the job stack         read/write, execute-never
  *   2  the 32 bytes below the job stack: privileged read-only, so any write there faults
  *   3  the free arena        read/write, execute-never: heap and the job's runtime block
- *   4+ per module of the job its code (read/write, executable) and its data and bss
- *                            (read/write, execute-never), each rounded up to 32 bytes
- *   Unprivileged code matching no region faults: the firmware's RAM and the loader's tables
- *   (between a module's bss and the next module) are out of its reach.
+ *   4+ per module of the job its code, to the next 32 bytes (read/write, executable), and
+ *                            the rest of its block: data, bss, the loader's tables and the
+ *                            padding to the block's end (read/write, execute-never;
+ *                            module_jobs.c says why blocks end on 1 KiB)
+ *   Unprivileged code matching no region faults: the firmware's RAM, the arena outside the
+ *   job's modules and heap, and the padding between a module's code and its data.
  *
  * Either way job code can read and write only its modules' data, its heap and its stack,
  * execute only its own code and the firmware's, and touch no firmware RAM, peripheral or
