@@ -9,9 +9,11 @@
 #include "armv7m.h"
 #include "semihost.h"
 
-/* Unmapped on both chips and in QEMU (FSMC bank 1 on parts that have an FSMC, which these do
- * not enable): a read raises a precise BusFault with BFAR valid. */
-#define UNMAPPED_ADDRESS 0x60000000u
+/* Unmapped on every board and in QEMU, and in no MPU region: past the STM32s' flash and its
+ * 2 MiB MPU window from 0x08000000, between the MPS boards' code memory and their next RAM
+ * (AN505: 0x00800000 to 0x10000000; AN547: 0x01200000 to 0x10000000; 0x60000000 is DDR
+ * there). A read raises a precise BusFault with BFAR valid. */
+#define UNMAPPED_ADDRESS 0x0A000000u
 
 /* A clean run: the job path without a fault. Returns the sum of the arguments. */
 __attribute__((noinline)) static int32_t diag_add(int32_t a, int32_t b, int32_t c, int32_t d)

@@ -56,7 +56,7 @@ def test_unmapped_read_reports_the_address(diagnostics_run) -> None:
     _, _, results = diagnostics_run
     _, unmapped = results["diag:unmapped_read"]
     assert unmapped.fault is not None
-    assert unmapped.fault.address == 0x60000000
+    assert unmapped.fault.address == 0x0A000000  # firmware/src/diag.c, UNMAPPED_ADDRESS
     assert "BusFault.BFARVALID" in unmapped.fault.bits
 
 
