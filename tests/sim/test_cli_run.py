@@ -47,7 +47,9 @@ def test_run_writes_reports_and_exits_0(boards: dict[str, Board], build: str,
     for run in runs:
         assert run["log"] is None or (tmp_path / run["log"] / "command.sh").is_file()
     faults = (tmp_path / "faults.md").read_text()
-    assert all(f"## {name} / fault_unmapped_read: BusFault.PRECISERR" in faults for name in boards)
+    unmapped = {r["board"]: r["expected"]["fault"] for r in runs
+                if r["module"] == "fault_unmapped_read"}
+    assert all(f"## {name} / fault_unmapped_read: {unmapped[name]}" in faults for name in boards)
     assert "= module_main+0x" in faults and "fault_unmapped_read.c:7" in faults
     timeouts = [r for r in runs if r["status"] == "timeout"]
     assert timeouts and all(r["timeout"]["budget"] and r["timeout"]["location"] for r in timeouts)
