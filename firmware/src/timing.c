@@ -7,16 +7,23 @@
 /* SysTick runs one "program" at a time: free counting (every period 2^24 ticks), or a budget,
  * whose periods are laid out so that a wrap interrupt falls exactly `ticks` after it was armed.
  * The reload register only takes effect at the next wrap, so a program is a sequence of periods:
- * the one loaded at the start, the one written right after the start, then the one the first
- * wrap's interrupt writes (every later period). */
+ * the one loaded at the start twice (the reload register still holds it at the first wrap),
+ * the one the first wrap's interrupt writes, then the one the second wrap's interrupt writes
+ * (every later period). Nothing is written to the reload register right after the start: QEMU
+ * loads the counter at the first instruction boundary after a tick, which can fall behind such
+ * a store, and the first period then took the second's length (a budget whose two first
+ * periods differed by a tick stopped an instruction late at 20 MHz). */
 #define FULL_PERIOD (SYSTICK_LOAD_MAX + 1u)
-/* A budget of at least a full period is split as first + second + n * FULL_PERIOD with first and
- * second each at least this long, so the reload writes behind them can never be late (a
- * handler running when the first wrap falls delays its interrupt by far less). */
+/* A budget of at least a full period is 2 * first + third + n * BUDGET_PERIOD, first at least
+ * MIN_SPLIT_PERIOD, so the reload writes behind the periods can never be late (a handler
+ * running when a wrap falls delays its interrupt by far less), and third BUDGET_PERIOD or one
+ * less, whichever leaves an even rest to halve. The number of wraps, each an interrupt inside
+ * the job's code, then grows with the budget and never jumps back. */
 #define MIN_SPLIT_PERIOD (1u << 22)
+#define BUDGET_PERIOD (1u << 23)
 #define MIN_PERIOD 2u /* a reload of 0 would stop SysTick */
-/* The wrap count is 32 bits: longer budgets (over 13 years at 168 MHz) are cut to this. */
-#define MAX_BUDGET_TICKS ((uint64_t)(UINT32_MAX - 2u) * FULL_PERIOD)
+/* The wrap count is 32 bits: longer budgets (over 6 years at 168 MHz) are cut to this. */
+#define MAX_BUDGET_TICKS ((uint64_t)(UINT32_MAX - 3u) * BUDGET_PERIOD)
 
 static timer_source active_source;
 static uint64_t systick_base;            /* ticks of earlier programs in this measurement */
@@ -24,6 +31,8 @@ static volatile uint32_t program_wraps;  /* wraps since the program started */
 static volatile uint64_t program_done;   /* ticks of the program's completed periods */
 static volatile uint32_t period_now;     /* the length of the running period */
 static uint32_t period_next;             /* what the reload register holds: the next period */
+static uint32_t period_third;            /* the period after the first two */
+static uint32_t period_repeat;           /* every period after the third */
 static uint32_t expiry_wrap;             /* the wrap that ends the budget; 0: free counting */
 static uint32_t dwt_high;                /* upper 32 bits of the 64-bit DWT count */
 static uint32_t dwt_last_low;
@@ -40,28 +49,29 @@ static int dwt_counts(void)
     return DWT_CYCCNT != before;
 }
 
-/* Stop, then start with a period of `first` ticks, then `second` for the period after it. QEMU
- * keeps the tick phase of a running SysTick across a write to VAL, but starts a stopped one in
- * phase with the instruction that enables it. A wrap still pending from the old program is
- * dropped: it belongs to what was accounted before. */
-static void systick_program(uint32_t first, uint32_t second, uint32_t expiry)
+/* Stop, then start with two periods of `first` ticks, one of `third`, then periods of
+ * `repeat`. QEMU keeps the tick phase of a running SysTick across a write to VAL, but starts a
+ * stopped one in phase with the instruction that enables it. A wrap still pending from the old
+ * program is dropped: it belongs to what was accounted before. */
+static void systick_program(uint32_t first, uint32_t third, uint32_t repeat, uint32_t expiry)
 {
     SYSTICK_CTRL = 0;
     SCB_ICSR = SCB_ICSR_PENDSTCLR_Msk;
     program_wraps = 0;
     program_done = 0;
     period_now = first;
-    period_next = second;
+    period_next = first;
+    period_third = third;
+    period_repeat = repeat;
     expiry_wrap = expiry;
     SYSTICK_LOAD = first - 1u;
     SYSTICK_VAL = 0;
     SYSTICK_CTRL = SYSTICK_CTRL_CLKSOURCE_Msk | SYSTICK_CTRL_TICKINT_Msk | SYSTICK_CTRL_ENABLE_Msk;
-    SYSTICK_LOAD = second - 1u; /* taken at the first wrap */
 }
 
 static void systick_free(void)
 {
-    systick_program(FULL_PERIOD, FULL_PERIOD, 0);
+    systick_program(FULL_PERIOD, FULL_PERIOD, FULL_PERIOD, 0);
 }
 
 timer_source timing_init(void)
@@ -117,13 +127,16 @@ void timing_arm_budget(uint64_t ticks)
         ticks = MAX_BUDGET_TICKS;
     }
     if (ticks < FULL_PERIOD) {
-        systick_program((uint32_t)ticks, (uint32_t)ticks, 1);
+        /* Full periods after the expiry: short ones would pend SysTick faster than its
+         * handler runs until the budget is disarmed. */
+        systick_program((uint32_t)ticks, FULL_PERIOD, FULL_PERIOD, 1);
         return;
     }
-    /* ticks = first + second + full * FULL_PERIOD, first and second in [2^22, 2^24). */
-    uint64_t full = (ticks - 2u * MIN_SPLIT_PERIOD) / FULL_PERIOD;
-    uint32_t split = (uint32_t)(ticks - full * FULL_PERIOD);
-    systick_program(split / 2u, split - split / 2u, (uint32_t)full + 2u);
+    /* ticks = 2 * first + third + n * BUDGET_PERIOD, first in [2^22, 2^22 + 2^22]. */
+    uint64_t n = (ticks - 2u * MIN_SPLIT_PERIOD - BUDGET_PERIOD) / BUDGET_PERIOD;
+    uint64_t rest = ticks - n * BUDGET_PERIOD;
+    uint32_t third = (rest & 1u) == 0u ? BUDGET_PERIOD : BUDGET_PERIOD - 1u;
+    systick_program((uint32_t)((rest - third) / 2u), third, BUDGET_PERIOD, (uint32_t)n + 3u);
 }
 
 uint64_t timing_disarm_budget(void)
@@ -147,11 +160,11 @@ uint32_t systick_isr(const uint32_t *frame, uint32_t exc_return)
 {
     program_wraps++;
     program_done += period_now;
-    period_now = period_next;
-    if (period_next != FULL_PERIOD) { /* from the period after this one on: full periods */
-        SYSTICK_LOAD = FULL_PERIOD - 1u;
-        period_next = FULL_PERIOD;
-    }
+    period_now = period_next; /* the hardware has just loaded it */
+    /* Taken at the next wrap; written at every wrap, so that every wrap's interrupt costs the
+     * job's code the same instructions. */
+    period_next = program_wraps == 1u ? period_third : period_repeat;
+    SYSTICK_LOAD = period_next - 1u;
     if (program_wraps == expiry_wrap && job_call_budget_live()) {
         return faults_report_timeout(frame);
     }
