@@ -36,7 +36,7 @@ class Cpu:
 
     def gcc_flags(self) -> list[str]:
         """Target flags for arm-none-eabi-gcc."""
-        flags = [f"-mcpu={self.core}", "-mthumb", f"-mfloat-abi={self.float_abi}"]
+        flags = [CORE_FACTS[self.core].gcc_cpu_flag, "-mthumb", f"-mfloat-abi={self.float_abi}"]
         if self.has_fpu:
             flags.append(f"-mfpu={self.fpu}")
         return flags

@@ -27,6 +27,14 @@ class Core:
     tag_cpu_arch: int       # Tag_CPU_arch in .ARM.attributes (ARM IHI 0045)
     mpu: str                # "none", "pmsav7" (regions of 2^n bytes with 8 subregions) or "pmsav8" (base and limit)
     fpus: tuple[str, ...]   # the FPUs this core may be built with ("none" first)
+    # Appended to -mcpu: the Cortex-M55's MVE (Helium) is on by default in gcc and -mfpu does
+    # not turn it off; nothing here is built for it (no firmware state keeps MVE's VPR, and
+    # the loader's arch tag has no code for it), so gcc must not vectorise with it.
+    gcc_cpu_extensions: str = ""
+
+    @property
+    def gcc_cpu_flag(self) -> str:
+        return f"-mcpu={self.name}{self.gcc_cpu_extensions}"
 
 
 CORE_TABLE = (
@@ -36,9 +44,11 @@ CORE_TABLE = (
     Core("cortex-m7", 7, 3, 0xC27, "ARMv7E-M", 13, "pmsav7",
          ("none", "fpv5-sp-d16", "fpv5-d16")),
     Core("cortex-m33", 33, 4, 0xD21, "ARMv8-M Mainline", 17, "pmsav8", ("none", "fpv5-sp-d16")),
-    Core("cortex-m55", 55, 5, 0xD22, "ARMv8.1-M Mainline", 21, "pmsav8", ("none", "fpv5-d16")),
+    Core("cortex-m55", 55, 5, 0xD22, "ARMv8.1-M Mainline", 21, "pmsav8", ("none", "fpv5-d16"),
+         "+nomve"),
 )
 CORE_FACTS = {core.name: core for core in CORE_TABLE}
+MPU_KINDS = tuple(dict.fromkeys(core.mpu for core in CORE_TABLE))
 CORES = tuple(CORE_FACTS)
 ARCHITECTURES = tuple(dict.fromkeys(core.architecture for core in CORE_TABLE))
 MPU_KINDS = ("none", "pmsav7", "pmsav8")

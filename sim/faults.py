@@ -3,7 +3,9 @@
 
 Names are "<Class>.<BIT>": Class from the exception that ran (IPSR), BIT the CMSIS name of the
 status bit that says why. Reference: ARMv7-M Architecture Reference Manual, B3.2.15 (CFSR) and
-B3.2.16 (HFSR).
+B3.2.16 (HFSR); ARMv8-M keeps both registers and adds UFSR.STKOF (a stack limit register was
+crossed) and the SecureFault exception (7; the firmware runs Secure and never configures the
+SAU, so nothing can raise it: it is named, with no status bit).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from dataclasses import dataclass
 
 from sim.cores import CORE_FACTS
 
-EXCEPTION_CLASSES = {3: "HardFault", 4: "MemManage", 5: "BusFault", 6: "UsageFault"}
+EXCEPTION_CLASSES = {3: "HardFault", 4: "MemManage", 5: "BusFault", 6: "UsageFault",
+                     7: "SecureFault"}
 
 # CFSR bit -> (class, CMSIS name). MMFSR is bits 0-7, BFSR 8-15, UFSR 16-31.
 CFSR_FAULT_BITS = {
@@ -21,7 +24,8 @@ CFSR_FAULT_BITS = {
     8: ("BusFault", "IBUSERR"), 9: ("BusFault", "PRECISERR"), 10: ("BusFault", "IMPRECISERR"),
     11: ("BusFault", "UNSTKERR"), 12: ("BusFault", "STKERR"), 13: ("BusFault", "LSPERR"),
     16: ("UsageFault", "UNDEFINSTR"), 17: ("UsageFault", "INVSTATE"), 18: ("UsageFault", "INVPC"),
-    19: ("UsageFault", "NOCP"), 24: ("UsageFault", "UNALIGNED"), 25: ("UsageFault", "DIVBYZERO"),
+    19: ("UsageFault", "NOCP"), 20: ("UsageFault", "STKOF"), 24: ("UsageFault", "UNALIGNED"),
+    25: ("UsageFault", "DIVBYZERO"),
 }
 MMARVALID_BIT = 7
 BFARVALID_BIT = 15

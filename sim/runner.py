@@ -447,6 +447,9 @@ def _settle(job: Job, seen: JobTranscript, outcome: BootOutcome, target: Target)
     sizes = dict(job.sizes) if job.sizes else None
     if sizes is not None and seen.module.load is not None:
         sizes["arena"] = seen.module.load.int("bytes")  # what it held in the arena, all in
+        # From its block's start (the arena's top before it, alignment padding included) to
+        # the top after it: what loading it took from the arena.
+        sizes["arena_held"] = seen.module.load.int("held")
     result = RunResult(board=target.board.name, module=job.module, boot=0, status="error",
                        ok=False, expected=job.expect.as_dict(), stdout=seen.stdout,
                        unresolved=list(seen.unresolved), sizes=sizes)

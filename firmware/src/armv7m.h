@@ -86,6 +86,24 @@
 #define MPU_RASR_AP_READ_ONLY       (6u << 24) /* privileged and unprivileged */
 #define MPU_RASR_XN_Msk             (1u << 28)
 
+/* Memory protection unit (PMSAv8, ARMv8-M and ARMv8.1-M Mainline): regions are a base and a
+ * limit at 32-byte granularity, attributes come from MAIR; same CTRL/RNR/RBAR addresses, and
+ * RLAR where PMSAv7 has RASR. */
+#define MPU_TYPE  REG32(0xE000ED90u)
+#define MPU_RLAR  REG32(0xE000EDA0u)
+#define MPU_MAIR0 REG32(0xE000EDC0u)
+
+#define MPU_TYPE_DREGION_Pos        8u
+#define MPU_TYPE_DREGION_Msk        (0xFFu << MPU_TYPE_DREGION_Pos)
+#define MPU_PMSAV8_GRANULE          32u
+#define MPU_RBAR_XN_Msk             (1u << 0)
+#define MPU_RBAR_AP_PRIV_RW         (0u << 1)  /* unprivileged: no access */
+#define MPU_RBAR_AP_FULL            (1u << 1)
+#define MPU_RBAR_AP_PRIV_READ_ONLY  (2u << 1)  /* unprivileged: no access */
+#define MPU_RBAR_AP_READ_ONLY       (3u << 1)  /* privileged and unprivileged */
+#define MPU_RLAR_ENABLE_Msk         (1u << 0)
+#define MPU_RLAR_ATTR_Pos           1u         /* AttrIndx: which MAIR byte */
+
 /* SysTick */
 #define SYSTICK_CTRL  REG32(0xE000E010u)
 #define SYSTICK_LOAD  REG32(0xE000E014u)

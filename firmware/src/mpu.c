@@ -1,4 +1,7 @@
+/* PMSAv7 (mpu.h); mpu_pmsav8.c is the same policy for PMSAv8. */
 #include "mpu.h"
+
+#if !MPU_PMSAV8
 
 #include "armv7m.h"
 #include "board_config.h" /* BOARD_FLASH_ORIGIN, BOARD_FLASH_BYTES: the board file's flash */
@@ -18,9 +21,10 @@ uint32_t mpu_segment_bytes(void)
     return NO_MPU_SEGMENT_BYTES;
 }
 
-void mpu_allow_code(const uint8_t *start, uint32_t bytes)
+void mpu_allow_module(const uint8_t *code, uint32_t code_bytes, const uint8_t *data,
+                      uint32_t data_bytes)
 {
-    (void)start, (void)bytes;
+    (void)code, (void)code_bytes, (void)data, (void)data_bytes;
 }
 
 void mpu_forbid_code(void)
@@ -130,8 +134,11 @@ void mpu_init(void)
     isb();
 }
 
-void mpu_allow_code(const uint8_t *start, uint32_t bytes)
+/* Whole subregions; the module's data is in region 2 already. */
+void mpu_allow_module(const uint8_t *start, uint32_t bytes, const uint8_t *data,
+                      uint32_t data_bytes)
 {
+    (void)data, (void)data_bytes;
     uint32_t segment = mpu_segment_bytes();
     uint32_t first = span(__module_arena_start, start) / segment;
     uint32_t count = (bytes + segment - 1u) / segment;
@@ -146,4 +153,13 @@ void mpu_forbid_code(void)
     code_subregions = 0;
     write_code_region();
 }
-#endif
+
+#endif /* ARCH_V6M */
+
+/* Under PMSAv7 the whole arena is region 2 already; without an MPU nothing guards it. */
+uint8_t *mpu_allow_free_arena(uint8_t *from)
+{
+    return from;
+}
+
+#endif /* !MPU_PMSAV8 */

@@ -1,6 +1,8 @@
-/* A TEMS module whose constructor looks for the ModuleInfo table in the module arena (its
- * bounds come as -DARENA_START= and -DARENA_END= from the firmware ELF: constructors get no
- * arguments) and sets its length to 0.
+/* A TEMS module whose constructor looks for the ModuleInfo table in the module arena, from its
+ * own data up to the arena's end (the bounds come as -DARENA_START= and -DARENA_END= from the
+ * firmware ELF: constructors get no arguments), and sets its length to 0. From its own data,
+ * not the arena's start: under PMSAv8 the module may touch only its own regions, and the table
+ * is above its block on every board.
  * The firmware builds the table before constructors run and never reads it again, so the
  * damage stays with this module: _start(info, 0) then finds no printf and answers 1, a symbol
  * error, and the job is rejected as unresolved; nothing else changes. */
@@ -54,7 +56,7 @@ static int looks_like_module_info(const volatile uint32_t *words, const volatile
 __attribute__((constructor)) static void tamper(void)
 {
     volatile uint32_t *end = (volatile uint32_t *)arena_end;
-    for (volatile uint32_t *words = (volatile uint32_t *)arena_start;
+    for (volatile uint32_t *words = (volatile uint32_t *)((uintptr_t)&tables_found & ~3u);
          words + 2 <= end; words++) {
         if (looks_like_module_info(words, end)) {
             words[1] = 0u; /* length */

@@ -27,7 +27,8 @@ def test_boot_record_describes_the_board(name: str, targets: dict[str, Target], 
     assert record.int("fpu") == int(board.cpu.has_fpu)
     assert record.int("clock") == board.cpu.clock_hz
     assert record.int("arena_bytes") == board.module_arena_bytes
-    assert board.region("sram").origin <= record.int("arena") < board.region("sram").end
+    ram = board.region(board.firmware_ram)
+    assert ram.origin <= record.int("arena") < ram.end
     assert record.text("timer") == "systick"  # QEMU does not count DWT CYCCNT
     part = record.int("cpuid") >> 4 & 0xFFF
     assert CPUID_PARTS.get(part) == board.cpu.core

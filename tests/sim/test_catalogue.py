@@ -114,13 +114,16 @@ def test_the_address_past_flash_comes_from_the_board_file(
         board: str, targets: dict[str, Target], catalogue: dict[str, Module], build_dir: Path,
         tmp_path: Path) -> None:
     """fault_unmapped_read loads from BOARD_PAST_FLASH_ADDRESS, built from the board's
-    [addresses]: where QEMU faults there, the fault address is that one (where the core records
-    one: ARMv6-M has no BFAR)."""
+    [addresses]: where that faults (on the bus, or at the MPU where its flash window ends with
+    flash), the fault address is that one, where the core records one (ARMv6-M does not)."""
     target = targets[board]
-    if not target.board.capabilities["faults_past_flash"]:
+    capabilities = target.board.capabilities
+    if not (capabilities["faults_past_flash"] or capabilities["mpu_guards_past_flash"]):
         pytest.skip(f"{board}: QEMU reads 0 past flash there (faults_past_flash = false)")
     if not has_fault_status(target.board.cpu.core):
         pytest.skip(f"{board}: {target.board.cpu.core} records no fault address")
-    result = run_module(target, catalogue["fault_unmapped_read"], build_dir, tmp_path)
-    assert result.fault is not None and result.fault.name == "BusFault.PRECISERR"
+    module = catalogue["fault_unmapped_read"]
+    result = run_module(target, module, build_dir, tmp_path)
+    assert result.fault is not None
+    assert result.fault.name == module.expectation(board, capabilities).fault
     assert result.fault.address == target.board.addresses.past_flash

@@ -19,6 +19,8 @@ from sim.faults import decode_fault, decode_v6m_fault, has_fault_status, undefin
     (6, 0x00080000, 0, "UsageFault.NOCP"),
     (6, 0x01000000, 0, "UsageFault.UNALIGNED"),
     (6, 0x02000000, 0, "UsageFault.DIVBYZERO"),
+    (6, 0x00100000, 0, "UsageFault.STKOF"),        # ARMv8-M: a stack limit register crossed
+    (7, 0x00000000, 0, "SecureFault.UNKNOWN"),     # ARMv8-M: SFSR is not reported
     (4, 0x00000001, 0, "MemManage.IACCVIOL"),
     (4, 0x00000082, 0, "MemManage.DACCVIOL"),
     (4, 0x00000010, 0, "MemManage.MSTKERR"),
