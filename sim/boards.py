@@ -17,6 +17,11 @@ from sim.cores import CORE_FACTS, CORES, FLOAT_ABIS, FPU_PRECISION, FPUS
 from sim.errors import BoardError
 from sim.textfiles import read_toml_text
 
+# [addresses.peripherals]: a clock-control register, a GPIO output register, a UART data
+# register (README, "Adding a board").
+PERIPHERAL_KINDS = ("clock", "gpio", "uart")
+PERIPHERAL_SYMBOL_PREFIX = "__board_peripheral_"
+
 # firmware/src/mpu.h: the smallest flash window PMSAv7 gets, whatever the flash's size.
 MPU_FLASH_WINDOW_MIN_BYTES = 0x200000
 
@@ -63,6 +68,13 @@ class Addresses:
     past_flash: int         # past the end of flash, where module code may read and execute
                             # by the MPU, so the bus (not the MPU) answers
     past_flash_faults: bool  # a load or fetch at past_flash faults; false: it reads 0 in QEMU
+    # [addresses.peripherals]: a register of each kind the hostile catalogue pokes at
+    # (PERIPHERAL_KINDS), reaching the firmware as the absolute symbol __board_peripheral_<kind>
+    peripherals: tuple[tuple[str, int], ...] = ()
+
+    def linker_symbols(self) -> dict[str, int]:
+        """Symbols the firmware is linked with, so tests find the board's addresses in its ELF."""
+        return {f"{PERIPHERAL_SYMBOL_PREFIX}{kind}": address for kind, address in self.peripherals}
 
     def defines(self) -> dict[str, int]:
         """The C macros modules and the firmware are built with (README, "Adding a module")."""
@@ -275,16 +287,31 @@ def _load_addresses(path: Path, data: Any, memory: tuple[MemoryRegion, ...]) -> 
     table = _Table(path, data if data is not None else {}, "addresses.")
     found = {key: table.get(key, int) for key in ADDRESS_KEYS if key in table.data}
     faults = table.get("past_flash_faults", bool) if "past_flash_faults" in table.data else True
+    peripherals = _load_peripherals(table.table("peripherals")) \
+        if "peripherals" in table.data else ()
     table.used.update(ADDRESS_KEYS)
     table.check_unknown()
     flash = next(r for r in memory if r.name == "flash")
     addresses = Addresses(unmapped=found.get("unmapped"),
-                          past_flash=found.get("past_flash", flash.end), past_flash_faults=faults)
+                          past_flash=found.get("past_flash", flash.end), past_flash_faults=faults,
+                          peripherals=peripherals)
     for key in ADDRESS_KEYS:
         address = getattr(addresses, key)
         if address is not None:
             _check_nothing_behind(table, key, address, memory, given=key in found)
     return addresses
+
+
+def _load_peripherals(table: _Table) -> tuple[tuple[str, int], ...]:
+    found = []
+    for kind in PERIPHERAL_KINDS:
+        if kind in table.data:
+            address = table.get(kind, int)
+            if not 0 <= address < 1 << 32:
+                raise table.fail(kind, f"{address:#x} lies outside the 32-bit address space")
+            found.append((kind, address))
+    table.check_unknown()
+    return tuple(found)
 
 
 def _check_nothing_behind(table: _Table, key: str, address: int,

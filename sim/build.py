@@ -87,6 +87,8 @@ def _link_command(board: Board, out_dir: Path, objects: list[Path], checksum: in
             f"-Wl,--defsym=__stack_bytes={board.stack_bytes}",
             f"-Wl,--defsym=__module_arena_bytes={board.module_arena_bytes}",
             f"-Wl,--defsym={CHECKSUM_SYMBOL}={checksum:#x}",
+            *(f"-Wl,--defsym={name}={value:#x}"
+              for name, value in board.addresses.linker_symbols().items()),
             f"-Wl,-Map={out_dir / 'firmware.map'}", "-Wl,--gc-sections",
             *map(str, objects), "-o", str(out_dir / "firmware.elf"), "-lc", "-lgcc"]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.boards import Board
+from sim.boards import PERIPHERAL_SYMBOL_PREFIX, Board
 from sim.jobs import Job
 from sim.modbuild import build_module
 from sim.modules import Module, discover_modules, load_order
@@ -91,6 +91,10 @@ def _skip_reason(attack: Attack, target: Target) -> str | None:
         return f"{board}: {attack.name}: its attack.toml has no args_by_board for {board}"
     symbols = firmware_symbols(target.image.elf)
     missing = [name for name in symbols_needed(attack, board) if name not in symbols]
+    if missing and missing[0].startswith(PERIPHERAL_SYMBOL_PREFIX):
+        kind = missing[0].removeprefix(PERIPHERAL_SYMBOL_PREFIX)
+        return (f"{board}: {attack.name}: not run: the board file names no {kind} register "
+                "([addresses.peripherals])")
     if missing:
         return (f"{board}: {attack.name}: not run: the firmware ELF has no symbol "
                 f"{missing[0]!r} (renamed or gone), so there is no such state to attack")
