@@ -161,6 +161,10 @@ def _edit(path: Path, old: str, new: str) -> None:
      "unknown key"),
     ("[qemu]", "[addresses]\nunmapped = 0x100000000\n[qemu]", "addresses.unmapped",
      "outside the 32-bit address space"),
+    ("[qemu]", "[addresses.peripherals]\ndma = 0x40026000\n[qemu]", "addresses.peripherals.dma",
+     "unknown key"),
+    ("[qemu]", "[addresses.peripherals]\nuart = -4\n[qemu]", "addresses.peripherals.uart",
+     "outside the 32-bit address space"),
     ("[qemu]", "[addresses]\npast_flash_faults = 0\n[qemu]", "addresses.past_flash_faults",
      "expected bool"),
     ('access = "rx"', 'access = "rx"\n[[memory]]\nname = "more"\norigin = 0x08020000\n'
@@ -192,6 +196,15 @@ def test_addresses_are_optional_and_past_flash_defaults_to_the_end_of_flash(
     assert given.capabilities["faults_on_unmapped"] is True
     _edit(board_copy, "[qemu]", "past_flash_faults = false\n[qemu]")
     assert load_board(board_copy).capabilities["faults_past_flash"] is False
+
+
+def test_peripherals_reach_the_firmware_as_symbols(board_copy: Path) -> None:
+    """[addresses.peripherals] become the absolute symbols the hostile attacks name."""
+    assert load_board(board_copy).addresses.linker_symbols() == {}
+    _edit(board_copy, "[qemu]", "[addresses.peripherals]\nclock = 0x40021018\nuart = 0x40013804\n"
+                                "[qemu]")
+    assert load_board(board_copy).addresses.linker_symbols() == {
+        "__board_peripheral_clock": 0x40021018, "__board_peripheral_uart": 0x40013804}
 
 
 def test_capabilities_come_from_the_core_table(board_copy: Path) -> None:
