@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.jobs import Job
-from sim.runner import RunSettings, Target, print_progress, run_matrix
+from sim.target import Target
+from sim.runner import RunSettings, print_progress, run_matrix
 
 CONTAINED = ("ok", "rejected", "fault", "timeout")  # outcomes that do not end a boot
 

@@ -32,7 +32,8 @@ from sim.plan import plan, targets_for
 from sim.report import (baseline_table, miss_explanation, render_fault_report, render_summary,
                         write_report)
 from sim.results import RunResult, current_commit, results_document, write_results
-from sim.runner import RunSettings, Target, print_progress, run_matrix
+from sim.target import Target
+from sim.runner import RunSettings, print_progress, run_matrix
 from sim.timing import instructions_to_ticks
 from sim.toolchain import check_tools, install_missing_tools
 

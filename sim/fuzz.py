@@ -48,7 +48,8 @@ from sim.mutate import FAMILIES, MUTATORS, ModuleParts
 from sim.module_format import HEADER, with_crc
 from sim.plan import module_job
 from sim.results import RunResult
-from sim.runner import RunSettings, Target, print_progress, run_matrix
+from sim.target import Target
+from sim.runner import RunSettings, print_progress, run_matrix
 
 CONTAINED = ("ok", "rejected", "fault", "timeout")
 ESCAPE_KINDS = ("lockup", "hang", "reset", "error", "crc_ignored", "oracle", "next_module")

@@ -27,7 +27,7 @@ from sim.modbuild import ModuleImage, build_module
 from sim.modules import (DependencyError, Module, ModuleIndex, ModuleProblem,
                          check_dependency_cycles, discover, load_order)
 from sim.pack import PackError
-from sim.runner import Target
+from sim.target import Target
 from sim.timing import DEFAULT_BUDGET_INSTRUCTIONS, instructions_to_ticks
 from sim.toolchain import check_tools
 

@@ -27,49 +27,25 @@ import pexpect
 
 from sim.boards import Board
 from sim.cores import CORE_FACTS, CORE_TABLE, FPU_CODES, arch_tag_text, arch_text
-from sim.build import FirmwareImage
 from sim.elfinfo import ElfInfo
 from sim.faults import (STACKED_REGISTERS, DecodedFault, decode_fault, decode_v6m_fault,
                         has_fault_status)
 from sim.identity import check_identity
 from sim.interrupt import RunInterrupted, deferring_signals, signal_received
 from sim.jobs import CALLEE_SAVED_FAULT, Job, joblist_line, write_joblist
-from sim.oracle import (FirmwareExports, ModuleFile, Placement, predict_bindings,
-                        predict_image_crc)
+from sim.oracle import ModuleFile, Placement, predict_bindings, predict_image_crc
 from sim.outdir import naming_errors
 from sim.module_format import HEADER_SIZE, ModuleHeader
 from sim.protocol import BootTranscript, JobTranscript, LinkTranscript, Record
 from sim.qemu import QemuExit, QemuSession, SessionGroup, qemu_argv, rerun_command
 from sim.results import TIMING_PHASES, FaultInfo, RunResult, TimeoutInfo
+from sim.target import Target, elf_info
 from sim.timing import ticks_to_instructions
 
 log = logging.getLogger(__name__)
 
 LOCKUP_MARKER = "Lockup"       # QEMU: "qemu: fatal: Lockup: can't escalate 3 to HardFault ..."
 LOCKUP_EXIT_STATUS = 134       # QEMU aborts after a lockup
-
-
-@dataclass(frozen=True)
-class Target:
-    """A board and the firmware image that runs on it."""
-    board: Board
-    image: FirmwareImage
-
-    @property
-    def elf(self) -> ElfInfo:
-        return _elf_info(self.image.elf)
-
-    @property
-    def exports(self) -> FirmwareExports:
-        return _EXPORTS_CACHE.setdefault(self.image.elf, FirmwareExports(self.image.elf))
-
-
-_ELF_CACHE: dict[Path, ElfInfo] = {}
-_EXPORTS_CACHE: dict[Path, FirmwareExports] = {}
-
-
-def _elf_info(path: Path) -> ElfInfo:
-    return _ELF_CACHE.setdefault(path, ElfInfo(path))
 
 
 # The host's hang deadline gives a job's budget time at this rate: a conservative floor for
@@ -234,7 +210,7 @@ def _fault_elf(seen: JobTranscript, job: Job, target: Target, pc: int) -> tuple[
     if load is not None and job.elf is not None:
         base, size = load.int("base"), load.int("bytes")
         if base <= pc < base + size:
-            return _elf_info(job.elf), pc - base
+            return elf_info(job.elf), pc - base
     return target.elf, pc
 
 

@@ -14,7 +14,7 @@ from sim.boards import Board, load_boards
 from sim.build import FirmwareImage, build_firmware
 from sim.faults import has_fault_status
 from sim.modules import Module, discover_modules
-from sim.runner import Target
+from sim.target import Target
 from sim.toolchain import check_tools
 
 

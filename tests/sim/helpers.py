@@ -16,7 +16,7 @@ from sim import REPO_ROOT
 
 from sim.protocol import BootTranscript
 from sim.qemu import QemuExit, QemuSession, qemu_argv
-from sim.runner import Target
+from sim.target import Target
 
 
 @dataclass

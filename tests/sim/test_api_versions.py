@@ -16,7 +16,8 @@ from sim.exports import EXPORTS_FILE, load_api
 from sim.jobs import Expectation, Job
 from sim.modbuild import build_module
 from sim.modules import load_module
-from sim.runner import RunSettings, Target, run_batch
+from sim.target import Target
+from sim.runner import RunSettings, run_batch
 
 pytestmark = pytest.mark.qemu
 BOARDS = board_names()

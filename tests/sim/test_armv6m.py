@@ -17,7 +17,8 @@ from sim.modules import Module, load_module
 from sim.pack import VENEER_THUMB1
 from sim.plan import module_job
 from sim.results import RunResult
-from sim.runner import RunSettings, Target, run_batch
+from sim.target import Target
+from sim.runner import RunSettings, run_batch
 from sim.timing import instructions_to_ticks
 
 pytestmark = pytest.mark.qemu

@@ -8,7 +8,7 @@ import pytest
 
 from sim.boards import board_names
 from sim.cores import CPUID_PARTS
-from sim.runner import Target
+from sim.target import Target
 
 from .helpers import boot
 

@@ -18,7 +18,8 @@ from sim.jobs import Job
 from sim.modbuild import build_module
 from sim.modules import Module
 from sim.plan import module_job
-from sim.runner import RunSettings, Target, run_batch
+from sim.target import Target
+from sim.runner import RunSettings, run_batch
 from sim.timing import instructions_to_ticks
 
 pytestmark = pytest.mark.qemu

@@ -16,7 +16,8 @@ from sim.modules import Module, load_order
 from sim.oracle import ModuleFile
 from sim.plan import module_job
 from sim.protocol import parse_record
-from sim.runner import RunSettings, Target, run_batch
+from sim.target import Target
+from sim.runner import RunSettings, run_batch
 
 pytestmark = pytest.mark.qemu
 

@@ -16,7 +16,8 @@ from sim.modbuild import build_module
 from sim.faults import has_fault_status
 from sim.modules import Module, load_order
 from sim.results import RunResult
-from sim.runner import RunSettings, Target, run_batch
+from sim.target import Target
+from sim.runner import RunSettings, run_batch
 
 pytestmark = pytest.mark.qemu
 BOARDS = sorted(board_names())

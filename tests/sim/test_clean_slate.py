@@ -12,7 +12,8 @@ from sim.modbuild import build_module
 from sim.modules import Module
 from sim.plan import module_job
 from sim.results import RunResult
-from sim.runner import RunSettings, Target, run_batch, run_matrix
+from sim.target import Target
+from sim.runner import RunSettings, run_batch, run_matrix
 
 pytestmark = pytest.mark.qemu
 

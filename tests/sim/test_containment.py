@@ -13,7 +13,8 @@ from sim.jobs import Expectation, Job
 from sim.plan import module_job
 from sim.modbuild import build_module
 from sim.modules import Module, load_module
-from sim.runner import RunSettings, Target, run_batch
+from sim.target import Target
+from sim.runner import RunSettings, run_batch
 
 pytestmark = pytest.mark.qemu
 BOARDS = board_names()

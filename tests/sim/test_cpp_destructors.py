@@ -15,7 +15,8 @@ from sim.boards import Board, board_names
 from sim.modbuild import build_module
 from sim.modules import load_module
 from sim.plan import module_job
-from sim.runner import RunSettings, Target, run_batch
+from sim.target import Target
+from sim.runner import RunSettings, run_batch
 
 pytestmark = pytest.mark.qemu
 

@@ -10,7 +10,8 @@ import pytest
 from sim.boards import board_names
 from sim.diagnostics import diagnostic_jobs
 from sim.faults import has_fault_status
-from sim.runner import RunSettings, Target, run_batch
+from sim.target import Target
+from sim.runner import RunSettings, run_batch
 
 pytestmark = pytest.mark.qemu
 BOARDS = sorted(board_names())

@@ -15,7 +15,8 @@ from sim.exports import ENTRIES_SYMBOL, load_api, name_hash
 from sim.jobs import Expectation, Job
 from sim.modbuild import build_module
 from sim.modules import Module
-from sim.runner import RunSettings, Target, run_batch
+from sim.target import Target
+from sim.runner import RunSettings, run_batch
 
 from .helpers import boot
 

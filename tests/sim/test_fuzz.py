@@ -23,7 +23,7 @@ from sim.modules import Module
 from sim.mutate import CONSISTENT, FAMILIES, ModuleParts, aim_fixups, aim_slots, \
     sensitive_places, slot_places
 from sim.module_format import HEADER, with_crc
-from sim.runner import Target
+from sim.target import Target
 from sim.timing import instructions_to_ticks
 
 pytestmark = pytest.mark.qemu

@@ -16,7 +16,8 @@ from sim.jobs import Expectation, Job
 from sim.modbuild import build_module
 from sim.modules import Module
 from sim.plan import module_job
-from sim.runner import RunSettings, Target, run_batch
+from sim.target import Target
+from sim.runner import RunSettings, run_batch
 
 pytestmark = pytest.mark.qemu
 

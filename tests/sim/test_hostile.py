@@ -26,7 +26,8 @@ from sim.modbuild import build_module
 from sim.modules import Module, discover_modules, load_order
 from sim.plan import module_job
 from sim.results import RunResult
-from sim.runner import RunSettings, Target, enumerate_ids, run_batch, run_matrix
+from sim.target import Target
+from sim.runner import RunSettings, enumerate_ids, run_batch, run_matrix
 from tests.sim.attacks import (HOSTILE_DIR, SENTINEL, Attack, AttackFileError, Place,
                                firmware_symbols, load_attacks, resolve, symbols_needed)
 

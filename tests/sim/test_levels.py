@@ -24,7 +24,8 @@ from sim.modbuild import ModuleImage, build_module
 from sim.modules import Module, discover_modules, load_order
 from sim.plan import module_job
 from sim.results import RunResult
-from sim.runner import RunSettings, Target, run_matrix
+from sim.target import Target
+from sim.runner import RunSettings, run_matrix
 
 pytestmark = pytest.mark.qemu
 LEVELS = ("-O0", "-O1", "-O2", "-O3", "-Os")

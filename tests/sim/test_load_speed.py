@@ -19,7 +19,8 @@ from sim.modbuild import ModuleImage, build_module
 from sim.modules import Module, load_order
 from sim.plan import module_job
 from sim.report import load_instructions_goal
-from sim.runner import RunSettings, Target, run_batch
+from sim.target import Target
+from sim.runner import RunSettings, run_batch
 
 pytestmark = pytest.mark.qemu
 

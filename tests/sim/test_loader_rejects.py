@@ -16,7 +16,8 @@ from sim.modbuild import build_module
 from sim.modules import Module, load_order
 from sim.cores import CORE_FACTS, CORE_TABLE, FLOAT_ABI_CODES, FPU_CODES
 from sim.module_format import FIELD_OFFSETS, HEADER_SIZE, ModuleHeader, field_format, with_crc
-from sim.runner import RunSettings, Target, run_batch
+from sim.target import Target
+from sim.runner import RunSettings, run_batch
 
 pytestmark = pytest.mark.qemu
 

@@ -17,7 +17,8 @@ from sim.modules import Module
 from sim.oracle import ModuleFile, predict_bindings, predict_image_crc
 from sim.protocol import JobTranscript, parse_record
 from sim.results import RunResult
-from sim.runner import Target, _compare_link
+from sim.target import Target
+from sim.runner import _compare_link
 
 from .test_catalogue import run_module
 
