@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import runner
+from sim import boot
 from sim.modbuild import build_module
 from sim.modules import Module
 from sim.plan import module_job
@@ -36,6 +36,6 @@ def test_a_long_budget_is_not_a_hang(targets: dict[str, Target], catalogue: dict
         assert result.timing["run"] >= 2 * PASSES
         # The same job when the budget bought no time: the fixed part alone runs out.
         with monkeypatch.context() as patch:
-            patch.setattr(runner, "HANG_DEADLINE_INSTRUCTIONS_PER_S", 10**15)
+            patch.setattr(boot, "HANG_DEADLINE_INSTRUCTIONS_PER_S", 10**15)
             [(_, hung)] = run_batch(target, [job], tmp_path / f"{name}-no-budget-time", settings)
         assert hung.status == "hang", (hung.status, hung.error)

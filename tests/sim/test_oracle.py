@@ -18,7 +18,7 @@ from sim.oracle import ModuleFile, predict_bindings, predict_image_crc
 from sim.protocol import JobTranscript, parse_record
 from sim.results import RunResult
 from sim.target import Target
-from sim.runner import _compare_link
+from sim.linkcheck import compare_link
 
 from .test_catalogue import run_module
 
@@ -89,7 +89,7 @@ def test_a_wrong_binding_or_crc_is_a_mismatch(board: str, targets: dict[str, Tar
                        f"@bind id=0 name={name} addr={right + 4:#010x}",
                        "@linked id=0 crc=0x12345678"])
     result = RunResult(board, "tail_calls", 1, "ok", True, {})
-    _compare_link(result, job, seen, target)
+    compare_link(result, job, seen, target)
     assert result.imports == [{"name": name, "address": right + 4, "expected": right, "ok": False}]
     assert result.link_mismatches[0] == (f"import {name}: target bound {right + 4:#010x}, host "
                                          f"expected {right:#010x}")

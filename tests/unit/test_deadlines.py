@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sim.boards import Board
 from sim.jobs import Expectation, Job
-from sim.runner import HANG_DEADLINE_INSTRUCTIONS_PER_S, RunSettings
+from sim.boot import HANG_DEADLINE_INSTRUCTIONS_PER_S, RunSettings
 from sim.timing import (BUDGET_MAX_INSTRUCTIONS, DEFAULT_BUDGET_INSTRUCTIONS,
                         instructions_to_ticks)
 

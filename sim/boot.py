@@ -1,0 +1,185 @@
+"""One QEMU boot of a batch of jobs: the module files staged beside the job list, QEMU started
+with a command a person can rerun (command.sh), the console fed to the protocol's transcript
+and kept (console.log), and how the boot ended (BootOutcome). The firmware's @boot record is
+checked against the board and image the run asked for (sim/identity.py)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pexpect
+
+from sim.identity import check_identity
+from sim.jobs import Job, joblist_line, write_joblist
+from sim.outdir import naming_errors
+from sim.protocol import BootTranscript
+from sim.qemu import QemuExit, QemuSession, SessionGroup, qemu_argv, rerun_command
+from sim.target import Target
+from sim.timing import ticks_to_instructions
+
+log = logging.getLogger(__name__)
+
+LOCKUP_MARKER = "Lockup"       # QEMU: "qemu: fatal: Lockup: can't escalate 3 to HardFault ..."
+LOCKUP_EXIT_STATUS = 134       # QEMU aborts after a lockup
+
+
+# The host's hang deadline gives a job's budget time at this rate: a conservative floor for
+# QEMU's speed on a loaded machine, so a job that uses a long budget is not taken for a hang.
+HANG_DEADLINE_INSTRUCTIONS_PER_S = 5_000_000
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    out_dir: Path
+    batch: int = 50                 # jobs per QEMU boot
+    parallel: int = 2               # QEMU instances at once
+    boot_deadline_s: float = 20.0   # host backstop: from QEMU's start to the first job ...
+    job_deadline_s: float = 10.0    # ... then from each job's start, this plus its budget's time
+    # Every QEMU of the run, so a stop (a signal, another batch's error) can end them at once.
+    sessions: SessionGroup = field(default_factory=SessionGroup, compare=False, repr=False)
+
+    def job_deadline(self, job: Job, clock_hz: int) -> float:
+        """Seconds a job may take before its boot counts as hung: job_deadline_s, plus its
+        budget at HANG_DEADLINE_INSTRUCTIONS_PER_S. A diagnostic has no budget of the host's:
+        the firmware's default is short and the fixed part covers it."""
+        if job.budget is None:
+            return self.job_deadline_s
+        instructions = ticks_to_instructions(job.budget, clock_hz)
+        return self.job_deadline_s + instructions / HANG_DEADLINE_INSTRUCTIONS_PER_S
+
+
+@dataclass
+class BootOutcome:
+    transcript: BootTranscript
+    exit: QemuExit
+    log_dir: Path
+    console_tail: tuple[str, ...] = ()   # the last lines QEMU printed, for the evidence
+
+    def ending(self) -> tuple[str, str]:
+        """(status for a job the boot died in, why the boot ended, with the evidence)."""
+        status, why = self._ending()
+        if status == "error" and self.console_tail:
+            why += f"; last console line: {self.console_tail[-1]!r}"
+        return status, why
+
+    def _ending(self) -> tuple[str, str]:
+        stderr = self.exit.stderr
+        if self.exit.teardown == "not started":
+            return "error", f"could not start QEMU: {stderr}"
+        if LOCKUP_MARKER in stderr or self.exit.status == LOCKUP_EXIT_STATUS:
+            return "lockup", _last_line(stderr) or "QEMU lockup"
+        if self.exit.deadline_hit:
+            return "hang", "no progress before the host deadline"
+        if self.exit.signal is not None and self.exit.teardown == "exited":
+            name = signal.Signals(self.exit.signal).name
+            return "error", f"QEMU was killed by {name} during the job (stderr: " \
+                            f"{_last_line(stderr) or 'empty'})"
+        fault = self.transcript.firmware_fault
+        if fault is not None:
+            return "error", (f"the firmware itself faulted (exception {fault.text('exc')}, "
+                             f"cfsr {fault.text('cfsr')}) while this job ran; see the boot's "
+                             "console")
+        if self.transcript.exit is not None:
+            return "error", f"firmware exited with status {self.transcript.exit.text('status')}"
+        if self.exit.status == 0:
+            return "reset", "the job reset the system (QEMU ran with -no-reboot, so it exited)"
+        return "error", f"QEMU ended with status {self.exit.status}: {_last_line(stderr)}"
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+Staged = dict[str, Path]   # a batch's module files: built path -> its first copy in a boot folder
+
+
+def _stage_file(source: str, destination: Path, staged: Staged) -> None:
+    """Put the module file in the boot folder: copied the first time the batch needs it, after
+    that a hard link to that copy (which nothing writes again), so a re-boot or a file run
+    many times costs no copy. A copy where the file system refuses links."""
+    first = staged.get(source)
+    if first is not None:
+        try:
+            os.link(first, destination)
+            return
+        except OSError:
+            pass
+    shutil.copyfile(source, destination)
+    staged[source] = destination
+
+
+def _stage_job(job_id: str, job: Job, log_dir: Path, staged: Staged) -> str:
+    """The job's line; a module file is put beside the job list, so the boot folder holds
+    everything needed to rerun it and the firmware gets a short relative path. Raises
+    FileNotFoundError if a file has gone since the build."""
+    if job.kind != "module":
+        return joblist_line(job_id, job)
+    name = f"{job_id}.cmod"
+    _stage_file(job.target, log_dir / name, staged)
+    dep_names = tuple(f"{job_id}-dep{k}.cmod" for k in range(len(job.deps)))
+    for path, dep_name in zip(job.deps, dep_names, strict=True):
+        _stage_file(path, log_dir / dep_name, staged)
+    return joblist_line(job_id, job, name, dep_names)
+
+
+def _start_failure(error: Exception) -> QemuExit:
+    return QemuExit(status=None, signal=None, deadline_hit=False, teardown="not started",
+                    stderr=str(error).splitlines()[0])
+
+
+def boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
+              settings: RunSettings, staged: Staged | None = None) -> BootOutcome | None:
+    """Boot once with these jobs; None when the run was stopped before QEMU started. Raises
+    FirmwareMismatch when the firmware is not the one the run asked for (identity.py), and
+    OSError naming the file or the boot's folder when its logs cannot be written."""
+    with naming_errors(log_dir):
+        return _boot_once(target, jobs, log_dir, settings, {} if staged is None else staged)
+
+
+def _boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
+               settings: RunSettings, staged: Staged) -> BootOutcome | None:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    transcript = BootTranscript(expected_ids=[job_id for job_id, _ in jobs])
+    try:
+        write_joblist(log_dir / "jobs.txt",
+                      [_stage_job(job_id, job, log_dir, staged) for job_id, job in jobs])
+    except FileNotFoundError as error:  # a file went between the check and the copy
+        return BootOutcome(transcript, _start_failure(error), log_dir)
+    argv = qemu_argv(target.board.qemu_machine, target.image.elf.resolve(),
+                     ["firmware", "jobs.txt"])
+    (log_dir / "command.sh").write_text(rerun_command(argv, log_dir) + "\n")
+    deadlines = {job_id: settings.job_deadline(job, target.board.cpu.clock_hz)
+                 for job_id, job in jobs}
+    tail: deque[str] = deque(maxlen=3)
+    session = QemuSession(argv, log_dir, log_dir / "stderr.log", settings.boot_deadline_s)
+    try:
+        if not settings.sessions.start(session):
+            return None
+    except (pexpect.ExceptionPexpect, OSError) as error:
+        return BootOutcome(transcript, _start_failure(error), log_dir)
+    identified = False
+    try:
+        with session, open(log_dir / "console.log", "w") as console:
+            for line in session.lines():
+                console.write(line + "\n")
+                transcript.feed(line)
+                if line.startswith(("@job ", "@end ")):
+                    console.flush()  # on disk as each job starts and ends: a hung one shows
+                tail.append(line)
+                if not identified and transcript.boot is not None:
+                    check_identity(transcript.boot, target.board, target.image)
+                    identified = True
+                started = transcript.started_now
+                if started is not None:
+                    session.restart_deadline(deadlines[started])
+    finally:
+        settings.sessions.finished(session)
+    assert session.exit is not None
+    return BootOutcome(transcript, session.exit, log_dir, tuple(tail))
