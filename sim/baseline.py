@@ -12,10 +12,11 @@ import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from sim import REPO_ROOT, REPORTS_DIR
 from sim.errors import SetupError
+from sim.modules import Module
 from sim.outdir import write_atomically
 
 BASELINE_FILE = REPORTS_DIR / "baseline.json"
@@ -101,10 +102,11 @@ def compare(baseline: dict[str, int], current: dict[str, int]) -> list[Change]:
             if name in baseline and baseline[name] != current[name]]
 
 
-# The figures the trend chart follows, per board: one per benchmark and the loader's size.
-HEADLINE_FIGURES = ("bench_crc32/timing.run", "bench_sort/timing.run",
-                    "bench_import_calls/timing.run", "bench_fixups/timing.link",
-                    "bench_imports/timing.link", "footprint.loader_bytes")
+def headline_figures(benchmarks: Sequence[Module]) -> list[str]:
+    """The figures the trend chart follows, per board: each benchmark's phase (module.toml
+    [benchmark]) and the loader's size."""
+    return [f"{m.name}/timing.{m.benchmark.phase}" for m in benchmarks
+            if m.benchmark is not None] + ["footprint.loader_bytes"]
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,8 @@ def _git(*args: str) -> str:
     return done.stdout
 
 
-def plot_trend(history: list[BaselineVersion], boards: list[str], out: Path) -> None:
+def plot_trend(history: list[BaselineVersion], boards: list[str], out: Path,
+               headline: Sequence[str] = ("footprint.loader_bytes",)) -> None:
     """A PNG per the headline figures: each as a percentage of its first recorded value."""
     import matplotlib
     matplotlib.use("Agg")  # no display: write the file
@@ -154,7 +157,7 @@ def plot_trend(history: list[BaselineVersion], boards: list[str], out: Path) -> 
     figure, axes = plt.subplots(len(boards), 1, figsize=(10, 4 * len(boards)), squeeze=False)
     labels = [f"{v.commit[:7]}\n{v.date}" for v in history]
     for axis, board in zip(axes[:, 0], boards, strict=True):
-        for name in HEADLINE_FIGURES:
+        for name in headline:
             key = f"{board}/{name}"
             values = [v.figures.get(key) for v in history]
             first = next((x for x in values if x), None)

@@ -16,16 +16,17 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from sim import BOARDS_DIR, REPO_ROOT, REPORTS_DIR, hostfuzz
-from sim.baseline import (BASELINE_FILE, Change, baseline_history, compare, plot_trend,
-                          read_baseline, tracked_figures, write_baseline)
+from sim import BOARDS_DIR, MODULES_DIR, REPO_ROOT, REPORTS_DIR, hostfuzz
+from sim.baseline import (BASELINE_FILE, Change, baseline_history, compare, headline_figures,
+                          plot_trend, read_baseline, tracked_figures, write_baseline)
 from sim.bench import throughput
-from sim.boards import Board, board_names, load_boards
+from sim.boards import Board, board_names, expectation_board_names, load_boards
 from sim.errors import SetupError, SimError
 from sim.footprint import firmware_footprint
 from sim.fuzz import FUZZ_BUDGET_INSTRUCTIONS, catalogue_seeds, run_fuzz
 from sim.interrupt import Interrupted, RunInterrupted, handling_signals, signal_received
 from sim.jobs import with_loaded_bytes
+from sim.modules import Module, benchmark_modules, discover
 from sim.options import EXIT_MISSED, EXIT_OK, EXIT_SETUP, positive_int
 from sim.outdir import ReportFolder, writable_folder
 from sim.plan import plan, targets_for
@@ -133,7 +134,8 @@ def _fresh_out_dir(out: Path) -> Path:
 
 def _write_reports(out_dir: Path, runs: list[RunResult], boards: list[Board],
                    targets: list[Target], before: dict[str, int] | None,
-                   stopped: RunInterrupted | None) -> tuple[dict, list[Change] | None]:
+                   stopped: RunInterrupted | None,
+                   benchmarks: list[Module]) -> tuple[dict, list[Change] | None]:
     """Write the reports; return results.json's document and the changes against the
     baseline's figures (before; None without a baseline)."""
     footprints = {t.board.name: firmware_footprint(t.image, t.board) for t in targets}
@@ -143,7 +145,7 @@ def _write_reports(out_dir: Path, runs: list[RunResult], boards: list[Board],
     changes = None if before is None else compare(before, tracked_figures(document))
     write_results(out_dir / "results.json", document)
     write_report(out_dir / "summary.md", render_summary(runs, boards, footprints, commit, changes,
-                                                        _interruption(stopped)))
+                                                        _interruption(stopped), benchmarks))
     write_report(out_dir / "faults.md", render_fault_report(runs))
     return document, changes
 
@@ -178,7 +180,7 @@ def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict, RunInterrupted | 
     """Plan, run and write the reports: (everything met and nothing regressed, results.json's
     document, the interruption if a signal stopped the run)."""
     before = read_baseline(args.baseline)   # a bad --baseline stops the run before it starts
-    boards, targets, jobs_for = plan(args)
+    boards, targets, jobs_for, benchmarks = plan(args)
     jobs_for = {board: [with_loaded_bytes(job) for job in jobs]
                 for board, jobs in jobs_for.items()}
     out_dir = _fresh_out_dir(args.out)
@@ -188,7 +190,8 @@ def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict, RunInterrupted | 
         stopped = None
     except RunInterrupted as stop:   # the finished jobs' results still make a report
         runs, stopped = stop.finished, stop
-    document, changes = _write_reports(out_dir, runs, boards, targets, before, stopped)
+    document, changes = _write_reports(out_dir, runs, boards, targets, before, stopped,
+                                       benchmarks)
     if stopped is not None:
         missed = sum(not run.ok for run in runs)
         print(f"{_interruption(stopped)}: {len(runs) - missed} met their expectation, {missed} "
@@ -209,8 +212,9 @@ def command_baseline(args: argparse.Namespace) -> int:
     trend of the committed baselines."""
     if args.chart is not None:
         history = baseline_history(args.baseline)
+        modules = discover(args.modules or [MODULES_DIR], expectation_board_names(args.boards_dir))
         plot_trend(history, [b.name for b in load_boards(args.board, args.boards_dir)],
-                   args.chart)
+                   args.chart, headline_figures(benchmark_modules(modules)))
         print(f"wrote {args.chart}: {len(history)} versions of {args.baseline}")
         return EXIT_OK
     if not args.update:
@@ -230,7 +234,7 @@ def command_baseline(args: argparse.Namespace) -> int:
 
 
 def command_bench(args: argparse.Namespace) -> int:
-    boards, targets, jobs_for = plan(args)
+    boards, targets, jobs_for, _ = plan(args)
     out_dir = _fresh_out_dir(args.out / BENCH_FOLDER)
     per_run, per_board, qemu_alone = throughput(targets, jobs_for, args.runs, out_dir, args.jobs)
     rows = [["one QEMU boot per run (--batch 1)", per_run.runs, f"{per_run.seconds:.2f}",

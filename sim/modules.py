@@ -14,6 +14,7 @@ from typing import Any, Sequence
 from sim.cores import ARCHITECTURES, CORES, FLOAT_ABIS, FPU_PRECISION, FPUS, MPU_KINDS
 from sim.errors import SetupError, SimError
 from sim.jobs import LOADER_ERRORS, Expectation, fault_names
+from sim.results import TIMING_PHASES
 from sim.textfiles import read_toml_text
 from sim.timing import BUDGET_MAX_INSTRUCTIONS, BUDGET_MIN_INSTRUCTIONS
 
@@ -59,6 +60,7 @@ class Module:
     abi: str | None = None
     budget: int | None = None
     build: BuildOverrides = BuildOverrides()
+    benchmark: "Benchmark | None" = None    # [benchmark]
     expect: dict[str, Any] = field(default_factory=dict)           # [expect]
     expect_boards: dict[str, dict[str, Any]] = field(default_factory=dict)  # [expect.<board>]
     # [[when]]: (capability conditions, expect table), in file order
@@ -324,7 +326,49 @@ def _budget(check: Checker, value: Any) -> int | None:
 
 
 TOP_KEYS = {"description", "entry", "args", "depends", "exports", "abi", "budget", "build",
-            "expect", "when"}
+            "benchmark", "expect", "when"}
+BENCHMARK_KEYS = {"phase", "per", "against", "title"}
+# What a benchmark's cost is divided by: the difference in one of its sizes against the
+# baseline module, or its first argument (a count of calls, passes).
+BENCHMARK_UNITS = ("fixups", "imports", "first_arg")
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """module.toml [benchmark]: the module exists to measure a phase (README, "Adding a
+    module"): its figure heads the trend chart, and with `per` the summary's "On-target
+    figures" gives (this phase - against's same phase) / units as `title`."""
+    phase: str
+    per: str | None = None
+    against: str | None = None          # a module name, or diag:<name>
+    title: str | None = None
+
+
+def benchmark_modules(modules: Sequence["Module | ModuleProblem"]) -> list["Module"]:
+    """The modules that declare a [benchmark], in name order."""
+    return sorted((m for m in modules if isinstance(m, Module) and m.benchmark is not None),
+                  key=lambda m: m.name)
+
+
+def _benchmark(check: Checker, data: dict[str, Any]) -> Benchmark | None:
+    table = data.get("benchmark")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise check.fail("benchmark", "expected a table")
+    check.unknown(table, BENCHMARK_KEYS, "benchmark.")
+    phase = check.string(table, "phase", "benchmark.", TIMING_PHASES)
+    if phase is None:
+        raise check.fail("benchmark.phase", f"missing: one of {', '.join(TIMING_PHASES)}")
+    per = check.string(table, "per", "benchmark.", BENCHMARK_UNITS)
+    against = check.string(table, "against", "benchmark.")
+    title = check.string(table, "title", "benchmark.")
+    if per is not None and (against is None or title is None):
+        raise check.fail("benchmark.per", "needs against (the module or diag:<name> it is "
+                         "measured against) and title (the figure's name)")
+    if per is None and (against is not None or title is not None):
+        raise check.fail("benchmark.per", "missing: against and title need per")
+    return Benchmark(phase, per, against, title)
 
 
 C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -383,7 +427,7 @@ def load_module(folder: Path, boards: set[str]) -> Module:
         args=tuple(_as_int32(check.integer(a, "args")) for a in args),
         depends=check.string_list(data, "depends"), exports=_exports(check, data),
         abi=check.string(data, "abi", choices=ABIS),
-        budget=budget, build=_build_overrides(check, data),
+        budget=budget, build=_build_overrides(check, data), benchmark=_benchmark(check, data),
         expect=common, expect_boards=per_board, expect_when=when)
 
 

@@ -25,7 +25,7 @@ from sim.identity import check_image_architecture, check_image_memory_map
 from sim.jobs import BuildProblem, Expectation, Job
 from sim.modbuild import ModuleImage, build_module
 from sim.modules import (DependencyError, Module, ModuleIndex, ModuleProblem,
-                         check_dependency_cycles, discover, load_order)
+                         benchmark_modules, check_dependency_cycles, discover, load_order)
 from sim.pack import PackError
 from sim.target import Target
 from sim.timing import DEFAULT_BUDGET_INSTRUCTIONS, instructions_to_ticks
@@ -182,9 +182,10 @@ def _check_only(only: list[str] | None, modules: list[Module | ModuleProblem],
                          f"{', '.join(sorted(m.name for m in modules)) or 'none'})")
 
 
-def plan(args: argparse.Namespace) -> tuple[list[Board], list[Target], dict[str, list[Job]]]:
-    """Boards, their firmware, and every board's jobs (modules built on the way), from the
-    run options."""
+def plan(args: argparse.Namespace
+         ) -> tuple[list[Board], list[Target], dict[str, list[Job]], list[Module]]:
+    """Boards, their firmware, every board's jobs (modules built on the way), and the modules
+    that declare a [benchmark], from the run options."""
     boards = load_boards(args.board, args.boards_dir)
     all_boards = expectation_board_names(args.boards_dir)
     modules = discover(args.modules or [MODULES_DIR], all_boards)
@@ -194,5 +195,5 @@ def plan(args: argparse.Namespace) -> tuple[list[Board], list[Target], dict[str,
     check_tools()
     targets = targets_for(boards, args.firmware, args.build_dir)
     built = _module_jobs(boards, selected, modules, args.build_dir, args.jobs)
-    return boards, targets, {b.name: _selected(diagnostic_jobs(b), args.only) + built[b.name]
-                             for b in boards}
+    jobs_for = {b.name: _selected(diagnostic_jobs(b), args.only) + built[b.name] for b in boards}
+    return boards, targets, jobs_for, benchmark_modules(modules)

@@ -4,14 +4,15 @@ tabulate) and faults.md (a section per abnormal run)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 from tabulate import tabulate
 
 from sim.baseline import Change
 from sim.boards import Board
 from sim.cores import CORE_FACTS
-from sim.diagnostics import veneer_bench_calls
 from sim.footprint import LOADER_FLASH_BUDGET
+from sim.modules import Module
 from sim.outdir import write_atomically
 from sim.results import TIMING_PHASES, FaultInfo, RunResult, TimeoutInfo
 from sim.stdoutdiff import short_diff
@@ -243,34 +244,50 @@ def _median(values: list[float]) -> float | None:
     return ordered[len(ordered) // 2] if ordered else None
 
 
-def _benchmarks(runs: list[RunResult], boards: list[Board]) -> str:
-    """The on-target figures the benchmark modules exist for, per board."""
+def _units(benchmark: Module, run: RunResult | None, against: RunResult | None) -> int | None:
+    """What the benchmark's cost is divided by (module.toml [benchmark] per)."""
+    per = benchmark.benchmark.per if benchmark.benchmark else None
+    if per == "first_arg":
+        return benchmark.args[0] if benchmark.args else None
+    if per is None:
+        return None
+    return (_count(run, per) or 0) - (_count(against, per) or 0)
+
+
+def _benchmarks(runs: list[RunResult], boards: list[Board], benchmarks: Sequence[Module]) -> str:
+    """Per board, each benchmark's cost per unit against its baseline run (module.toml
+    [benchmark] per, against, title), and the arena figures of every module run."""
+    measured = [m for m in benchmarks if m.benchmark is not None and m.benchmark.per]
     rows = []
     for board in boards:
         by = {run.module: run for run in runs if run.board == board.name}
-        plain, fixups, imports = (by.get(n) for n in ("entry_not_first", "bench_fixups",
-                                                       "bench_imports"))
-        fixup_units = (_count(fixups, "fixups") or 0) - (_count(plain, "fixups") or 0)
-        import_units = (_count(imports, "imports") or 0) - (_count(plain, "imports") or 0)
+        costs = []
+        for module in measured:
+            spec = module.benchmark
+            assert spec is not None and spec.against is not None
+            run, against = by.get(module.name), by.get(spec.against)
+            costs.append(_per_unit(run, against, spec.phase, _units(module, run, against)))
         sized = [run.sizes for run in by.values() if run.sizes]
         overhead = _median([s["file"] / max(1, s["text"] + s["data"]) for s in sized])
         held = _median([s["arena"] - s["text"] - s["data"] - s["bss"] for s in sized
                         if "arena" in s])
         held_in_all = _median([s["arena_held"] for s in sized if "arena_held" in s])
-        rows.append([board.name,
-                     _per_unit(fixups, plain, "link", fixup_units),
-                     _per_unit(imports, plain, "link", import_units),
-                     _per_unit(by.get("bench_import_calls"), by.get("diag:import_call_direct"),
-                               "run", veneer_bench_calls()),
+        rows.append([board.name, *costs,
                      "—" if overhead is None else f"{overhead:.2f}",
                      "—" if held is None else int(held),
                      "—" if held_in_all is None else int(held_in_all)])
-    headers = ["board", "instructions per fix-up", "instructions per import bound",
-               "extra instructions per call through a veneer (goal ≤ 4)",
+    headers = ["board", *(m.benchmark.title for m in measured if m.benchmark),
                "module file / raw text+data (median)",
                "arena bytes per module beyond text+data+bss (median)",
                "arena bytes held per module, padding included (median)"]
     return tabulate(rows, headers, tablefmt="github")
+
+
+def _benchmarks_intro(benchmarks: Sequence[Module]) -> str:
+    said = [f"{m.benchmark.title} ({m.name} against {m.benchmark.against}, {m.benchmark.phase})"
+            for m in benchmarks if m.benchmark is not None and m.benchmark.per]
+    return ("From the benchmark modules (module.toml [benchmark]): " + "; ".join(said) + "."
+            if said else "No module declares a [benchmark] with a cost per unit.")
 
 
 def miss_explanation(run: RunResult) -> tuple[str, list[str]]:
@@ -390,8 +407,10 @@ def _containment_note(board: Board) -> list[str]:
 
 def render_summary(runs: list[RunResult], boards: list[Board],
                    footprints: dict[str, dict[str, int | None]], commit: str | None,
-                   changes: list[Change] | None = None, interruption: str | None = None) -> str:
-    """interruption: how to head a run a signal stopped ("INTERRUPTED by SIGINT after ...")."""
+                   changes: list[Change] | None = None, interruption: str | None = None,
+                   benchmarks: Sequence[Module] = ()) -> str:
+    """interruption: how to head a run a signal stopped ("INTERRUPTED by SIGINT after ...");
+    benchmarks: the run's modules that declare a [benchmark]."""
     met = sum(run.ok for run in runs)
     title = f"# Simulation summary: {interruption}" if interruption else "# Simulation summary"
     lines = [title, "",
@@ -419,11 +438,8 @@ def render_summary(runs: list[RunResult], boards: list[Board],
                   f"{TIMING_UNIT}.", "", *_containment_note(board),
                   _board_table(board_runs), "", f"### {board.name}: symbol resolution, target "
                   "against host oracle", "", _resolution_table(board_runs), ""]
-    lines += ["## On-target figures", "",
-              "From the benchmark modules: link cost per fix-up (bench_fixups) and per import "
-              "(bench_imports) against a module with neither (entry_not_first); a call through "
-              "a veneer (bench_import_calls) against the same call made directly in the "
-              "firmware (diag:import_call_direct).", "", _benchmarks(runs, boards), ""]
+    lines += ["## On-target figures", "", _benchmarks_intro(benchmarks), "",
+              _benchmarks(runs, boards, benchmarks), ""]
     lines += _load_speed(runs, boards)
     lines += ["## Firmware footprint", "", _footprint_table(footprints), ""]
     lines += _baseline_section(changes)

@@ -10,7 +10,7 @@ from sim import MODULES_DIR
 from sim.boards import board_names, load_boards
 from sim.errors import SetupError
 from sim.modules import (SOURCE_SUFFIXES, WHEN_KEYS, DependencyError, ModuleProblem,
-                         check_dependency_cycles, discover,
+                         benchmark_modules, check_dependency_cycles, discover,
                          discover_modules, load_module, load_order)
 
 # The boards the hand-written module.toml files below may name: made up, so they hold whatever
@@ -310,3 +310,33 @@ def test_at_most_four_dependencies(tmp_path: Path) -> None:
     with pytest.raises(DependencyError, match="5 modules to load first; the firmware takes at "
                                               "most 4"):
         load_order(app, modules)
+
+
+@pytest.mark.parametrize("table, key, problem", [
+    ('[benchmark]\nphase = "boot"\n', "benchmark.phase", "expected one of"),
+    ("[benchmark]\n", "benchmark.phase", "missing"),
+    ('[benchmark]\nphase = "link"\nper = "fixups"\n', "benchmark.per", "needs against"),
+    ('[benchmark]\nphase = "link"\ntitle = "x"\n', "benchmark.per", "missing"),
+    ('[benchmark]\nphase = "link"\nper = "bytes"\nagainst = "a"\ntitle = "t"\n',
+     "benchmark.per", "expected one of"),
+    ('[benchmark]\nphase = "run"\ncolour = "red"\n', "benchmark.colour", "unknown"),
+])
+def test_a_bad_benchmark_table_is_named(tmp_path: Path, table: str, key: str,
+                                        problem: str) -> None:
+    folder = _module(tmp_path, table + "[expect]\nreturn = 0\n")
+    with pytest.raises(SetupError) as caught:
+        load_module(folder, BOARDS)
+    assert f"'{key}'" in str(caught.value) and problem in str(caught.value), str(caught.value)
+
+
+def test_the_catalogue_declares_its_benchmarks() -> None:
+    """The trend chart and the on-target figures follow module.toml [benchmark]; each cost
+    per unit is measured against a run the catalogue or the diagnostics has."""
+    modules = discover_modules([MODULES_DIR], board_names())
+    declared = benchmark_modules(modules)
+    assert declared, "no module declares a [benchmark]"
+    names = {m.name for m in modules}
+    for module in declared:
+        assert module.benchmark is not None
+        against = module.benchmark.against
+        assert against is None or against in names or against.startswith("diag:"), module.name
