@@ -12,13 +12,14 @@ import signal
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pexpect
 
 from sim.identity import check_identity
 from sim.jobs import Job, joblist_line, write_joblist
 from sim.outdir import naming_errors
-from sim.protocol import BootTranscript
+from sim.protocol import BootTranscript, JobTranscript
 from sim.qemu import QemuExit, QemuSession, SessionGroup, qemu_argv, rerun_command
 from sim.target import Target
 from sim.timing import ticks_to_instructions
@@ -134,17 +135,25 @@ def _start_failure(error: Exception) -> QemuExit:
                     stderr=str(error).splitlines()[0])
 
 
+# Called with a job's id and transcript once nothing more can be added to it (the next job has
+# started): its result can be worked out while QEMU runs the rest of the batch.
+JobFinal = Callable[[str, JobTranscript], None]
+
+
 def boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
-              settings: RunSettings, staged: Staged | None = None) -> BootOutcome | None:
+              settings: RunSettings, staged: Staged | None = None,
+              job_final: JobFinal | None = None) -> BootOutcome | None:
     """Boot once with these jobs; None when the run was stopped before QEMU started. Raises
     FirmwareMismatch when the firmware is not the one the run asked for (identity.py), and
     OSError naming the file or the boot's folder when its logs cannot be written."""
     with naming_errors(log_dir):
-        return _boot_once(target, jobs, log_dir, settings, {} if staged is None else staged)
+        return _boot_once(target, jobs, log_dir, settings, {} if staged is None else staged,
+                          job_final)
 
 
 def _boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
-               settings: RunSettings, staged: Staged) -> BootOutcome | None:
+               settings: RunSettings, staged: Staged,
+               job_final: JobFinal | None) -> BootOutcome | None:
     log_dir.mkdir(parents=True, exist_ok=True)
     transcript = BootTranscript(expected_ids=[job_id for job_id, _ in jobs])
     try:
@@ -165,6 +174,7 @@ def _boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
     except (pexpect.ExceptionPexpect, OSError) as error:
         return BootOutcome(transcript, _start_failure(error), log_dir)
     identified = False
+    previous: str | None = None   # the job that started last: final once the next one starts
     try:
         with session, open(log_dir / "console.log", "w") as console:
             for line in session.lines():
@@ -179,6 +189,9 @@ def _boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
                 started = transcript.started_now
                 if started is not None:
                     session.restart_deadline(deadlines[started])
+                    if previous is not None and job_final is not None:
+                        job_final(previous, transcript.jobs[previous])
+                    previous = started
     finally:
         settings.sessions.finished(session)
     assert session.exit is not None

@@ -23,9 +23,10 @@ from typing import Callable
 from sim.boot import RunSettings, Staged, boot_once
 from sim.interrupt import RunInterrupted, deferring_signals, signal_received
 from sim.jobs import Job
+from sim.protocol import JobTranscript
 from sim.qemu import SessionGroup
 from sim.results import RunResult
-from sim.settle import error_result, finished_jobs, settle_boot
+from sim.settle import error_result, finished_jobs, settle_boot, settle_final
 from sim.target import Target
 
 log = logging.getLogger(__name__)
@@ -57,14 +58,24 @@ def run_batch(target: Target, jobs: list[Job], log_dir: Path,
     pending = [(i, job) for i, job in enumerate_ids(jobs) if problems[i] is None]
     boot = 0
     staged: Staged = {}
+    by_id = dict(enumerate_ids(jobs))
     while pending:
         boot += 1
-        outcome = boot_once(target, pending, log_dir / f"boot{boot}", settings, staged)
+        boot_dir = log_dir / f"boot{boot}"
+        early: dict[str, RunResult] = {}
+
+        def job_final(job_id: str, seen: JobTranscript) -> None:
+            """Settle a job while QEMU runs the next ones."""
+            result = settle_final(by_id[job_id], seen, target, boot_dir, settings)
+            if result is not None:
+                early[job_id] = result
+
+        outcome = boot_once(target, pending, boot_dir, settings, staged, job_final)
         if outcome is None:   # the run stopped before this boot began
             break
         stopped = outcome.exit.teardown == "stopped"
         settle = finished_jobs if stopped else settle_boot
-        results = settle(outcome, pending, target, settings)
+        results = settle(outcome, pending, target, settings, early)
         settled.update({job_id: (boot, result) for job_id, result in results.items()})
         pending = [(job_id, job) for job_id, job in pending if job_id not in results]
         if stopped:

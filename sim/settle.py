@@ -163,8 +163,10 @@ def _from_end(result: RunResult, seen: JobTranscript, job: Job, target: Target) 
         result.error = f"the firmware does not know this job: {status}"
 
 
-def _settle(job: Job, seen: JobTranscript, outcome: BootOutcome, target: Target) -> RunResult:
-    """The result of a job the boot started."""
+def _settle(job: Job, seen: JobTranscript, outcome: BootOutcome | None,
+            target: Target) -> RunResult:
+    """The result of a job the boot started; outcome (how the boot ended) is needed only for a
+    job that never ended."""
     sizes = dict(job.sizes) if job.sizes else None
     if sizes is not None and seen.module.load is not None:
         sizes["arena"] = seen.module.load.int("bytes")  # what it held in the arena, all in
@@ -191,6 +193,7 @@ def _settle(job: Job, seen: JobTranscript, outcome: BootOutcome, target: Target)
     elif seen.end is not None:
         _from_end(result, seen, job, target)
     else:
+        assert outcome is not None, "a job that never ended is settled with its boot's outcome"
         result.status, why = outcome.ending()
         result.error = why if result.status in ("error", "reset") else None
     compare_link(result, job, seen, target)
@@ -215,15 +218,25 @@ def error_result(job: Job, target: Target, error: str) -> RunResult:
     return result
 
 
+def settle_final(job: Job, seen: JobTranscript, target: Target, log_dir: Path,
+                 settings: RunSettings) -> RunResult | None:
+    """The result of a job whose records are complete while its boot still runs (boot.py,
+    JobFinal), or None when it needs to know how the boot ends (it never ended)."""
+    if seen.end is None and not seen.tampering and seen.integrity is None:
+        return None
+    return _judge(_settle(job, seen, None, target), job, log_dir, settings.out_dir)
+
+
 def settle_boot(outcome: BootOutcome, pending: list[tuple[str, Job]], target: Target,
-                 settings: RunSettings) -> dict[str, RunResult]:
-    """Results for the jobs this boot started; when it started none, for all of them (another
-    boot would only do the same)."""
+                settings: RunSettings, early: dict[str, RunResult]) -> dict[str, RunResult]:
+    """Results for the jobs this boot started (those in early were settled while it ran);
+    when it started none, for all of them (another boot would only do the same)."""
     started = {job_id: job for job_id, job in pending
                if job_id in outcome.transcript.jobs and outcome.transcript.jobs[job_id].started}
     if started:
-        return {job_id: _judge(_settle(job, outcome.transcript.jobs[job_id], outcome, target),
-                               job, outcome.log_dir, settings.out_dir)
+        return {job_id: early.get(job_id) or
+                _judge(_settle(job, outcome.transcript.jobs[job_id], outcome, target),
+                       job, outcome.log_dir, settings.out_dir)
                 for job_id, job in started.items()}
     why = _boot_error(outcome) or outcome.ending()[1]
     return {job_id: _judge(error_result(job, target, f"boot ended before the job ran: {why}"),
@@ -231,12 +244,13 @@ def settle_boot(outcome: BootOutcome, pending: list[tuple[str, Job]], target: Ta
 
 
 def finished_jobs(outcome: BootOutcome, pending: list[tuple[str, Job]], target: Target,
-                   settings: RunSettings) -> dict[str, RunResult]:
+                  settings: RunSettings, early: dict[str, RunResult]) -> dict[str, RunResult]:
     """Results for the jobs a stopped boot saw to their end; the one it was running when the
     run stopped has no result (the run did not let it finish)."""
     jobs = outcome.transcript.jobs
-    return {job_id: _judge(_settle(job, jobs[job_id], outcome, target), job, outcome.log_dir,
-                           settings.out_dir)
+    return {job_id: early.get(job_id) or
+            _judge(_settle(job, jobs[job_id], outcome, target), job, outcome.log_dir,
+                   settings.out_dir)
             for job_id, job in pending if job_id in jobs and jobs[job_id].end is not None}
 
 
