@@ -14,9 +14,8 @@ from typing import Any, Sequence
 from sim.cores import ARCHITECTURES, CORES, FLOAT_ABIS, FPU_PRECISION, FPUS, MPU_KINDS
 from sim.errors import SetupError, SimError
 from sim.jobs import LOADER_ERRORS, Expectation, fault_names
-from sim.results import TIMING_PHASES
 from sim.textfiles import read_toml_text
-from sim.timing import BUDGET_MAX_INSTRUCTIONS, BUDGET_MIN_INSTRUCTIONS
+from sim.timing import BUDGET_MAX_INSTRUCTIONS, BUDGET_MIN_INSTRUCTIONS, TIMING_PHASES
 
 MODULE_FILE = "module.toml"
 C_SUFFIXES = (".c", ".S")                # gcc (.S: assembly through the C preprocessor)

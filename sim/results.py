@@ -10,7 +10,7 @@ from typing import Any
 
 from sim import REPO_ROOT
 from sim.outdir import write_atomically
-from sim.timing import TIMING_UNIT
+from sim.timing import TIMING_PHASES, TIMING_UNIT
 
 SCHEMA_VERSION = 1
 
@@ -41,9 +41,6 @@ class TimeoutInfo:
     location: str | None
     lr_symbol: str | None
     lr_location: str | None
-
-
-TIMING_PHASES = ("load", "link", "init", "run", "unload")
 
 
 @dataclass

@@ -14,6 +14,8 @@ ICOUNT_SHIFT = 6
 NS_PER_INSTRUCTION = 1 << ICOUNT_SHIFT
 NS_PER_SECOND = 10**9
 TIMING_UNIT = "instructions"
+# The phases a module job is timed in (firmware/src/PROTOCOL.md, @end).
+TIMING_PHASES = ("load", "link", "init", "run", "unload")
 
 # A module's `budget` (module.toml): the instructions its code may run in the whole job
 # (constructors, entry, TEMS _start calls and C++ destructors together, plus a fixed 18 of the
