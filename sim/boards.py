@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import BOARDS_DIR
-from sim.cores import CORE_FACTS, CORES, FLOAT_ABIS, FPU_PRECISION, FPUS
+from sim.cores import CORE_FACTS, CORES, FLOAT_ABIS, FPU_PRECISION, FPUS, target_flags
 from sim.errors import BoardError
 from sim.textfiles import read_toml_text
 
@@ -41,10 +41,7 @@ class Cpu:
 
     def gcc_flags(self) -> list[str]:
         """Target flags for arm-none-eabi-gcc."""
-        flags = [CORE_FACTS[self.core].gcc_cpu_flag, "-mthumb", f"-mfloat-abi={self.float_abi}"]
-        if self.has_fpu:
-            flags.append(f"-mfpu={self.fpu}")
-        return flags
+        return target_flags(self.core, self.fpu, self.float_abi)
 
 
 @dataclass(frozen=True)

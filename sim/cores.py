@@ -85,3 +85,11 @@ def arch_tag_text(core_code: int, fpu_code: int, float_abi_code: int) -> str:
     abi = next((a for a, code in FLOAT_ABI_CODES.items() if code == float_abi_code),
                f"float ABI code {float_abi_code}")
     return arch_text(core, fpu, abi)
+
+
+def target_flags(core: str, fpu: str, float_abi: str) -> list[str]:
+    """arm-none-eabi-gcc's target flags for code built for this core, FPU and float ABI: the
+    firmware's (the board's) and a module's (the board's, or its [build] overrides)."""
+    flags = [CORE_FACTS[core].gcc_cpu_flag, "-mthumb", f"-mfloat-abi={float_abi}"]
+    return flags + ([f"-mfpu={fpu}"] if fpu != "none" else [])
+

@@ -35,7 +35,8 @@ from sim.build import file_lock
 from sim.errors import BuildError, SimError
 from sim.exports import Api, load_api
 from sim.modbuild import build_module
-from sim.modules import MAX_DEPENDENCIES, Module, discover_modules, load_order
+from sim.modules import (JOBLIST_HEADER, MAX_DEPENDENCIES, Module, discover_modules,
+                         load_order)  # the harness takes JOB_MAX_DEPS from joblist.h too
 from sim.options import EXIT_MISSED, EXIT_OK, EXIT_SETUP, EXIT_SIGINT, positive_int
 from sim.cores import CORE_FACTS, FPU_CODES
 from sim.toolchain import CLANG, HOSTFUZZ_TOOLS, SETARCH, check_tools
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 LOADER_DIR = FIRMWARE_DIR / "loader"
 HARNESS = LOADER_DIR / "fuzz" / "loader_fuzz.c"
 LOADER_FILES = ("loader.c", "loader.h", "module_format.h", "export_table.h", "crc32_table.h")
-JOBLIST_HEADER = FIRMWARE_DIR / "src" / "joblist.h"  # the harness takes JOB_MAX_DEPS from it
 SANITIZE = ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all"]
 HOST_CFLAGS = ["-std=c11", "-fno-omit-frame-pointer", "-Wall", "-Wextra", "-Werror"]
 MPU_SUBREGIONS = 8  # the arena is one MPU region; a segment is a subregion (firmware/src/mpu.c)

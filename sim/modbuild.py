@@ -35,7 +35,7 @@ from sim import FIRMWARE_DIR
 from sim.boards import Board
 from sim import pack
 from sim.build import compiler_version, file_lock
-from sim.cores import CORE_FACTS
+from sim.cores import target_flags
 from sim.errors import BuildError
 from sim.exports import Api, load_api
 from sim.modules import CXX_SUFFIXES, Module
@@ -98,8 +98,7 @@ def module_arch(board: Board, module: Module) -> Arch:
 
 
 def arch_flags(arch: Arch) -> list[str]:
-    flags = [CORE_FACTS[arch.core].gcc_cpu_flag, "-mthumb", f"-mfloat-abi={arch.float_abi}"]
-    return flags + ([f"-mfpu={arch.fpu}"] if arch.fpu != "none" else [])
+    return target_flags(arch.core, arch.fpu, arch.float_abi)
 
 
 def board_defines(board: Board) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from sim import FIRMWARE_DIR
 from sim.cores import ARCHITECTURES, CORES, FLOAT_ABIS, FPU_PRECISION, FPUS, MPU_KINDS
 from sim.errors import SetupError, SimError
 from sim.jobs import LOADER_ERRORS, Expectation, fault_names
@@ -485,7 +486,20 @@ def discover_modules(folders: list[Path], boards: set[str]) -> list[Module]:
     return [entry for entry in entries if isinstance(entry, Module)]
 
 
-MAX_DEPENDENCIES = 4  # the firmware's JOB_MAX_DEPS
+JOBLIST_HEADER = FIRMWARE_DIR / "src" / "joblist.h"
+
+
+def _firmware_define(header: Path, name: str) -> int:
+    """A number the firmware #defines: read from its header, so the host and the firmware
+    cannot disagree on it."""
+    found = re.search(rf"^#define {name} (\d+)\b", header.read_text(), re.MULTILINE)
+    if found is None:
+        raise SetupError(f"{header}: no '#define {name} <number>'")
+    return int(found[1])
+
+
+# The resident libraries a job may load before its module (firmware/src/joblist.h).
+MAX_DEPENDENCIES = _firmware_define(JOBLIST_HEADER, "JOB_MAX_DEPS")
 
 
 class DependencyError(SimError):
