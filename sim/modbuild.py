@@ -136,11 +136,15 @@ def _libgcc_symbols(flags: tuple[str, ...]) -> frozenset[str]:
     """Global symbols libgcc defines for this multilib, from the archive's symbol index."""
     path = subprocess.run([GCC, *flags, "-print-libgcc-file-name"], capture_output=True,
                           text=True, check=True).stdout.strip()
-    data = Path(path).read_bytes()
-    if not data.startswith(b"!<arch>\n") or data[8:24].rstrip() != b"/":
-        raise BuildError(f"{path}: no archive symbol index")
-    count = int.from_bytes(data[68:72], "big")  # after the 8-byte magic and 60-byte header
-    names = data[72 + 4 * count:].split(b"\0")[:count]
+    # Only the archive's first member, its symbol index, is read (not the 9.5 MB of objects):
+    # the 8-byte magic, the member's 60-byte header (name "/", size in bytes 48-58), the index.
+    with open(path, "rb") as archive:
+        head = archive.read(68)
+        if not head.startswith(b"!<arch>\n") or head[8:24].rstrip() != b"/":
+            raise BuildError(f"{path}: no archive symbol index")
+        data = archive.read(int(head[56:66].decode().strip()))
+    count = int.from_bytes(data[:4], "big")
+    names = data[4 + 4 * count:].split(b"\0")[:count]
     return frozenset(name.decode() for name in names)
 
 
