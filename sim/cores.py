@@ -48,10 +48,9 @@ CORE_TABLE = (
          "+nomve"),
 )
 CORE_FACTS = {core.name: core for core in CORE_TABLE}
-MPU_KINDS = tuple(dict.fromkeys(core.mpu for core in CORE_TABLE))
 CORES = tuple(CORE_FACTS)
 ARCHITECTURES = tuple(dict.fromkeys(core.architecture for core in CORE_TABLE))
-MPU_KINDS = ("none", "pmsav7", "pmsav8")
+MPU_KINDS = tuple(dict.fromkeys(core.mpu for core in CORE_TABLE))   # none, pmsav7, pmsav8
 
 # enum mod_fpu, ranked by code; and what each computes in hardware.
 FPU_CODES = {"none": 0, "fpv4-sp-d16": 1, "fpv5-sp-d16": 2, "fpv5-d16": 3}
@@ -65,7 +64,6 @@ FLOAT_ABI_CODES = {"soft": 0, "softfp": 1, "hard": 2}
 FLOAT_ABIS = tuple(FLOAT_ABI_CODES)
 
 ARCHITECTURE_NAMES = {core.tag_cpu_arch: core.architecture for core in CORE_TABLE}
-MPU_KINDS = tuple(dict.fromkeys(core.mpu for core in CORE_TABLE))
 CPUID_PARTS = {core.cpuid_part: core.name for core in CORE_TABLE}
 
 
