@@ -26,6 +26,7 @@ from sim.footprint import firmware_footprint
 from sim.fuzz import FUZZ_BUDGET_INSTRUCTIONS, catalogue_seeds, run_fuzz
 from sim.interrupt import Interrupted, RunInterrupted, handling_signals, signal_received
 from sim.jobs import with_loaded_bytes
+from sim.junit import junit_xml
 from sim.modules import Module, benchmark_modules, discover
 from sim.options import EXIT_MISSED, EXIT_OK, EXIT_SETUP, positive_int
 from sim.outdir import ReportFolder, writable_folder
@@ -147,6 +148,7 @@ def _write_reports(out_dir: Path, runs: list[RunResult], boards: list[Board],
     write_report(out_dir / "summary.md", render_summary(runs, boards, footprints, commit, changes,
                                                         _interruption(stopped), benchmarks))
     write_report(out_dir / "faults.md", render_fault_report(runs))
+    write_report(out_dir / "junit.xml", junit_xml(runs, [board.name for board in boards]))
     return document, changes
 
 

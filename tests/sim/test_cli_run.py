@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,9 @@ def test_run_writes_reports_and_exits_0(boards: dict[str, Board], build: str,
     assert f"{len(runs)} met their expectation, 0 missed" in summary
     for run in runs:
         assert run["log"] is None or (tmp_path / run["log"] / "command.sh").is_file()
+    junit = ET.parse(tmp_path / "junit.xml").getroot()   # beside the other reports, always
+    assert len(list(junit.iter("testcase"))) == len(runs)
+    assert junit.get("failures") == junit.get("errors") == "0"
     faults = (tmp_path / "faults.md").read_text()
     unmapped_read = load_module(REPO_ROOT / "modules" / "fault_unmapped_read", set(boards))
     for name, board in boards.items():

@@ -1,0 +1,73 @@
+"""junit.xml: the run as JUnit XML, the format CI services read (one testsuite per board, one
+testcase per module or diagnostic on it). A run that missed its expectation is a `failure`
+carrying expected against observed, the fault and where, the unresolved names, a stdout diff
+and the boot's log folder; a run the harness could not complete (an `error` run: a build
+problem, QEMU ending early) is an `error`. The module's console output is the case's
+`system-out`. Times are not given: the suite measures instructions, not seconds.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from sim.report import miss_explanation
+from sim.results import RunResult
+
+
+# Characters XML 1.0 cannot carry at all, even escaped: a module may print any byte.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """text with each character XML cannot hold written as \\xHH (or \\uHHHH)."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
+                        else f"\\u{ord(m[0]):04x}", text)
+
+
+def _details(run: RunResult) -> tuple[str, str]:
+    """(message, text) of a failure or error: the one-line explanation, then the rest."""
+    why, below = miss_explanation(run)
+    lines = [f"expected: {run.expected}", f"observed: status {run.status}" +
+             (f", return {run.return_value}" if run.return_value is not None else "") +
+             (f", error {run.error}" if run.error else "")]
+    if run.fault is not None:
+        where = ", ".join(part for part in (run.fault.symbol, run.fault.location) if part)
+        lines.append(f"fault: {run.fault.name}" + (f" at {where}" if where else ""))
+    if run.unresolved:
+        lines.append(f"unresolved: {', '.join(run.unresolved)}")
+    lines += below
+    lines.append(f"log: {run.log or 'never booted'}")
+    return why, "\n".join(lines)
+
+
+def _testcase(suite: ET.Element, run: RunResult) -> None:
+    case = ET.SubElement(suite, "testcase", classname=run.board, name=run.module)
+    if not run.ok:
+        kind = "error" if run.status == "error" else "failure"
+        message, text = _details(run)
+        ET.SubElement(case, kind, message=_xml_text(message), type=run.status).text = \
+            _xml_text(text)
+    if run.stdout:
+        ET.SubElement(case, "system-out").text = _xml_text(run.stdout)
+
+
+def junit_xml(runs: list[RunResult], boards: list[str]) -> str:
+    """The whole run: a testsuite per board, in the order given, each case in run order."""
+    root = ET.Element("testsuites", name="sim")
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for board in boards:
+        board_runs = [run for run in runs if run.board == board]
+        counts = {"tests": len(board_runs),
+                  "failures": sum(not r.ok and r.status != "error" for r in board_runs),
+                  "errors": sum(not r.ok and r.status == "error" for r in board_runs)}
+        suite = ET.SubElement(root, "testsuite", name=board,
+                              **{key: str(value) for key, value in counts.items()},
+                              skipped="0")
+        for run in board_runs:
+            _testcase(suite, run)
+        for key, value in counts.items():
+            totals[key] += value
+    root.attrib.update({key: str(value) for key, value in totals.items()})
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
