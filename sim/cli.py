@@ -21,6 +21,7 @@ from sim.baseline import (BASELINE_FILE, Change, baseline_history, compare, head
                           plot_trend, read_baseline, tracked_figures, write_baseline)
 from sim.bench import throughput
 from sim.boards import Board, board_names, expectation_board_names, load_boards
+from sim.ci_summary import append_step_summary
 from sim.errors import SetupError, SimError
 from sim.footprint import firmware_footprint
 from sim.fuzz import FUZZ_BUDGET_INSTRUCTIONS, catalogue_seeds, run_fuzz
@@ -164,8 +165,10 @@ def _print_outcome(runs: list[RunResult], out: Path, changes: list[Change] | Non
     """Print what a person needs to see; True when everything met its expectation and no
     figure regressed."""
     missed = [run for run in runs if not run.ok]
-    print(f"{len(runs)} runs, {len(runs) - len(missed)} met their expectation, "
-          f"{len(missed)} missed; reports in {out.absolute()}")
+    headline = (f"{len(runs)} runs, {len(runs) - len(missed)} met their expectation, "
+                f"{len(missed)} missed")
+    print(f"{headline}; reports in {out.absolute()}")
+    append_step_summary(runs, headline)
     for run in missed:
         why, below = miss_explanation(run)
         print(f"  MISSED {run.board}/{run.module}: {why} [{run.log or 'never booted'}]")
