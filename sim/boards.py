@@ -16,6 +16,7 @@ from sim import BOARDS_DIR
 from sim.cores import CORE_FACTS, CORES, FLOAT_ABIS, FPU_PRECISION, FPUS, target_flags
 from sim.errors import BoardError
 from sim.textfiles import read_toml_text
+from sim.timing import MIN_CLOCK_HZ, NS_PER_INSTRUCTION
 
 # [addresses.peripherals]: a clock-control register, a GPIO output register, a UART data
 # register (README, "Adding a board").
@@ -192,6 +193,10 @@ def _load_cpu(table: _Table) -> Cpu:
         clock_hz=_positive(table, "clock_hz"),
     )
     table.check_unknown()
+    if cpu.clock_hz < MIN_CLOCK_HZ:
+        raise table.fail("clock_hz", f"{cpu.clock_hz} Hz is below {MIN_CLOCK_HZ:,} Hz: QEMU "
+                         f"runs an instruction every {NS_PER_INSTRUCTION} ns, and a SysTick tick "
+                         "longer than that cannot time instructions exactly")
     if cpu.float_abi != "soft" and not cpu.has_fpu:
         raise table.fail("float_abi", f"'{cpu.float_abi}' needs an FPU, but fpu = 'none'")
     allowed = CORE_FACTS[cpu.core].fpus

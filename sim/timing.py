@@ -13,6 +13,9 @@ from __future__ import annotations
 ICOUNT_SHIFT = 6
 NS_PER_INSTRUCTION = 1 << ICOUNT_SHIFT
 NS_PER_SECOND = 10**9
+# Below this clock a SysTick tick outlasts an instruction and ticks no longer name one
+# instruction count: 10^9 / 64 ns, 15.625 MHz.
+MIN_CLOCK_HZ = -(-NS_PER_SECOND // NS_PER_INSTRUCTION)
 TIMING_UNIT = "instructions"
 # The phases a module job is timed in (firmware/src/PROTOCOL.md, @end).
 TIMING_PHASES = ("load", "link", "init", "run", "unload")

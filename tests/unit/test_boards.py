@@ -141,6 +141,7 @@ def _edit(path: Path, old: str, new: str) -> None:
     ('core = "cortex-m3"', 'core = "cortex-m99"', "cpu.core", "expected one of"),
     ("clock_hz = 24000000", 'clock_hz = "fast"', "cpu.clock_hz", "expected an integer"),
     ("clock_hz = 24000000", "clock_hz = 0", "cpu.clock_hz", "must be positive"),
+    ("clock_hz = 24000000", "clock_hz = 12000000", "cpu.clock_hz", "below 15,625,000 Hz"),
     ('float_abi = "soft"', 'float_abi = "hard"', "cpu.float_abi", "needs an FPU"),
     ('fpu = "none"', 'fpu = "fpv4-sp-d16"', "cpu.fpu", "a cortex-m3 is built with none, not 'fpv4-sp-d16'"),
     ('mcu = "STM32F100RB"', 'mcu = "STM32F100RB"\ncolour = "blue"', "colour", "unknown key"),
