@@ -5,11 +5,11 @@ module file's arch tag (firmware/loader/module_format.h, enum mod_core and enum 
 agree), the CPUID part number the @boot record shows, the architecture the compiler writes into
 .ARM.attributes, the kind of MPU the firmware programs, and which FPUs the core may carry.
 
-Cores are ranked by what they can run: code for a core runs on that core and every core ranked
-above it (ARMv6-M < v7-M < v7E-M < v8-M Mainline < v8.1-M Mainline; the M7 is ranked above
+Core codes grow with what a core can run: code for a core runs on that core and every core
+with a higher code (ARMv6-M < v7-M < v7E-M < v8-M Mainline < v8.1-M Mainline; the M7 is above
 the M4 because modules built for it are scheduled for its dual-issue pipeline, not because
-the M4 lacks an instruction). FPUs are ranked the same way: single precision FPv4, then FPv5
-single, then FPv5 double precision.
+the M4 lacks an instruction), as the loader compares them. FPU codes grow the same way: single
+precision FPv4, then FPv5 single, then FPv5 double precision.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Core:
     name: str
-    code: int               # enum mod_core, in a module file's arch tag
-    rank: int               # "can run" is "rank not above the running core's"
+    code: int               # enum mod_core, in a module file's arch tag; "can run" is "code
+                            # not above the running core's"
     cpuid_part: int         # CPUID[15:4] (ARMv7-M ARM B3.2.3, ARMv6-M ARM B3.2.3, ARMv8-M ARM D1.2.50)
     architecture: str       # as the architecture manuals name it
     tag_cpu_arch: int       # Tag_CPU_arch in .ARM.attributes (ARM IHI 0045)
@@ -38,13 +38,13 @@ class Core:
 
 
 CORE_TABLE = (
-    Core("cortex-m0", 0, 0, 0xC20, "ARMv6-M", 12, "none", ("none",)),
-    Core("cortex-m3", 3, 1, 0xC23, "ARMv7-M", 10, "pmsav7", ("none",)),
-    Core("cortex-m4", 4, 2, 0xC24, "ARMv7E-M", 13, "pmsav7", ("none", "fpv4-sp-d16")),
-    Core("cortex-m7", 7, 3, 0xC27, "ARMv7E-M", 13, "pmsav7",
+    Core("cortex-m0", 0, 0xC20, "ARMv6-M", 12, "none", ("none",)),
+    Core("cortex-m3", 3, 0xC23, "ARMv7-M", 10, "pmsav7", ("none",)),
+    Core("cortex-m4", 4, 0xC24, "ARMv7E-M", 13, "pmsav7", ("none", "fpv4-sp-d16")),
+    Core("cortex-m7", 7, 0xC27, "ARMv7E-M", 13, "pmsav7",
          ("none", "fpv5-sp-d16", "fpv5-d16")),
-    Core("cortex-m33", 33, 4, 0xD21, "ARMv8-M Mainline", 17, "pmsav8", ("none", "fpv5-sp-d16")),
-    Core("cortex-m55", 55, 5, 0xD22, "ARMv8.1-M Mainline", 21, "pmsav8", ("none", "fpv5-d16"),
+    Core("cortex-m33", 33, 0xD21, "ARMv8-M Mainline", 17, "pmsav8", ("none", "fpv5-sp-d16")),
+    Core("cortex-m55", 55, 0xD22, "ARMv8.1-M Mainline", 21, "pmsav8", ("none", "fpv5-d16"),
          "+nomve"),
 )
 CORE_FACTS = {core.name: core for core in CORE_TABLE}

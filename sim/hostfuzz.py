@@ -71,7 +71,7 @@ class Coverage:
 def fuzz_board(boards: list[Board]) -> Board:
     """The most capable board (core, then FPU), so every catalogue module's file is for a core
     the harness's environment runs."""
-    return max(boards, key=lambda b: (CORE_FACTS[b.cpu.core].rank, FPU_CODES[b.cpu.fpu]))
+    return max(boards, key=lambda b: (CORE_FACTS[b.cpu.core].code, FPU_CODES[b.cpu.fpu]))
 
 
 def harness_config(board: Board, api: Api) -> str:

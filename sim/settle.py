@@ -101,7 +101,7 @@ def _abi_fault() -> FaultInfo:
                      lr_symbol=None, lr_location=None, bits=(), address=None, cfsr=0, hfsr=0)
 
 
-CORE_CODES = {core.code: core.rank for core in CORE_TABLE}   # header code -> rank (sim/cores.py)
+CORE_CODES = {core.code for core in CORE_TABLE}   # the header codes a loader knows
 
 
 def _arch_tag(path: str) -> tuple[int, int, int] | None:
@@ -126,7 +126,7 @@ def _bad_arch_detail(end: Record, job: Job, board: Board) -> str:
         return f"{board.name} has {arch_text(board.cpu.core, board.cpu.fpu, board.cpu.float_abi)}"
     core, fpu, abi = tag
     has = arch_text(board.cpu.core, board.cpu.fpu, board.cpu.float_abi)
-    fits = (core in CORE_CODES and CORE_CODES[core] <= CORE_FACTS[board.cpu.core].rank
+    fits = (core in CORE_CODES and core <= CORE_FACTS[board.cpu.core].code
             and fpu <= FPU_CODES[board.cpu.fpu])
     built_for = f"built for {arch_tag_text(*tag)}"
     if fits:

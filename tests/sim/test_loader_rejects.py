@@ -96,10 +96,10 @@ def test_corrupt_files_are_refused_by_name(board: str, targets: dict[str, Target
 
 
 def _newest_core_beyond(board: Board) -> str | None:
-    """The newest core whose code this board cannot run (sim/cores.py ranks them), or None on
-    a board of the newest core."""
-    newest = max(CORE_TABLE, key=lambda core: core.rank)
-    return newest.name if newest.rank > CORE_FACTS[board.cpu.core].rank else None
+    """The newest core whose code this board cannot run (core codes grow with what a core
+    runs), or None on a board of the newest core."""
+    newest = max(CORE_TABLE, key=lambda core: core.code)
+    return newest.name if newest.code > CORE_FACTS[board.cpu.core].code else None
 
 
 def _widest_fpu_beyond(board: Board) -> str | None:
