@@ -23,7 +23,7 @@ from sim.timing import MIN_CLOCK_HZ, NS_PER_INSTRUCTION
 PERIPHERAL_KINDS = ("clock", "gpio", "uart")
 PERIPHERAL_SYMBOL_PREFIX = "__board_peripheral_"
 
-# firmware/src/mpu.h: the smallest flash window PMSAv7 gets, whatever the flash's size.
+# The smallest flash window PMSAv7 gets, whatever the flash's size (firmware/src/mpu.h).
 MPU_FLASH_WINDOW_MIN_BYTES = 0x200000
 
 ACCESS_MODES = ("rx", "rw", "rwx")
@@ -112,25 +112,35 @@ class Board:
                 "mpu_guards_past_flash": self.mpu_guards_past_flash}
 
     @property
-    def mpu_guards_past_flash(self) -> bool:
-        """Whether the MPU's flash window ends where flash does, so module code reaching past
-        flash meets the MPU (MemManage) before the bus: the window is flash rounded out to one
-        power-of-two region of at least MPU_FLASH_WINDOW_MIN_BYTES (firmware/src/mpu.h) under
-        PMSAv7; a part without an MPU has no window."""
-        if CORE_FACTS[self.cpu.core].mpu != "pmsav7":
-            return CORE_FACTS[self.cpu.core].mpu != "none"
+    def mpu_flash_window(self) -> tuple[int, int]:
+        """(base, bytes) of the PMSAv7 region over flash (firmware/src/mpu.h): the flash
+        rounded out to one power-of-two region, aligned to its size, of at least
+        MPU_FLASH_WINDOW_MIN_BYTES. The firmware is built with it (defines)."""
         flash = self.region("flash")
         size = max(MPU_FLASH_WINDOW_MIN_BYTES, 1 << (flash.length - 1).bit_length())
         while (flash.origin & ~(size - 1)) + size < flash.end:
-            size <<= 1
-        return (flash.origin & ~(size - 1)) + size == flash.end
+            size <<= 1   # flash straddles a boundary of this size: the next size up holds it
+        return flash.origin & ~(size - 1), size
+
+    @property
+    def mpu_guards_past_flash(self) -> bool:
+        """Whether the MPU's window over flash ends where flash does, so module code reaching
+        past flash meets the MPU (MemManage) before the bus: under PMSAv7 where flash fills
+        its window, under PMSAv8 always (the region is the flash); without an MPU, never."""
+        kind = CORE_FACTS[self.cpu.core].mpu
+        if kind != "pmsav7":
+            return kind != "none"
+        base, size = self.mpu_flash_window
+        return base + size == self.region("flash").end
 
     def defines(self) -> dict[str, int]:
         """The C macros modules and the firmware are built with (README, "Adding a module"):
         where the board's flash starts and its size, and its [addresses]."""
         flash = self.region("flash")
+        window_base, window_bytes = self.mpu_flash_window
         return {"BOARD_FLASH_ORIGIN": flash.origin, "BOARD_FLASH_BYTES": flash.length,
-                **self.addresses.defines()}
+                "BOARD_MPU_FLASH_WINDOW_BASE": window_base,
+                "BOARD_MPU_FLASH_WINDOW_BYTES": window_bytes, **self.addresses.defines()}
 
     def region(self, name: str) -> MemoryRegion:
         for region in self.memory:

@@ -4,7 +4,7 @@
 #if !MPU_PMSAV8
 
 #include "armv7m.h"
-#include "board_config.h" /* BOARD_FLASH_ORIGIN, BOARD_FLASH_BYTES: the board file's flash */
+#include "board_config.h" /* BOARD_MPU_FLASH_WINDOW_BASE and _BYTES (mpu.h) */
 
 #if ARCH_V6M
 /* The ARMv6-M parts here have no MPU: nothing to program, and module code and data need no
@@ -97,29 +97,13 @@ static void write_code_region(void)
     isb();
 }
 
-/* The flash window (mpu.h): the smallest PMSAv7 region, a power of two of at least
- * MPU_FLASH_WINDOW_MIN_BYTES aligned to its size, that holds the board's whole flash. */
-static uint32_t flash_window_bytes(void)
-{
-    uint32_t bytes = power_of_two_at_least(BOARD_FLASH_BYTES);
-    if (bytes < MPU_FLASH_WINDOW_MIN_BYTES) {
-        bytes = MPU_FLASH_WINDOW_MIN_BYTES;
-    }
-    while (bytes != 0u && (BOARD_FLASH_ORIGIN & ~(bytes - 1u)) + bytes <
-                              BOARD_FLASH_ORIGIN + BOARD_FLASH_BYTES) {
-        bytes <<= 1; /* flash straddles a boundary of this size: the next size up holds it */
-    }
-    return bytes;
-}
-
 void mpu_init(void)
 {
     uint32_t xn = MPU_RASR_XN_Msk;
     set_region(REGION_SRAM, __ram_start, power_of_two_at_least(span(__ram_start, __ram_end)),
                NORMAL_MEMORY | MPU_RASR_AP_PRIV_RW | xn);
-    uint32_t window = flash_window_bytes();
-    set_region(REGION_FLASH, (const void *)(uintptr_t)(BOARD_FLASH_ORIGIN & ~(window - 1u)),
-               window, MPU_RASR_C_Msk | MPU_RASR_AP_READ_ONLY);
+    set_region(REGION_FLASH, (const void *)(uintptr_t)BOARD_MPU_FLASH_WINDOW_BASE,
+               BOARD_MPU_FLASH_WINDOW_BYTES, MPU_RASR_C_Msk | MPU_RASR_AP_READ_ONLY);
     set_region(REGION_ARENA_DATA, __module_arena_start,
                span(__module_arena_start, __module_arena_end), NORMAL_MEMORY | MPU_RASR_AP_FULL | xn);
     code_subregions = 0;

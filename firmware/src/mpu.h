@@ -67,13 +67,13 @@ void mpu_forbid_code(void);
  * boundary splits: a guard inside the stack's page made a loop on a small stack 4x slower. */
 #define MPU_STACK_GUARD_BYTES 32u
 
-/* The flash window modules may read and execute: the board file's flash region (sim/build.py
- * passes its origin and length as BOARD_FLASH_ORIGIN and BOARD_FLASH_BYTES) rounded out to one
- * PMSAv7 region, a power of two aligned to its size, of at least this many bytes. The floor
- * keeps a small flash's window wider than the flash (2 MiB from 0x08000000 on both STM32
- * boards), so a read just past the end of flash is a bus error naming the address, not a
- * protection fault. Where flash fills its window (MPS2: 4 MiB of SSRAM1 at 0) a read past it
- * is a MemManage fault. PMSAv7 only: a PMSAv8 region is the board's flash exactly. */
-#define MPU_FLASH_WINDOW_MIN_BYTES 0x200000u
+/* The flash window modules may read and execute under PMSAv7, BOARD_MPU_FLASH_WINDOW_BASE and
+ * _BYTES in board_config.h: the board file's flash rounded out to one PMSAv7 region, a power
+ * of two aligned to its size, of at least 2 MiB (sim/boards.py, Board.mpu_flash_window, works
+ * it out: the host judges expectations by the same window). The floor keeps a small flash's
+ * window wider than the flash (2 MiB from 0x08000000 on both STM32 boards), so a read just past
+ * the end of flash is a bus error naming the address, not a protection fault. Where flash
+ * fills its window (MPS2: 4 MiB of SSRAM1 at 0) a read past it is a MemManage fault. A PMSAv8
+ * region is the board's flash exactly. */
 
 #endif
