@@ -9,12 +9,11 @@ import logging
 import os
 import shutil
 import signal
+import subprocess
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
-
-import pexpect
 
 from sim.identity import check_identity
 from sim.jobs import Job, joblist_line, write_joblist
@@ -171,27 +170,28 @@ def _boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
     try:
         if not settings.sessions.start(session):
             return None
-    except (pexpect.ExceptionPexpect, OSError) as error:
+    except (subprocess.SubprocessError, OSError) as error:
         return BootOutcome(transcript, _start_failure(error), log_dir)
     identified = False
     previous: str | None = None   # the job that started last: final once the next one starts
     try:
         with session, open(log_dir / "console.log", "w") as console:
-            for line in session.lines():
-                console.write(line + "\n")
-                transcript.feed(line)
-                if line.startswith(("@job ", "@end ")):
-                    console.flush()  # on disk as each job starts and ends: a hung one shows
-                tail.append(line)
-                if not identified and transcript.boot is not None:
-                    check_identity(transcript.boot, target.board, target.image)
-                    identified = True
-                started = transcript.started_now
-                if started is not None:
-                    session.restart_deadline(deadlines[started])
-                    if previous is not None and job_final is not None:
-                        job_final(previous, transcript.jobs[previous])
-                    previous = started
+            for chunk in session.chunks():
+                # On disk as QEMU writes it (the firmware writes once per job): a hung job shows.
+                console.write("\n".join(chunk) + "\n")
+                console.flush()
+                for line in chunk:
+                    transcript.feed(line)
+                    if not identified and transcript.boot is not None:
+                        check_identity(transcript.boot, target.board, target.image)
+                        identified = True
+                    started = transcript.started_now
+                    if started is not None:
+                        session.restart_deadline(deadlines[started])
+                        if previous is not None and job_final is not None:
+                            job_final(previous, transcript.jobs[previous])
+                        previous = started
+                tail.extend(chunk)
     finally:
         settings.sessions.finished(session)
     assert session.exit is not None

@@ -1,7 +1,7 @@
 """Running the firmware on qemu-system-arm.
 
 qemu_argv() builds the command line as a pure function, so it can be unit-tested and printed
-for a person to rerun by hand (rerun_command). QemuSession spawns it with pexpect, reads the
+for a person to rerun by hand (rerun_command). QemuSession starts it, reads the
 semihosting console line by line against a host-side deadline, keeps QEMU's stderr in a file
 (a lockup is reported only there) and tears QEMU down in escalating steps.
 """
@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import shlex
 import signal
+import subprocess
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-import pexpect
 
 from sim.timing import ICOUNT_SHIFT
 from sim.toolchain import QEMU
@@ -87,7 +88,7 @@ class QemuSession:
         self.deadline_hit = False
         self.exit: QemuExit | None = None
         self.stopped = False      # kill() ended it: the run is stopping, not the guest's doing
-        self._child: pexpect.spawn | None = None
+        self._child: subprocess.Popen | None = None
         self._deadline = 0.0
 
     def __enter__(self) -> "QemuSession":
@@ -101,34 +102,31 @@ class QemuSession:
         self.close()
 
     def kill(self) -> None:
-        """End QEMU now (SIGKILL to its process group: pexpect made it a session leader). Safe
+        """End QEMU now (SIGKILL to its process group: it leads a session of its own). Safe
         from another thread; lines() then ends as QEMU's console closes."""
         self.stopped = True
         # Not once close() has reaped it (its pid could then be another process's, though not
         # within the instant between the reaping and close() setting exit).
         if self._child is not None and self.exit is None:
-            try:
-                os.killpg(self._child.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            self._signal_group(signal.SIGKILL)
 
-    def _redirect_stderr(self) -> None:
-        """Runs in the child before exec: QEMU's own stderr goes to a file, not the console."""
-        fd = os.open(self.stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        os.dup2(fd, 2)
+    def _signal_group(self, signum: int) -> None:
+        try:
+            os.killpg(self._child.pid, signum)
+        except ProcessLookupError:
+            pass
 
     def start(self) -> None:
         log.debug("spawn: %s", rerun_command(self.argv, self.cwd))
         self._deadline = time.monotonic() + self.deadline_s
-        self._child = pexpect.spawn(self.argv[0], self.argv[1:], cwd=str(self.cwd),
-                                    preexec_fn=self._redirect_stderr, encoding="utf-8",
-                                    codec_errors="replace", echo=False)
-        # pexpect's default pauses (after each read, 0.1 s after close) are for interactive
-        # programs; QEMU has exited by the time we close, and the pauses would dominate.
-        self._child.delayafterread = None
-        self._child.delayafterclose = 0.0
-        self._child.delayafterterminate = 0.0
-        self._child.ptyproc.delayafterclose = 0.0
+        # A pipe, not a pty: nothing here is interactive, and a pipe needs neither a fork of this
+        # (large) process nor a line discipline; QEMU's stderr goes straight to its file. A new
+        # session makes QEMU a process-group leader, so kill() ends it and any child at once.
+        with open(self.stderr_path, "wb") as stderr:
+            self._child = subprocess.Popen(self.argv, cwd=self.cwd, stdin=subprocess.DEVNULL,
+                                           stdout=subprocess.PIPE, stderr=stderr, bufsize=0,
+                                           start_new_session=True)
+        os.set_blocking(self._child.stdout.fileno(), False)
 
     def restart_deadline(self, seconds: float) -> None:
         """From now, allow seconds more before the deadline (a job just started)."""
@@ -138,25 +136,28 @@ class QemuSession:
         """Console lines (without line endings) until QEMU closes it or the deadline passes.
         Reads in large chunks and splits them here: a pattern match per line would cost more
         than QEMU takes to run a job."""
+        for chunk in self.chunks():
+            yield from chunk
+
+    def chunks(self) -> Iterator[list[str]]:
+        """The console as lists of whole lines, as they arrive (a last line without its newline
+        comes alone at the end); the same deadline as lines()."""
         assert self._child is not None, "start() first"
-        pending = ""
+        stdout = self._child.stdout
+        pending = b""
         while True:
             remaining = self._deadline - time.monotonic()
-            if remaining <= 0:
+            if remaining <= 0 or not select.select([stdout], [], [], remaining)[0]:
                 self.deadline_hit = True
                 break
-            try:
-                pending += self._child.read_nonblocking(READ_CHUNK, timeout=remaining)
-            except pexpect.TIMEOUT:
-                self.deadline_hit = True
+            data = os.read(stdout.fileno(), READ_CHUNK)
+            if not data:
                 break
-            except pexpect.EOF:
-                break
-            *complete, pending = pending.split("\n")
-            for line in complete:
-                yield line.rstrip("\r")
-        if pending.strip("\r"):
-            yield pending.rstrip("\r")  # a last line without its newline
+            *complete, pending = (pending + data).split(b"\n")
+            if complete:
+                yield [line.decode("utf-8", "replace").rstrip("\r") for line in complete]
+        if pending.strip(b"\r"):
+            yield [pending.decode("utf-8", "replace").rstrip("\r")]
 
     def close(self) -> QemuExit:
         """Tear down: let QEMU exit, then SIGTERM, then SIGKILL. Idempotent."""
@@ -170,30 +171,27 @@ class QemuSession:
         elif child is not None:
             if not self._wait_exit(child, self.GRACE_S if not self.deadline_hit else 0.0):
                 teardown = "terminated"
-                child.kill(signal.SIGTERM)
+                child.send_signal(signal.SIGTERM)
                 if not self._wait_exit(child, self.TERM_S):
                     teardown = "killed"
-                    child.kill(signal.SIGKILL)
+                    self._signal_group(signal.SIGKILL)
                     self._wait_exit(child, self.TERM_S)
         if child is not None:
-            child.close(force=True)
+            child.stdout.close()
+        status = child.returncode if child is not None else None
         self.exit = QemuExit(
-            status=child.exitstatus if child is not None else None,
-            signal=child.signalstatus if child is not None else None,
+            status=status if status is not None and status >= 0 else None,
+            signal=-status if status is not None and status < 0 else None,
             deadline_hit=self.deadline_hit, teardown=teardown, stderr=self._read_stderr())
         return self.exit
 
     @staticmethod
-    def _wait_exit(child: pexpect.spawn, seconds: float) -> bool:
-        end = time.monotonic() + seconds
-        while child.isalive():
-            if time.monotonic() >= end:
-                return False
-            try:
-                child.expect(pexpect.EOF, timeout=max(0.0, min(0.1, end - time.monotonic())))
-            except (pexpect.TIMEOUT, pexpect.EOF):
-                pass
-        return True
+    def _wait_exit(child: subprocess.Popen, seconds: float) -> bool:
+        try:
+            child.wait(timeout=seconds)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
 
     def _read_stderr(self) -> str:
         try:

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+import pexpect
 import pytest
 
 from sim import REPO_ROOT
@@ -110,6 +111,32 @@ def test_a_signal_stops_the_run_keeping_what_finished(signum: int, board: str, b
     assert summary == f"# Simulation summary: INTERRUPTED by {name} after {len(runs)} of " \
                       f"{planned} runs"
     assert line.startswith(summary[len("# Simulation summary: "):])
+
+
+def test_ctrl_c_at_a_terminal_stops_the_run(board: str, build: str, slow_modules: Path,
+                                           tmp_path: Path) -> None:
+    """Ctrl-C typed at a real terminal (a pty: the kernel sends SIGINT to the whole foreground
+    process group) ends the run as SIGINT does, with no QEMU left over: QEMU runs in a session
+    of its own, so the suite, not the terminal, decides how it ends."""
+    out = tmp_path / "out"
+    terminal = pexpect.spawn(sys.executable, ["-m", "sim", "run", "--board", board, "--modules",
+                                              str(slow_modules), "--batch", "1", "-j", "2",
+                                              "--out", str(out), "--build-dir", build],
+                             cwd=str(REPO_ROOT), encoding="utf-8", timeout=120)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(out.glob(f"{SET_PREFIX}*/logs/*/*/boot*/*.cmod"))) < 3:
+            assert terminal.isalive() and time.monotonic() < deadline, terminal.before
+            time.sleep(0.05)
+        terminal.sendintr()
+        terminal.expect(r"INTERRUPTED by SIGINT after \d+ of \d+ runs")
+        terminal.expect(pexpect.EOF, timeout=30)
+    finally:
+        terminal.close(force=True)
+    assert terminal.exitstatus == 130, terminal.before
+    assert "Traceback" not in (terminal.before or "")
+    assert _qemu_under(tmp_path) == []
+    assert json.loads((out / "results.json").read_text())["signal"] == "SIGINT"
 
 
 def test_a_run_killed_outright_leaves_the_last_reports(board: str, build: str,
