@@ -201,16 +201,24 @@ def _split_imports(objects: list[Path], needed: set[str],
 
 
 def _digest(board: Board, module: Module, api: Api) -> str:
-    digest = hashlib.sha256()
-    digest.update(f"api {api.major}.{api.minor}".encode())
+    digest = hashlib.sha256(_shared_inputs_digest(api.major, api.minor))
     digest.update("\0".join(compile_flags(board, module, cxx=True)).encode())
-    digest.update(compiler_version().encode())
-    inputs = [*module.sources, module.path / "module.toml", MODULE_LINKER_SCRIPT,
-              MODULE_EXPORT_HEADER, Path(__file__), Path(pack.__file__)]
-    for path in inputs:
+    for path in [*module.sources, module.path / "module.toml"]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+@lru_cache(maxsize=None)
+def _shared_inputs_digest(api_major: int, api_minor: int) -> bytes:
+    """What every module's build reads besides its own files: read once per process, not once
+    per module (they are the project's own files, which a run does not change)."""
+    digest = hashlib.sha256(f"api {api_major}.{api_minor}".encode())
+    digest.update(compiler_version().encode())
+    for path in [MODULE_LINKER_SCRIPT, MODULE_EXPORT_HEADER, Path(__file__), Path(pack.__file__)]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.digest()
 
 
 @dataclass(frozen=True)
@@ -332,21 +340,42 @@ def build_module(board: Board, module: Module, build_dir: Path,
     stamped as built against api (default: firmware/src/exports.txt)."""
     api = api or load_api()
     out = build_dir / "modules" / board.name / module.name
-    out.mkdir(parents=True, exist_ok=True)
-    file, record = out / f"{module.name}.cmod", out / "packed.json"
-    with file_lock(out / ".lock"):
-        stamp = out / "build.digest"
-        digest = _digest(board, module, api)
-        if stamp.is_file() and stamp.read_text() == digest and record.is_file() and file.is_file():
-            packed = _load_packed(record, file)  # a pure function of what the digest covers
-        else:
-            stamp.unlink(missing_ok=True)
-            log.info("building module %s for %s", module.name, board.name)
-            packed = _build_and_pack(board, module, out, api)
-            _publish(file, packed.data)
-            record.write_text(json.dumps(_packed_fields(packed)))
-            stamp.write_text(digest)
+    file = out / f"{module.name}.cmod"
+    digest = _digest(board, module, api)
+    packed = _cached(out, file, digest)
+    if packed is None:
+        out.mkdir(parents=True, exist_ok=True)
+        with file_lock(out / ".lock"):
+            packed = _cached(out, file, digest) or _build(board, module, out, file, digest, api)
     return ModuleImage(module.name, board.name, file, out / "module.elf", packed)
+
+
+def _cached(out: Path, file: Path, digest: str) -> PackedModule | None:
+    """The build in out if its stamp says it was made from digest, without taking the lock: a
+    build replaces each file in one step and writes the stamp last (removing it first), so a
+    stamp that reads the same before and after reading the files vouches for them."""
+    stamp = out / "build.digest"
+    try:
+        if stamp.read_text() != digest:
+            return None
+        packed = _load_packed(out / "packed.json", file)
+        return packed if stamp.read_text() == digest else None
+    except (OSError, ValueError, KeyError):   # not built, half gone, or from an older suite
+        return None
+
+
+def _build(board: Board, module: Module, out: Path, file: Path, digest: str,
+           api: Api) -> PackedModule:
+    """Build, then publish the module file and its record, each in one step, and last the
+    stamp that vouches for them. Call with the build lock held."""
+    stamp = out / "build.digest"
+    stamp.unlink(missing_ok=True)
+    log.info("building module %s for %s", module.name, board.name)
+    packed = _build_and_pack(board, module, out, api)
+    _publish(file, packed.data)
+    _publish(out / "packed.json", json.dumps(_packed_fields(packed)).encode())
+    _publish(stamp, digest.encode())
+    return packed
 
 
 def _build_and_pack(board: Board, module: Module, out: Path, api: Api) -> PackedModule:
