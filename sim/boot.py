@@ -101,13 +101,15 @@ Staged = dict[str, Path]   # a batch's module files: built path -> its first cop
 
 
 def _stage_file(source: str, destination: Path, staged: Staged) -> None:
-    """Put the module file in the boot folder: copied the first time the batch needs it, after
-    that a hard link to that copy (which nothing writes again), so a re-boot or a file run
-    many times costs no copy. A copy where the file system refuses links."""
-    first = staged.get(source)
-    if first is not None:
+    """Put the module file in the boot folder as a hard link to the built file: no copy, and
+    safe, because a build replaces a module file with a new one (sim/modbuild.py, _publish)
+    and never writes into it. Where the file system refuses links (the log folder on another
+    one), a copy the first time the batch needs the file and links to that copy after."""
+    for origin in (source, staged.get(source)):
+        if origin is None:
+            continue
         try:
-            os.link(first, destination)
+            os.link(origin, destination)
             return
         except OSError:
             pass
