@@ -26,7 +26,6 @@ from sim.errors import SetupError, SimError
 from sim.footprint import firmware_footprint
 from sim.fuzz import FUZZ_BUDGET_INSTRUCTIONS, catalogue_seeds, run_fuzz
 from sim.interrupt import Interrupted, RunInterrupted, handling_signals, signal_received
-from sim.jobs import with_loaded_bytes
 from sim.junit import junit_xml
 from sim.modules import Module, benchmark_modules, discover
 from sim.options import EXIT_MISSED, EXIT_OK, EXIT_SETUP, positive_int
@@ -186,8 +185,6 @@ def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict, RunInterrupted | 
     document, the interruption if a signal stopped the run)."""
     before = read_baseline(args.baseline)   # a bad --baseline stops the run before it starts
     boards, targets, jobs_for, benchmarks = plan(args)
-    jobs_for = {board: [with_loaded_bytes(job) for job in jobs]
-                for board, jobs in jobs_for.items()}
     out_dir = _fresh_out_dir(args.out)
     try:
         runs = run_matrix(targets, jobs_for, RunSettings(out_dir, args.batch, args.jobs),

@@ -6,7 +6,7 @@ module writes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -101,18 +101,6 @@ class Job:
     elf: Path | None = None          # module jobs: the linked module, to name fault addresses
     sizes: dict[str, int] | None = None
     build_error: BuildProblem | None = None   # the module could not be built: an error run
-
-
-def with_loaded_bytes(job: Job) -> Job:
-    """The job with sizes["loaded"]: the bytes of every module file its load phase reads and
-    checks, its resident libraries' and its own (README.md, "On-target figures")."""
-    if job.kind != "module" or job.sizes is None:
-        return job
-    try:
-        loaded = sum(Path(path).stat().st_size for path in (job.target, *job.deps))
-    except OSError:  # a file gone since the build: the run reports that
-        return job
-    return replace(job, sizes={**job.sizes, "loaded": loaded})
 
 
 def joblist_line(job_id: str, job: Job, file_name: str | None = None,

@@ -155,7 +155,14 @@ def module_job(module: Module, board: Board, image: ModuleImage,
                module.expectation(board.name, board.capabilities), entry=module.entry,
                abi=module.abi,
                deps=tuple(str(d.file) for d in deps), budget=budget_ticks(module, board),
-               elf=image.elf, sizes=image.sizes())
+               elf=image.elf, sizes=_sizes(image, deps))
+
+
+def _sizes(image: ModuleImage, deps: list[ModuleImage] | tuple[()]) -> dict[str, int]:
+    """The image's sizes, and "loaded": the bytes of every module file the job's load phase
+    reads and checks, its resident libraries' and its own (README.md, "On-target figures")."""
+    loaded = sum(len(each.packed.data) for each in (*deps, image))
+    return {**image.sizes(), "loaded": loaded}
 
 
 def _module_jobs(boards: list[Board], selected: list[Module | ModuleProblem],
