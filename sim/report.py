@@ -1,12 +1,10 @@
-"""The reports for a person, from the same runs as results.json: summary.md (tables, made with
-tabulate) and faults.md (a section per abnormal run)."""
+"""The reports for a person, from the same runs as results.json: summary.md (Markdown tables,
+sim/tables.py) and faults.md (a section per abnormal run)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Sequence
-
-from tabulate import tabulate
 
 from sim.baseline import Change
 from sim.boards import Board
@@ -16,6 +14,7 @@ from sim.modules import Module
 from sim.outdir import write_atomically
 from sim.results import TIMING_PHASES, FaultInfo, RunResult, TimeoutInfo
 from sim.stdoutdiff import short_diff
+from sim.tables import markdown_table
 from sim.timing import TIMING_UNIT
 
 
@@ -58,7 +57,7 @@ def _matrix(runs: list[RunResult], boards: list[Board]) -> str:
             row.append("" if run is None else
                        f"{_observed_text(run)} {'✓' if run.ok else '✗ **MISSED**'}")
         rows.append(row)
-    return tabulate(rows, ["module", *[b.name for b in boards]], tablefmt="github")
+    return markdown_table(rows, ["module", *[b.name for b in boards]])
 
 
 SAME_EXPECTATION = "**same expectation, different outcome**"
@@ -94,7 +93,7 @@ def _cross_board(runs: list[RunResult], boards: list[Board]) -> str:
         rows.append(row + [_decided_by(present)])
     if not rows:
         return "Every module shows the same outcome on every board."
-    return tabulate(rows, ["module", *[b.name for b in boards], "decided by"], tablefmt="github")
+    return markdown_table(rows, ["module", *[b.name for b in boards], "decided by"])
 
 
 def _board_table(runs: list[RunResult]) -> str:
@@ -111,7 +110,7 @@ def _board_table(runs: list[RunResult]) -> str:
                      _stopped_at(run).location if _stopped_at(run) else "", _cell(run.boot)])
     headers = ["module", "met", "expected", "observed", "unresolved", "file B",
                "text/data/bss B", "text before gc B", *TIMING_PHASES, "fault at", "location", "boot"]
-    return tabulate(rows, headers, tablefmt="github")
+    return markdown_table(rows, headers)
 
 
 def _resolution_table(runs: list[RunResult]) -> str:
@@ -126,8 +125,8 @@ def _resolution_table(runs: list[RunResult]) -> str:
         rows.append([run.module, len(run.imports), resolved, ", ".join(run.unresolved),
                      ", ".join(wrong) or "none",
                      "—" if crc is None else "agree" if crc["ok"] else "**DIFFER**"])
-    return tabulate(rows, ["module", "imports", "resolved", "unresolved", "mismatches",
-                           "image CRC"], tablefmt="github")
+    return markdown_table(rows, ["module", "imports", "resolved", "unresolved", "mismatches",
+                           "image CRC"])
 
 
 def _resolution_across_boards(runs: list[RunResult], boards: list[Board]) -> str:
@@ -149,7 +148,7 @@ def _resolution_across_boards(runs: list[RunResult], boards: list[Board]) -> str
             row.append(f"{resolved}/{len(run.imports)}" + (f" (missing {missing})" if missing else ""))
         row.append("**differs**" if len(seen) > 1 else "")
         rows.append(row)
-    return tabulate(rows, ["module", *[b.name for b in boards], ""], tablefmt="github")
+    return markdown_table(rows, ["module", *[b.name for b in boards], ""])
 
 
 def _stopped_at(run: RunResult) -> FaultInfo | TimeoutInfo | None:
@@ -203,14 +202,14 @@ def _fault_matrix(runs: list[RunResult], boards: list[Board]) -> str:
                                  if run.status in abnormal or run.expected.get("status") in abnormal))
     rows = [[module, *[_fault_cell(cells[(module, b.name)]) if (module, b.name) in cells else ""
                        for b in boards]] for module in modules]
-    return tabulate(rows, ["module", *[b.name for b in boards]], tablefmt="github")
+    return markdown_table(rows, ["module", *[b.name for b in boards]])
 
 
 def baseline_table(changes: list[Change]) -> str:
     rows = [[c.figure, c.before, c.after, f"{c.percent:+.2f}%",
              "**REGRESSED**" if c.regressed else ("better" if c.after < c.before else "within")]
             for c in changes]
-    return tabulate(rows, ["figure", "baseline", "now", "change", "verdict"], tablefmt="github")
+    return markdown_table(rows, ["figure", "baseline", "now", "change", "verdict"])
 
 
 def _baseline_section(changes: list[Change] | None) -> list[str]:
@@ -280,7 +279,7 @@ def _benchmarks(runs: list[RunResult], boards: list[Board], benchmarks: Sequence
                "module file / raw text+data (median)",
                "arena bytes per module beyond text+data+bss (median)",
                "arena bytes held per module, padding included (median)"]
-    return tabulate(rows, headers, tablefmt="github")
+    return markdown_table(rows, headers)
 
 
 def _benchmarks_intro(benchmarks: Sequence[Module]) -> str:
@@ -363,8 +362,7 @@ def _load_speed(runs: list[RunResult], boards: list[Board]) -> list[str]:
             median = _median([value for value, _ in ranked])
             lines.append(f"- {board.name}: median {median:.2f}, worst {ranked[-1][0]:.2f} "
                          f"({ranked[-1][1]}), over {len(ranked)} modules")
-    return lines + ["", tabulate(rows, ["module", *[b.name for b in boards]],
-                                 tablefmt="github"), ""]
+    return lines + ["", markdown_table(rows, ["module", *[b.name for b in boards]]), ""]
 
 
 def _missed_section(runs: list[RunResult]) -> list[str]:
@@ -384,9 +382,9 @@ def _missed_section(runs: list[RunResult]) -> list[str]:
 def _footprint_table(footprints: dict[str, dict[str, int | None]]) -> str:
     rows = [[board, f["loader_bytes"], f["flash_bytes"], f["ram_bytes"], f["module_arena_bytes"]]
             for board, f in footprints.items()]
-    return tabulate(rows, ["board", f"loader bytes (goal ≤ {LOADER_FLASH_BUDGET})",
+    return markdown_table(rows, ["board", f"loader bytes (goal ≤ {LOADER_FLASH_BUDGET})",
                            "firmware flash bytes", "RAM bytes (incl. arena)",
-                           "module arena bytes"], tablefmt="github")
+                           "module arena bytes"])
 
 
 # A board without an MPU (README.md, "What is contained on a part without an MPU").
