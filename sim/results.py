@@ -107,4 +107,18 @@ def results_document(runs: list[RunResult], footprint: dict[str, dict[str, int |
 
 
 def write_results(path: Path, document: dict[str, Any]) -> None:
-    write_atomically(path, json.dumps(document, indent=2) + "\n")
+    write_atomically(path, results_text(document))
+
+
+def results_text(document: dict[str, Any]) -> str:
+    """results.json's text: a key per line, and a list's items one per line, each item compact.
+    Greppable and diffable by run; and json's C encoder does the work (with indent= it falls
+    back to a Python one, which took a fifth of a 1,600-run report's time)."""
+    fields = [f"  {json.dumps(key)}: {_value_text(value)}" for key, value in document.items()]
+    return "{\n" + ",\n".join(fields) + "\n}\n"
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, list) and value:
+        return "[\n" + ",\n".join(f"    {json.dumps(item)}" for item in value) + "\n  ]"
+    return json.dumps(value)
