@@ -10,6 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from sim.jobs import Job
 from sim.target import Target
@@ -23,6 +24,7 @@ class Timing:
     runs: int
     seconds: float
     met: int
+    boots: int
 
     @property
     def per_second(self) -> float:
@@ -39,12 +41,13 @@ def benchmark_jobs(jobs_for: dict[str, list[Job]], runs_per_board: int) -> dict[
 
 
 def timed_matrix(targets: list[Target], jobs_for: dict[str, list[Job]], out: Path, batch: int,
-                 parallel: int) -> Timing:
+                 parallel: int, measured: Mapping[str, int]) -> Timing:
     start = time.perf_counter()
-    results = run_matrix(targets, jobs_for, RunSettings(out, batch, parallel),
+    results = run_matrix(targets, jobs_for, RunSettings(out, batch, parallel, measured=measured),
                          print_progress)
     seconds = time.perf_counter() - start
-    return Timing(len(results), seconds, sum(r.ok for r in results))
+    boots = len({(r.board, r.boot) for r in results})
+    return Timing(len(results), seconds, sum(r.ok for r in results), boots)
 
 
 def replay_boots(folder: Path, parallel: int) -> float:
@@ -64,12 +67,14 @@ def replay_boots(folder: Path, parallel: int) -> float:
 
 
 def throughput(targets: list[Target], jobs_for: dict[str, list[Job]], runs_per_board: int,
-               out: Path, parallel: int) -> tuple[Timing, Timing, float]:
-    """(one boot per run, one boot per board, seconds for QEMU alone to replay the batched
-    boots), on the same jobs."""
+               out: Path, parallel: int,
+               measured: Mapping[str, int]) -> tuple[Timing, Timing, float]:
+    """(one boot per run, batched as a run batches them given measured costs, seconds for QEMU
+    alone to replay the batched boots), on the same jobs."""
     jobs = benchmark_jobs(jobs_for, runs_per_board)
-    timed_matrix(targets, {b: j[:2] for b, j in jobs.items()}, out / "warm-up", 2, parallel)
-    per_run = timed_matrix(targets, jobs, out / "batch-1", 1, parallel)
-    per_board = timed_matrix(targets, jobs, out / "batched", runs_per_board, parallel)
+    timed_matrix(targets, {b: j[:2] for b, j in jobs.items()}, out / "warm-up", 2, parallel,
+                 measured)
+    per_run = timed_matrix(targets, jobs, out / "batch-1", 1, parallel, measured)
+    per_board = timed_matrix(targets, jobs, out / "batched", runs_per_board, parallel, measured)
     qemu_alone = replay_boots(out / "batched", parallel)
     return per_run, per_board, qemu_alone

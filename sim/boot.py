@@ -13,7 +13,7 @@ import subprocess
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from sim.identity import check_identity
 from sim.jobs import Job, joblist_line, write_joblist
@@ -37,10 +37,12 @@ HANG_DEADLINE_INSTRUCTIONS_PER_S = 5_000_000
 @dataclass(frozen=True)
 class RunSettings:
     out_dir: Path
-    batch: int = 50                 # jobs per QEMU boot
+    batch: int = 50                 # jobs per QEMU boot, at most (sim/schedule.py)
     parallel: int = 2               # QEMU instances at once
     boot_deadline_s: float = 20.0   # host backstop: from QEMU's start to the first job ...
     job_deadline_s: float = 10.0    # ... then from each job's start, this plus its budget's time
+    # Instruction counts measured before (the baseline's figures), to cut and order the boots.
+    measured: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
     # Every QEMU of the run, so a stop (a signal, another batch's error) can end them at once.
     sessions: SessionGroup = field(default_factory=SessionGroup, compare=False, repr=False)
 

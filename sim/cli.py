@@ -187,8 +187,8 @@ def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict, RunInterrupted | 
     boards, targets, jobs_for, benchmarks = plan(args)
     out_dir = _fresh_out_dir(args.out)
     try:
-        runs = run_matrix(targets, jobs_for, RunSettings(out_dir, args.batch, args.jobs),
-                          print_progress)
+        settings = RunSettings(out_dir, args.batch, args.jobs, measured=before or {})
+        runs = run_matrix(targets, jobs_for, settings, print_progress)
         stopped = None
     except RunInterrupted as stop:   # the finished jobs' results still make a report
         runs, stopped = stop.finished, stop
@@ -238,10 +238,11 @@ def command_baseline(args: argparse.Namespace) -> int:
 def command_bench(args: argparse.Namespace) -> int:
     boards, targets, jobs_for, _ = plan(args)
     out_dir = _fresh_out_dir(args.out / BENCH_FOLDER)
-    per_run, per_board, qemu_alone = throughput(targets, jobs_for, args.runs, out_dir, args.jobs)
+    per_run, per_board, qemu_alone = throughput(targets, jobs_for, args.runs, out_dir, args.jobs,
+                                                read_baseline(args.baseline) or {})
     rows = [["one QEMU boot per run (--batch 1)", per_run.runs, f"{per_run.seconds:.2f}",
              f"{per_run.per_second:.0f}", per_run.met],
-            [f"one boot per board (--batch {args.runs})", per_board.runs,
+            [f"batched (--batch {args.runs}: {per_board.boots} boots)", per_board.runs,
              f"{per_board.seconds:.2f}", f"{per_board.per_second:.0f}", per_board.met],
             ["the same boots, QEMU alone", per_board.runs, f"{qemu_alone:.2f}",
              f"{per_board.runs / qemu_alone:.0f}", ""]]

@@ -26,6 +26,7 @@ from sim.jobs import Job
 from sim.protocol import JobTranscript
 from sim.qemu import SessionGroup
 from sim.results import RunResult
+from sim.schedule import Batch, cut_batches, job_cost, longest_first
 from sim.settle import error_result, finished_jobs, settle_boot, settle_final
 from sim.target import Target
 
@@ -83,8 +84,16 @@ def run_batch(target: Target, jobs: list[Job], log_dir: Path,
     return [settled[job_id] for job_id, _ in enumerate_ids(jobs) if job_id in settled]
 
 
-def _batches(jobs: list[Job], size: int) -> list[list[Job]]:
-    return [jobs[start:start + size] for start in range(0, len(jobs), size)]
+def _batches(targets: list[Target], jobs_for: dict[str, list[Job]],
+             settings: RunSettings) -> list[tuple[Target, Batch]]:
+    """Every board's batches (sim/schedule.py), in board order, then job order."""
+    tasks = []
+    for target in targets:
+        board = target.board
+        jobs = jobs_for[board.name]
+        costs = [job_cost(board.name, job, board.cpu.clock_hz, settings.measured) for job in jobs]
+        tasks += [(target, batch) for batch in cut_batches(board.name, jobs, costs, settings.batch)]
+    return tasks
 
 
 Progress = Callable[[int, int], None]   # (runs done, runs in all)
@@ -122,13 +131,12 @@ def _stop_all(pool: ThreadPoolExecutor, sessions: SessionGroup) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _in_run_order(tasks: list[tuple[Target, int, list[Job]]],
-                  futures: list[Future]) -> list[RunResult]:
+def _in_run_order(tasks: list[tuple[Target, Batch]], futures: list[Future]) -> list[RunResult]:
     """Results in board order, then job order, boots numbered per board across its batches;
     batches a stop dropped before they began give none."""
     results: list[RunResult] = []
     boots_before: dict[str, int] = {}
-    for (target, _, _), future in zip(tasks, futures, strict=True):
+    for (target, _), future in zip(tasks, futures, strict=True):
         if future.cancelled() or future.exception() is not None:
             continue
         batch = future.result()
@@ -142,21 +150,24 @@ def _in_run_order(tasks: list[tuple[Target, int, list[Job]]],
 
 def run_matrix(targets: list[Target], jobs_for: dict[str, list[Job]], settings: RunSettings,
                progress: Progress | None = None) -> list[RunResult]:
-    """Run every board's jobs; results in board order, then job order. Boots are numbered per
-    board in job order, so the numbering does not depend on how the boots were scheduled.
-    progress, if given, hears after every batch how many runs are done.
+    """Run every board's jobs; results in board order, then job order. How the jobs are cut
+    into boots depends only on the jobs and the measured costs (sim/schedule.py), and boots are
+    numbered per board in job order, so neither depends on how the boots were scheduled; they
+    start longest first. progress, if given, hears after every batch how many runs are done.
 
     A stop signal (SIGINT, SIGTERM; sim/interrupt.py) ends it within a poll and a QEMU
     teardown: RunInterrupted carries the results of the jobs that finished. A batch's error
     (a full disk, the wrong firmware) stops every other batch the same way, then is raised."""
-    tasks = [(target, index, batch) for target in targets
-             for index, batch in enumerate(_batches(jobs_for[target.board.name], settings.batch))]
-    total = sum(len(batch) for _, _, batch in tasks)
+    tasks = _batches(targets, jobs_for, settings)
+    total = sum(len(batch.jobs) for _, batch in tasks)
     with deferring_signals():
         pool = ThreadPoolExecutor(max_workers=max(1, settings.parallel))
-        futures = [pool.submit(run_batch, target, batch,
-                               settings.out_dir / "logs" / target.board.name / f"batch{index:03d}",
-                               settings) for target, index, batch in tasks]
+        target_of = {id(batch): target for target, batch in tasks}
+        submitted = {id(batch): pool.submit(
+            run_batch, target_of[id(batch)], list(batch.jobs),
+            settings.out_dir / "logs" / batch.board / f"batch{batch.index:03d}", settings)
+            for batch in longest_first([batch for _, batch in tasks])}
+        futures = [submitted[id(batch)] for _, batch in tasks]
         try:
             signum = _wait_for_batches(futures, total, progress)
         except BaseException:

@@ -230,7 +230,7 @@ def test_bench_prints_throughput_both_ways(board: str, build: str, tmp_path: Pat
                    "--build-dir", build)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "| one QEMU boot per run (--batch 1) |             6 |" in done.stdout
-    assert "| one boot per board (--batch 6)    |             6 |" in done.stdout
+    assert "| batched (--batch 6: 1 boots)      |             6 |" in done.stdout
     assert "ratio: " in done.stdout and "6/6 runs" in done.stderr
 
 

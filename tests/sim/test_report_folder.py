@@ -104,7 +104,9 @@ def test_a_signal_stops_the_run_keeping_what_finished(signum: int, board: str, b
     document = json.loads((out / "results.json").read_text())
     assert (document["interrupted"], document["signal"]) == (True, name)
     runs = document["runs"]
-    assert len(diagnostic_jobs(boards[board])) <= len(runs) < planned
+    # The slow jobs start first (longest predicted first, sim/schedule.py); a third slow boot
+    # had started, so at least one job had finished.
+    assert 1 <= len(runs) < planned
     assert all(run["ok"] for run in runs)   # only what finished, each judged as usual
     assert all((out / run["log"] / "console.log").is_file() for run in runs)
     summary = (out / "summary.md").read_text().splitlines()[0]
