@@ -4,7 +4,8 @@ performance").
 Tracked figures, all deterministic: each ok run's phase timings (instructions) and module
 sizes (bytes), and each board's firmware footprint. Each figure a run compares gets one
 verdict (`verdict`): it regresses when it grows by more than its threshold over the baseline.
-`python -m sim baseline --update` rewrites the baseline on purpose.
+`python -m sim baseline --update` rewrites the baseline on purpose: all of it after a run of
+the whole matrix, only the run's own figures after a run of a part (`updated_figures`).
 """
 
 from __future__ import annotations
@@ -269,6 +270,20 @@ def regression_clause(comparison: Comparison | None) -> str:
     figures = "figure" if len(regressed) == 1 else "figures"
     return (f"; {len(regressed)} {figures} regressed past their threshold ({named}"
             + (f", and {more} more" if more > 0 else "") + ")")
+
+
+def updated_figures(before: dict[str, int] | None, document: dict[str, Any],
+                    whole: bool) -> dict[str, int]:
+    """The baseline's figures after an update from document. A run of the whole matrix
+    (whole) replaces them all, so figures of deleted modules and boards leave. Any other run
+    replaces exactly its own figures (its module x board runs', its boards' footprints) and
+    keeps everything else, whatever picked its part of the matrix."""
+    current = tracked_figures(document)
+    if whole or before is None:
+        return current
+    selection = run_selection(document)
+    kept = {name: value for name, value in before.items() if not made_by(name, selection)}
+    return {**kept, **current}
 
 
 def headline_figures(benchmarks: Sequence[Module]) -> list[str]:

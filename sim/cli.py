@@ -19,8 +19,9 @@ from tabulate import tabulate
 from sim import BOARDS_DIR, MODULES_DIR, REPO_ROOT, REPORTS_DIR, hostfuzz
 from sim.baseline import (BASELINE_FILE, Comparison, baseline_history, compare_run,
                           headline_figures, plot_trend, read_baseline, tracked_figures,
-                          write_baseline)
+                          updated_figures, write_baseline)
 from sim.bench import throughput
+from sim.diagnostics import diagnostic_jobs
 from sim.boards import Board, board_names, expectation_board_names, load_boards
 from sim.ci_summary import append_step_summary
 from sim.errors import SetupError, SimError
@@ -235,10 +236,31 @@ def command_baseline(args: argparse.Namespace) -> int:
         print("error: baseline --update: some runs missed their expectation; fix them first "
               f"(the baseline {args.baseline} is unchanged)", file=sys.stderr)
         return EXIT_SETUP
-    figures = tracked_figures(document)
+    before = read_baseline(args.baseline)
+    whole = before is not None and _is_whole_matrix(args, document)
+    figures = updated_figures(before, document, whole)
     write_baseline(args.baseline, document["commit"], figures)
-    print(f"wrote {args.baseline}: {len(figures)} figures")
+    kept = len(figures) - len(tracked_figures(document))
+    how = ("no baseline before: every figure is this run's" if before is None else
+           "the whole matrix: every figure replaced" if whole else
+           f"part of the matrix: its own figures replaced, {kept} others kept")
+    print(f"wrote {args.baseline}: {len(figures)} figures ({how})")
     return EXIT_OK
+
+
+def _is_whole_matrix(args: argparse.Namespace, document: dict) -> bool:
+    """Whether the run made exactly the default matrix: every module of modules/ and every
+    diagnostic on every board of boards/. Only such a run rewrites the baseline whole, so the
+    figures of deleted modules and boards leave; whatever picks a part of the matrix (--only,
+    --board, --modules, ...) makes other runs, so that run merges (updated_figures)."""
+    ran = {(run["board"], run["module"]) for run in document["runs"]}
+    if (args.boards_dir.resolve() != BOARDS_DIR.resolve()
+            or {board for board, _ in ran} != set(board_names(BOARDS_DIR))):
+        return False
+    modules = [m.name for m in discover([MODULES_DIR], expectation_board_names(BOARDS_DIR))]
+    matrix = {(board.name, name) for board in load_boards(None, BOARDS_DIR)
+              for name in modules + [job.module for job in diagnostic_jobs(board)]}
+    return ran == matrix
 
 
 def command_bench(args: argparse.Namespace) -> int:

@@ -248,6 +248,31 @@ def test_a_regression_past_its_threshold_exits_1(board: str, build: str, tmp_pat
     assert f"{figure}: baseline {before}, now {now}, change +" in failure.text
 
 
+def test_a_partial_baseline_update_keeps_every_other_figure(board: str, build: str,
+                                                            tmp_path: Path) -> None:
+    """baseline --update --only: the runs it made and its board's footprint replace exactly
+    their own figures (a stale one of the same run leaves); every other figure stays."""
+    common = ["--board", board, "--build-dir", build, "--baseline", str(tmp_path / "base.json")]
+    done = run_sim("baseline", "--update", "--only", "entry_not_first", "--only",
+                   "counted_loop", "--out", str(tmp_path / "first"), *common)
+    assert done.returncode == 0, done.stdout + done.stderr
+    first = json.loads((tmp_path / "base.json").read_text())["figures"]
+    planted = {f"{board}/entry_not_first/timing.load": 1,      # wrong: replaced
+               f"{board}/entry_not_first/timing.gone": 5,      # not made any more: leaves
+               f"{board}/footprint.flash_bytes": 2,            # the board ran: replaced
+               f"{board}-other/counted_loop/timing.run": 3}    # another board: kept
+    document = json.loads((tmp_path / "base.json").read_text())
+    document["figures"].update(planted)
+    (tmp_path / "base.json").write_text(json.dumps(document))
+    done = run_sim("baseline", "--update", "--only", "entry_not_first",
+                   "--out", str(tmp_path / "second"), *common)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "part of the matrix: its own figures replaced" in done.stdout
+    after = json.loads((tmp_path / "base.json").read_text())["figures"]
+    assert after == {**first, f"{board}-other/counted_loop/timing.run": 3}
+    assert any(name.startswith(f"{board}/counted_loop/") for name in after)
+
+
 def test_bench_prints_throughput_both_ways(board: str, build: str, tmp_path: Path) -> None:
     done = run_sim("bench", "--runs", "6", "--board", board, "--out", str(tmp_path),
                    "--build-dir", build)

@@ -1,11 +1,13 @@
-"""Regression tracking: which figures are tracked, the verdict on each, what a headline says."""
+"""Regression tracking: which figures are tracked, the verdict on each, what a headline says,
+and which figures a baseline update replaces."""
 
 from __future__ import annotations
 
 import json
 
 from sim.baseline import (EQUAL, GONE, IMPROVED, NEW, REGRESSED, WITHIN, Change, compare,
-                          compare_run, regression_clause, tracked_figures, verdict)
+                          compare_run, regression_clause, tracked_figures, updated_figures,
+                          verdict)
 from sim.report import baseline_lines, run_headline
 from sim.results import RunResult
 
@@ -117,3 +119,31 @@ def test_new_figures_are_never_said_to_equal_the_baseline() -> None:
     assert "The baseline has never seen boards n" in lines
     same = baseline_lines(compare_run({"b/m/timing.run": 1}, _document([("b", "m", 1)], {})))
     assert same == ["Every tracked figure of this run equals the baseline (1 figures)."]
+
+
+def test_a_partial_update_replaces_only_its_own_figures() -> None:
+    before = {"b/m/timing.run": 1000, "b/m/timing.init": 40, "b/other/timing.run": 7,
+              "b/footprint.loader_bytes": 1600, "c/m/timing.run": 5,
+              "c/footprint.loader_bytes": 1700}
+    document = _document([("b", "m", 990)], {"b": 1590})
+    assert updated_figures(before, document, whole=False) == {
+        "b/m/timing.run": 990, "b/other/timing.run": 7, "b/footprint.loader_bytes": 1590,
+        "c/m/timing.run": 5, "c/footprint.loader_bytes": 1700}   # b/m/timing.init: replaced
+    assert updated_figures(before, document, whole=True) == {
+        "b/m/timing.run": 990, "b/footprint.loader_bytes": 1590}
+    assert updated_figures(None, document, whole=False) == tracked_figures(document)
+
+
+def test_only_the_default_matrix_counts_as_whole(boards, catalogue) -> None:
+    """Every module of modules/ and every diagnostic on every board of boards/: whole; any
+    run missing (a filter) or added (another module folder): a part."""
+    from sim.cli import _is_whole_matrix, build_parser
+    from sim.diagnostics import diagnostic_jobs
+    args = build_parser().parse_args(["baseline", "--update"])
+    matrix = [(name, module) for name, board in boards.items()
+              for module in [*catalogue, *(j.module for j in diagnostic_jobs(board))]]
+    document = _document([(b, m, 1) for b, m in matrix], {})
+    assert _is_whole_matrix(args, document)
+    assert not _is_whole_matrix(args, _document([(b, m, 1) for b, m in matrix[1:]], {}))
+    assert not _is_whole_matrix(args, _document([(b, m, 1) for b, m in matrix]
+                                                + [(matrix[0][0], "mine", 1)], {}))
