@@ -21,9 +21,9 @@ from sim.baseline import (BASELINE_FILE, Comparison, baseline_history, compare_r
                           headline_figures, plot_trend, read_baseline, tracked_figures,
                           updated_figures, write_baseline)
 from sim.bench import throughput
-from sim.diagnostics import diagnostic_jobs
 from sim.boards import Board, board_names, expectation_board_names, load_boards
 from sim.ci_summary import append_step_summary
+from sim.diagnostics import diagnostic_jobs
 from sim.errors import SetupError, SimError
 from sim.footprint import firmware_footprint
 from sim.fuzz import FUZZ_BUDGET_INSTRUCTIONS, catalogue_seeds, run_fuzz

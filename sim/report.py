@@ -237,9 +237,9 @@ def baseline_lines(comparison: Comparison | None) -> list[str]:
             f"{what} {', '.join(names)}" for what, names in (
                 ("boards", comparison.unseen_boards), ("modules", comparison.unseen_modules))
             if names) + ": their figures are all new.")
-    unseen = set(comparison.unseen_boards)
-    shown = [c for c in comparison.listed() if not (c.verdict == NEW and (
-        c.board in unseen or c.module in comparison.unseen_modules))]
+    boards, modules = set(comparison.unseen_boards), set(comparison.unseen_modules)
+    shown = [c for c in comparison.listed()
+             if not (c.verdict == NEW and (c.board in boards or c.module in modules))]
     return lines + (["", baseline_table(shown)] if shown else [])
 
 
