@@ -1,9 +1,11 @@
-"""Performance regression tracking against reports/baseline.json.
+"""Performance regression tracking against reports/baseline.json (README.md, "Tracking
+performance").
 
 Tracked figures, all deterministic: each ok run's phase timings (instructions) and module
-sizes (bytes), and each board's firmware footprint. A figure regresses when it grows by more
-than its threshold over the baseline; `python -m sim baseline --update` rewrites the baseline
-on purpose.
+sizes (bytes), and each board's firmware footprint. Each figure a run compares gets one
+verdict (`verdict`): it regresses when it grows by more than its threshold over the baseline.
+`python -m sim baseline --update` rewrites the baseline on purpose: all of it after a run of
+the whole matrix, only the run's own figures after a run of a part (`updated_figures`).
 """
 
 from __future__ import annotations
@@ -45,13 +47,13 @@ def tracked_figures(document: dict[str, Any]) -> dict[str, int]:
     return figures
 
 
-def baseline_document(results: dict[str, Any]) -> dict[str, Any]:
-    return {"schema": BASELINE_SCHEMA, "commit": results.get("commit"),
-            "thresholds": THRESHOLDS, "figures": dict(sorted(tracked_figures(results).items()))}
+def baseline_document(commit: str | None, figures: dict[str, int]) -> dict[str, Any]:
+    return {"schema": BASELINE_SCHEMA, "commit": commit,
+            "thresholds": THRESHOLDS, "figures": dict(sorted(figures.items()))}
 
 
-def write_baseline(path: Path, results: dict[str, Any]) -> None:
-    write_atomically(path, json.dumps(baseline_document(results), indent=1) + "\n")
+def write_baseline(path: Path, commit: str | None, figures: dict[str, int]) -> None:
+    write_atomically(path, json.dumps(baseline_document(commit, figures), indent=1) + "\n")
 
 
 def read_baseline(path: Path) -> dict[str, int] | None:
@@ -77,29 +79,211 @@ def read_baseline(path: Path) -> dict[str, int] | None:
     return figures
 
 
+# A compared figure's verdict. "within" is a growth no larger than the threshold: neither
+# equal nor a regression. "gone": the baseline has the figure and this run made the run (or
+# ran the board) it belongs to, but no such figure, e.g. a module that now faults.
+REGRESSED, GONE, NEW, IMPROVED, WITHIN, EQUAL = ("regressed", "gone", "new", "improved",
+                                                "within", "equal")
+VERDICTS = (REGRESSED, GONE, NEW, IMPROVED, WITHIN, EQUAL)   # the order reports list them in
+# How many regressions a headline names before "and N more": it must stay one line.
+HEADLINE_REGRESSIONS = 3
+
+
+def verdict(before: int | None, after: int | None, threshold: float) -> str:
+    """The one rule for every report: a figure regresses when it grows by more than threshold
+    (a fraction) over the baseline; lower is better for every tracked figure."""
+    if before is None:
+        return NEW
+    if after is None:
+        return GONE
+    if after > before * (1 + threshold):
+        return REGRESSED
+    if after < before:
+        return IMPROVED
+    return WITHIN if after > before else EQUAL
+
+
+def figure_owner(name: str) -> tuple[str, str | None]:
+    """(board, module) a figure belongs to; module None for a board's footprint figure:
+    "<board>/<module>/timing.run" or "<board>/footprint.loader_bytes"."""
+    board, _, rest = name.partition("/")
+    module, slash, _ = rest.rpartition("/")
+    return board, module if slash else None
+
+
 @dataclass(frozen=True)
 class Change:
+    """One compared figure: before is None when the baseline never had it, after is None when
+    this run made its run but not the figure."""
     figure: str
-    before: int
-    after: int
+    before: int | None
+    after: int | None
+
+    @property
+    def board(self) -> str:
+        return figure_owner(self.figure)[0]
+
+    @property
+    def module(self) -> str | None:
+        return figure_owner(self.figure)[1]
+
+    @property
+    def measure(self) -> str:
+        """The figure's own name, without its owner: "timing.run", "footprint.ram_bytes"."""
+        return self.figure.rsplit("/", 1)[-1]
 
     @property
     def kind(self) -> str:
-        return self.figure.rsplit("/", 1)[-1].split(".", 1)[0]
+        return self.measure.split(".", 1)[0]
 
     @property
-    def percent(self) -> float:
-        return 100.0 * (self.after - self.before) / self.before if self.before else float("inf")
+    def threshold(self) -> float:
+        return THRESHOLDS[self.kind]
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.before, self.after, self.threshold)
 
     @property
     def regressed(self) -> bool:
-        return self.after > self.before * (1 + THRESHOLDS[self.kind])
+        return self.verdict == REGRESSED
+
+    @property
+    def difference(self) -> int | None:
+        return None if self.before is None or self.after is None else self.after - self.before
+
+    @property
+    def percent(self) -> float | None:
+        """The change in percent of the baseline; None without both, or from a baseline of 0."""
+        if self.difference is None or not self.before:
+            return None
+        return 100.0 * self.difference / self.before
+
+    def change_text(self) -> str:
+        """"+3.10%", or "+12 from 0" where a percentage means nothing; "" without both."""
+        if self.difference is None:
+            return ""
+        if self.percent is None:
+            return f"{self.difference:+} from 0"
+        return f"{self.percent:+.2f}%"
+
+    def label(self) -> str:
+        """How a headline names it: "netduinoplus2/bench_crc32 timing.run +3.10%"."""
+        owner = self.board if self.module is None else f"{self.board}/{self.module}"
+        return f"{owner} {self.measure} {self.change_text()}".rstrip()
+
+    def detail(self) -> str:
+        """One line with everything a failure message needs."""
+        return (f"{self.figure}: baseline {_or_none(self.before)}, now {_or_none(self.after)}, "
+                f"change {self.change_text() or 'n/a'}"
+                + (f" ({self.difference:+})" if self.percent is not None else "")
+                + f", threshold {100 * self.threshold:g}%: {self.verdict}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.figure, "board": self.board, "module": self.module,
+                "baseline": self.before, "now": self.after,
+                "change": None if self.difference is None else
+                {"absolute": self.difference,
+                 "percent": None if self.percent is None else round(self.percent, 4)},
+                "threshold": 100 * self.threshold, "verdict": self.verdict}
+
+
+def _or_none(value: int | None) -> str:
+    return "none" if value is None else str(value)
 
 
 def compare(baseline: dict[str, int], current: dict[str, int]) -> list[Change]:
     """Every figure both have that changed, in name order."""
     return [Change(name, baseline[name], current[name]) for name in sorted(current)
             if name in baseline and baseline[name] != current[name]]
+
+
+def run_selection(document: dict[str, Any]) -> tuple[set[tuple[str, str]], set[str]]:
+    """What a results document ran: its (board, module) runs and the boards whose footprint it
+    measured. The figures of these, and only these, are this run's own."""
+    return ({(run["board"], run["module"]) for run in document["runs"]},
+            set(document["footprint"]))
+
+
+def made_by(name: str, selection: tuple[set[tuple[str, str]], set[str]]) -> bool:
+    """Whether the figure belongs to a run (or a board's footprint) in the selection."""
+    runs, boards = selection
+    board, module = figure_owner(name)
+    return board in boards if module is None else (board, module) in runs
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A run's figures against the baseline: every figure it made, and every baseline figure
+    of a run it made that it no longer has (gone), in name order."""
+    figures: list[Change]
+    unseen_boards: list[str]      # boards of this run the baseline has no figure of
+    unseen_modules: list[str]     # modules of this run the baseline has no figure of, anywhere
+
+    def counts(self) -> dict[str, int]:
+        found = {name: 0 for name in VERDICTS}
+        for change in self.figures:
+            found[change.verdict] += 1
+        return found
+
+    @property
+    def regressed(self) -> list[Change]:
+        return [change for change in self.figures if change.regressed]
+
+    def listed(self) -> list[Change]:
+        """The figures a report shows one by one: all but the equal ones."""
+        return [change for change in self.figures if change.verdict != EQUAL]
+
+    def to_json(self) -> dict[str, Any]:
+        # Equal figures are counted, not listed: 6,873 of them would more than double
+        # results.json, and each one's value is already there (runs' timing and sizes, the
+        # footprint), which is then also its baseline value. Every other figure is listed.
+        return {"compared": len(self.figures), "verdicts": self.counts(),
+                "unseen": {"boards": self.unseen_boards, "modules": self.unseen_modules},
+                "figures": [change.to_json() for change in self.listed()]}
+
+
+def compare_run(baseline: dict[str, int], document: dict[str, Any]) -> Comparison:
+    """Judge a results document's figures against the baseline's figures."""
+    current = tracked_figures(document)
+    selection = run_selection(document)
+    gone = {name for name in baseline if name not in current and made_by(name, selection)}
+    figures = [Change(name, baseline.get(name), current.get(name))
+               for name in sorted(current.keys() | gone)]
+    seen = [figure_owner(name) for name in baseline]
+    seen_boards = {board for board, _ in seen}
+    seen_modules = {module for _, module in seen if module is not None}
+    return Comparison(figures,
+                      sorted({c.board for c in figures} - seen_boards),
+                      sorted({c.module for c in figures if c.module is not None}
+                             - seen_modules))
+
+
+def regression_clause(comparison: Comparison | None) -> str:
+    """What a headline adds for regressions: "" when none, else "; 2 figures regressed past
+    their threshold (<board>/<module> timing.run +3.10%, ...)"."""
+    regressed = comparison.regressed if comparison is not None else []
+    if not regressed:
+        return ""
+    named = ", ".join(change.label() for change in regressed[:HEADLINE_REGRESSIONS])
+    more = len(regressed) - HEADLINE_REGRESSIONS
+    figures = "figure" if len(regressed) == 1 else "figures"
+    return (f"; {len(regressed)} {figures} regressed past their threshold ({named}"
+            + (f", and {more} more" if more > 0 else "") + ")")
+
+
+def updated_figures(before: dict[str, int] | None, document: dict[str, Any],
+                    whole: bool) -> dict[str, int]:
+    """The baseline's figures after an update from document. A run of the whole matrix
+    (whole) replaces them all, so figures of deleted modules and boards leave. Any other run
+    replaces exactly its own figures (its module x board runs', its boards' footprints) and
+    keeps everything else, whatever picked its part of the matrix."""
+    current = tracked_figures(document)
+    if whole or before is None:
+        return current
+    selection = run_selection(document)
+    kept = {name: value for name, value in before.items() if not made_by(name, selection)}
+    return {**kept, **current}
 
 
 def headline_figures(benchmarks: Sequence[Module]) -> list[str]:

@@ -17,11 +17,13 @@ from pathlib import Path
 from tabulate import tabulate
 
 from sim import BOARDS_DIR, MODULES_DIR, REPO_ROOT, REPORTS_DIR, hostfuzz
-from sim.baseline import (BASELINE_FILE, Change, baseline_history, compare, headline_figures,
-                          plot_trend, read_baseline, tracked_figures, write_baseline)
+from sim.baseline import (BASELINE_FILE, Comparison, baseline_history, compare_run,
+                          headline_figures, plot_trend, read_baseline, tracked_figures,
+                          updated_figures, write_baseline)
 from sim.bench import throughput
 from sim.boards import Board, board_names, expectation_board_names, load_boards
 from sim.ci_summary import append_step_summary
+from sim.diagnostics import diagnostic_jobs
 from sim.errors import SetupError, SimError
 from sim.footprint import firmware_footprint
 from sim.fuzz import FUZZ_BUDGET_INSTRUCTIONS, catalogue_seeds, run_fuzz
@@ -31,8 +33,8 @@ from sim.modules import Module, benchmark_modules, discover
 from sim.options import EXIT_MISSED, EXIT_OK, EXIT_SETUP, positive_int
 from sim.outdir import ReportFolder, writable_folder
 from sim.plan import plan, targets_for
-from sim.report import (baseline_table, miss_explanation, render_fault_report, render_summary,
-                        write_report)
+from sim.report import (baseline_lines, miss_explanation, render_fault_report, render_summary,
+                        run_headline, write_report)
 from sim.results import RunResult, current_commit, results_document, write_results
 from sim.target import Target
 from sim.runner import RunSettings, print_progress, run_matrix
@@ -136,20 +138,23 @@ def _fresh_out_dir(out: Path) -> Path:
 def _write_reports(out_dir: Path, runs: list[RunResult], boards: list[Board],
                    targets: list[Target], before: dict[str, int] | None,
                    stopped: RunInterrupted | None,
-                   benchmarks: list[Module]) -> tuple[dict, list[Change] | None]:
-    """Write the reports; return results.json's document and the changes against the
+                   benchmarks: list[Module]) -> tuple[dict, Comparison | None]:
+    """Write the reports; return results.json's document and its figures judged against the
     baseline's figures (before; None without a baseline)."""
     footprints = {t.board.name: firmware_footprint(t.image, t.board) for t in targets}
     commit = current_commit()
     document = results_document(runs, footprints, commit,
                                 interrupted_by=stopped.signal_name if stopped else None)
-    changes = None if before is None else compare(before, tracked_figures(document))
+    comparison = None if before is None else compare_run(before, document)
+    document["baseline"] = None if comparison is None else comparison.to_json()
     write_results(out_dir / "results.json", document)
-    write_report(out_dir / "summary.md", render_summary(runs, boards, footprints, commit, changes,
-                                                        _interruption(stopped), benchmarks))
+    write_report(out_dir / "summary.md", render_summary(runs, boards, footprints, commit,
+                                                        comparison, _interruption(stopped),
+                                                        benchmarks))
     write_report(out_dir / "faults.md", render_fault_report(runs))
-    write_report(out_dir / "junit.xml", junit_xml(runs, [board.name for board in boards]))
-    return document, changes
+    write_report(out_dir / "junit.xml", junit_xml(runs, [board.name for board in boards],
+                                                  comparison))
+    return document, comparison
 
 
 def _interruption(stopped: RunInterrupted | None) -> str | None:
@@ -160,23 +165,21 @@ def _interruption(stopped: RunInterrupted | None) -> str | None:
             f"{stopped.planned} runs")
 
 
-def _print_outcome(runs: list[RunResult], out: Path, changes: list[Change] | None) -> bool:
+def _print_outcome(runs: list[RunResult], out: Path, comparison: Comparison | None) -> bool:
     """Print what a person needs to see; True when everything met its expectation and no
     figure regressed."""
-    missed = [run for run in runs if not run.ok]
-    headline = (f"{len(runs)} runs, {len(runs) - len(missed)} met their expectation, "
-                f"{len(missed)} missed")
+    headline = run_headline(runs, comparison)
+    regressed = comparison.regressed if comparison is not None else []
     print(f"{headline}; reports in {out.absolute()}")
-    append_step_summary(runs, headline)
+    append_step_summary(runs, headline, regressed)
+    missed = [run for run in runs if not run.ok]
     for run in missed:
         why, below = miss_explanation(run)
         print(f"  MISSED {run.board}/{run.module}: {why} [{run.log or 'never booted'}]")
         for line in below:
             print(f"      {line}")
-    regressed = [c for c in changes or [] if c.regressed]
-    if changes:
-        print(f"against the baseline: {len(changes)} figures changed, {len(regressed)} regressed")
-        print(baseline_table(changes))
+    if comparison is not None and comparison.listed():
+        print("against the baseline: " + "\n".join(baseline_lines(comparison)))
     return not missed and not regressed
 
 
@@ -192,14 +195,14 @@ def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict, RunInterrupted | 
         stopped = None
     except RunInterrupted as stop:   # the finished jobs' results still make a report
         runs, stopped = stop.finished, stop
-    document, changes = _write_reports(out_dir, runs, boards, targets, before, stopped,
-                                       benchmarks)
+    document, comparison = _write_reports(out_dir, runs, boards, targets, before, stopped,
+                                          benchmarks)
     if stopped is not None:
         missed = sum(not run.ok for run in runs)
         print(f"{_interruption(stopped)}: {len(runs) - missed} met their expectation, {missed} "
               f"missed; reports in {args.out.absolute()}")
         return False, document, stopped
-    return _print_outcome(runs, args.out, changes), document, None
+    return _print_outcome(runs, args.out, comparison), document, None
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -230,9 +233,31 @@ def command_baseline(args: argparse.Namespace) -> int:
         print("error: baseline --update: some runs missed their expectation; fix them first "
               f"(the baseline {args.baseline} is unchanged)", file=sys.stderr)
         return EXIT_SETUP
-    write_baseline(args.baseline, document)
-    print(f"wrote {args.baseline}: {len(tracked_figures(document))} figures")
+    before = read_baseline(args.baseline)
+    whole = before is not None and _is_whole_matrix(args, document)
+    figures = updated_figures(before, document, whole)
+    write_baseline(args.baseline, document["commit"], figures)
+    kept = len(figures) - len(tracked_figures(document))
+    how = ("no baseline before: every figure is this run's" if before is None else
+           "the whole matrix: every figure replaced" if whole else
+           f"part of the matrix: its own figures replaced, {kept} others kept")
+    print(f"wrote {args.baseline}: {len(figures)} figures ({how})")
     return EXIT_OK
+
+
+def _is_whole_matrix(args: argparse.Namespace, document: dict) -> bool:
+    """Whether the run made exactly the default matrix: every module of modules/ and every
+    diagnostic on every board of boards/. Only such a run rewrites the baseline whole, so the
+    figures of deleted modules and boards leave; whatever picks a part of the matrix (--only,
+    --board, --modules, ...) makes other runs, so that run merges (updated_figures)."""
+    ran = {(run["board"], run["module"]) for run in document["runs"]}
+    if (args.boards_dir.resolve() != BOARDS_DIR.resolve()
+            or {board for board, _ in ran} != set(board_names(BOARDS_DIR))):
+        return False
+    modules = [m.name for m in discover([MODULES_DIR], expectation_board_names(BOARDS_DIR))]
+    matrix = {(board.name, name) for board in load_boards(None, BOARDS_DIR)
+              for name in modules + [job.module for job in diagnostic_jobs(board)]}
+    return ran == matrix
 
 
 def command_bench(args: argparse.Namespace) -> int:

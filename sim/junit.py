@@ -4,6 +4,11 @@ carrying expected against observed, the fault and where, the unresolved names, a
 and the boot's log folder; a run the harness could not complete (an `error` run: a build
 problem, QEMU ending early) is an `error`. The module's console output is the case's
 `system-out`. Times are not given: the suite measures instructions, not seconds.
+
+A tracked figure that regressed past its threshold against the baseline fails the testcase of
+its module x board too (its lines added to the case's failure or error when the run also
+missed), or, for a firmware footprint figure, a `footprint` testcase of the board, present only
+then. Each line names the figure, baseline, now, change and threshold.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from sim.baseline import Change, Comparison
 from sim.report import miss_explanation
 from sim.results import RunResult
 
@@ -41,31 +47,63 @@ def _details(run: RunResult) -> tuple[str, str]:
     return why, "\n".join(lines)
 
 
-def _testcase(suite: ET.Element, run: RunResult) -> None:
+FOOTPRINT_CASE = "footprint"   # a board's testcase for its regressed footprint figures
+
+
+def _regression_failure(case: ET.Element, regressed: list[Change]) -> None:
+    figures = "figure" if len(regressed) == 1 else "figures"
+    message = (f"{len(regressed)} {figures} regressed past the threshold: "
+               + ", ".join(change.label() for change in regressed))
+    ET.SubElement(case, "failure", message=message, type="regressed").text = \
+        "\n".join(change.detail() for change in regressed)
+
+
+def _testcase(suite: ET.Element, run: RunResult, regressed: list[Change]) -> None:
     case = ET.SubElement(suite, "testcase", classname=run.board, name=run.module)
     if not run.ok:
         kind = "error" if run.status == "error" else "failure"
         message, text = _details(run)
+        text = "\n".join([text, *(change.detail() for change in regressed)])
         ET.SubElement(case, kind, message=_xml_text(message), type=run.status).text = \
             _xml_text(text)
+    elif regressed:
+        _regression_failure(case, regressed)
     if run.stdout:
         ET.SubElement(case, "system-out").text = _xml_text(run.stdout)
 
 
-def junit_xml(runs: list[RunResult], boards: list[str]) -> str:
-    """The whole run: a testsuite per board, in the order given, each case in run order."""
+def _regressions_by_owner(comparison: Comparison | None
+                          ) -> dict[tuple[str, str | None], list[Change]]:
+    """Regressed figures by (board, module); module None for a board's footprint."""
+    owners: dict[tuple[str, str | None], list[Change]] = {}
+    for change in comparison.regressed if comparison is not None else []:
+        owners.setdefault((change.board, change.module), []).append(change)
+    return owners
+
+
+def junit_xml(runs: list[RunResult], boards: list[str],
+              comparison: Comparison | None = None) -> str:
+    """The whole run: a testsuite per board, in the order given, each case in run order;
+    comparison: the run's figures against the baseline, whose regressions fail cases."""
+    regressions = _regressions_by_owner(comparison)
     root = ET.Element("testsuites", name="sim")
     totals = {"tests": 0, "failures": 0, "errors": 0}
     for board in boards:
         board_runs = [run for run in runs if run.board == board]
-        counts = {"tests": len(board_runs),
-                  "failures": sum(not r.ok and r.status != "error" for r in board_runs),
+        footprint = regressions.get((board, None), [])
+        counts = {"tests": len(board_runs) + bool(footprint),
+                  "failures": bool(footprint) + sum(
+                      r.status != "error" and (not r.ok or (board, r.module) in regressions)
+                      for r in board_runs),
                   "errors": sum(not r.ok and r.status == "error" for r in board_runs)}
         suite = ET.SubElement(root, "testsuite", name=board,
                               **{key: str(value) for key, value in counts.items()},
                               skipped="0")
         for run in board_runs:
-            _testcase(suite, run)
+            _testcase(suite, run, regressions.get((board, run.module), []))
+        if footprint:
+            _regression_failure(ET.SubElement(suite, "testcase", classname=board,
+                                              name=FOOTPRINT_CASE), footprint)
         for key, value in counts.items():
             totals[key] += value
     root.attrib.update({key: str(value) for key, value in totals.items()})

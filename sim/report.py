@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from sim.baseline import Change
+from sim.baseline import EQUAL, NEW, REGRESSED, VERDICTS, Change, Comparison, regression_clause
 from sim.boards import Board
 from sim.cores import CORE_FACTS
 from sim.footprint import LOADER_FLASH_BUDGET
@@ -206,22 +206,56 @@ def _fault_matrix(runs: list[RunResult], boards: list[Board]) -> str:
 
 
 def baseline_table(changes: list[Change]) -> str:
-    rows = [[c.figure, c.before, c.after, f"{c.percent:+.2f}%",
-             "**REGRESSED**" if c.regressed else ("better" if c.after < c.before else "within")]
+    missing = "—"   # a new figure has no baseline value, a gone one no value now
+    rows = [[c.figure, missing if c.before is None else c.before,
+             missing if c.after is None else c.after, c.change_text(),
+             f"{100 * c.threshold:g}%", "**REGRESSED**" if c.verdict == REGRESSED else c.verdict]
             for c in changes]
-    return markdown_table(rows, ["figure", "baseline", "now", "change", "verdict"])
+    return markdown_table(rows, ["figure", "baseline", "now", "change", "threshold", "verdict"])
 
 
-def _baseline_section(changes: list[Change] | None) -> list[str]:
-    if changes is None:
-        return ["## Against the baseline", "", "No baseline (reports/baseline.json); "
-                "`python -m sim baseline --update` writes one.", ""]
-    if not changes:
-        return ["## Against the baseline", "", "Every tracked figure equals the baseline.", ""]
-    regressed = sum(c.regressed for c in changes)
-    return ["## Against the baseline", "",
-            f"{len(changes)} tracked figures changed, {regressed} past their threshold.", "",
-            baseline_table(changes), ""]
+def _verdict_counts(comparison: Comparison) -> str:
+    counts = comparison.counts()
+    return ", ".join(f"{counts[name]} {name}" for name in VERDICTS if counts[name])
+
+
+def baseline_lines(comparison: Comparison | None) -> list[str]:
+    """The comparison with the baseline, for the console and summary.md alike: the count per
+    verdict, what the baseline has never seen, and a row per figure that is not equal (new
+    figures of a board or module the baseline has never seen are counted, not listed)."""
+    if comparison is None:
+        return ["No baseline (reports/baseline.json); `python -m sim baseline --update` "
+                "writes one."]
+    counts = comparison.counts()
+    if counts[EQUAL] == len(comparison.figures):
+        return [f"Every tracked figure of this run equals the baseline ({counts[EQUAL]} "
+                "figures)."]
+    lines = [f"{len(comparison.figures)} tracked figures compared: {_verdict_counts(comparison)}"
+             " (regressed: grew past its threshold; new: no baseline value; gone: the "
+             "baseline has it, this run's run of it made none)."]
+    if comparison.unseen_boards or comparison.unseen_modules:
+        lines.append("The baseline has never seen " + "; ".join(
+            f"{what} {', '.join(names)}" for what, names in (
+                ("boards", comparison.unseen_boards), ("modules", comparison.unseen_modules))
+            if names) + ": their figures are all new.")
+    boards, modules = set(comparison.unseen_boards), set(comparison.unseen_modules)
+    shown = [c for c in comparison.listed()
+             if not (c.verdict == NEW and (c.board in boards or c.module in modules))]
+    return lines + (["", baseline_table(shown)] if shown else [])
+
+
+def _baseline_section(comparison: Comparison | None) -> list[str]:
+    return ["## Against the baseline", "", *baseline_lines(comparison), ""]
+
+
+def run_headline(runs: list[RunResult], comparison: Comparison | None,
+                 boards: int | None = None) -> str:
+    """The run in one line, for the console, summary.md, the CI step summary: "76 runs, 76
+    met their expectation, 0 missed; 2 figures regressed past their threshold (...)"."""
+    met = sum(run.ok for run in runs)
+    on_boards = "" if boards is None else f" on {boards} boards"
+    return (f"{len(runs)} runs{on_boards}, {met} met their expectation, {len(runs) - met} "
+            f"missed{regression_clause(comparison)}")
 
 
 def _per_unit(slow: RunResult | None, fast: RunResult | None, phase: str,
@@ -405,15 +439,14 @@ def _containment_note(board: Board) -> list[str]:
 
 def render_summary(runs: list[RunResult], boards: list[Board],
                    footprints: dict[str, dict[str, int | None]], commit: str | None,
-                   changes: list[Change] | None = None, interruption: str | None = None,
+                   comparison: Comparison | None = None, interruption: str | None = None,
                    benchmarks: Sequence[Module] = ()) -> str:
     """interruption: how to head a run a signal stopped ("INTERRUPTED by SIGINT after ...");
     benchmarks: the run's modules that declare a [benchmark]."""
-    met = sum(run.ok for run in runs)
     title = f"# Simulation summary: {interruption}" if interruption else "# Simulation summary"
     lines = [title, "",
-             f"commit `{commit or 'unknown'}`: {len(runs)} runs on {len(boards)} boards, "
-             f"{met} met their expectation, {len(runs) - met} missed.", ""]
+             f"commit `{commit or 'unknown'}`: {run_headline(runs, comparison, len(boards))}.",
+             ""]
     lines += _missed_section(runs)
     lines += ["## Outcomes", "", _matrix(runs, boards), ""]
     lines += ["## Across boards", "",
@@ -440,7 +473,7 @@ def render_summary(runs: list[RunResult], boards: list[Board],
               _benchmarks(runs, boards, benchmarks), ""]
     lines += _load_speed(runs, boards)
     lines += ["## Firmware footprint", "", _footprint_table(footprints), ""]
-    lines += _baseline_section(changes)
+    lines += _baseline_section(comparison)
     return "\n".join(lines)
 
 

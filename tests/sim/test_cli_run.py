@@ -208,21 +208,69 @@ def test_dependency_cycle_exits_2_and_missing_dependency_is_an_error_run(
 
 
 def test_a_regression_past_its_threshold_exits_1(board: str, build: str, tmp_path: Path) -> None:
+    """A baseline with one figure lowered by 2%: the run exits 1 and every report names it as
+    regressed (the headline, results.json, junit.xml and summary.md)."""
     args = ["--only", "entry_not_first", "--board", board, "--build-dir", build]
     baseline = tmp_path / "baseline.json"
     done = run_sim("baseline", "--update", "--baseline", str(baseline), "--out",
                 str(tmp_path / "b"), *args)
     assert done.returncode == 0, done.stdout + done.stderr
     same = run_sim("run", "--baseline", str(baseline), "--out", str(tmp_path / "same"), *args)
-    assert same.returncode == 0 and "REGRESSED" not in same.stdout
+    assert same.returncode == 0 and "REGRESSED" not in same.stdout and "regressed" not in \
+        same.stdout
+    judged = json.loads((tmp_path / "same" / "results.json").read_text())["baseline"]
+    assert judged["verdicts"]["equal"] == judged["compared"] > 0 and judged["figures"] == []
     document = json.loads(baseline.read_text())
     figure = f"{board}/entry_not_first/timing.load"
-    document["figures"][figure] = int(document["figures"][figure] / 1.02)  # 2% faster before
+    before = int(document["figures"][figure] / 1.02)   # 2% faster before
+    document["figures"][figure] = before
     baseline.write_text(json.dumps(document))
     slower = run_sim("run", "--baseline", str(baseline), "--out", str(tmp_path / "slower"), *args)
     assert slower.returncode == 1
+    out = tmp_path / "slower"
+    headline = slower.stdout.splitlines()[0]
+    assert headline.startswith("1 runs, 1 met their expectation, 0 missed; 1 figure regressed "
+                               f"past their threshold ({board}/entry_not_first timing.load +")
     assert f"| {figure}" in slower.stdout and "**REGRESSED**" in slower.stdout
-    assert "**REGRESSED**" in (tmp_path / "slower" / "summary.md").read_text()
+    summary = (out / "summary.md").read_text()
+    assert "**REGRESSED**" in summary and "0 missed; 1 figure regressed" in summary
+    [listed] = json.loads((out / "results.json").read_text())["baseline"]["figures"]
+    now = listed["now"]
+    assert listed == {"name": figure, "board": board, "module": "entry_not_first",
+                      "baseline": before, "now": now,
+                      "change": {"absolute": now - before,
+                                 "percent": round(100 * (now - before) / before, 4)},
+                      "threshold": 1.0, "verdict": "regressed"}
+    case = ET.parse(out / "junit.xml").getroot().find(
+        "testsuite/testcase[@name='entry_not_first']")
+    failure = case.find("failure")
+    assert failure is not None and failure.get("type") == "regressed"
+    assert f"{figure}: baseline {before}, now {now}, change +" in failure.text
+
+
+def test_a_partial_baseline_update_keeps_every_other_figure(board: str, build: str,
+                                                            tmp_path: Path) -> None:
+    """baseline --update --only: the runs it made and its board's footprint replace exactly
+    their own figures (a stale one of the same run leaves); every other figure stays."""
+    common = ["--board", board, "--build-dir", build, "--baseline", str(tmp_path / "base.json")]
+    done = run_sim("baseline", "--update", "--only", "entry_not_first", "--only",
+                   "counted_loop", "--out", str(tmp_path / "first"), *common)
+    assert done.returncode == 0, done.stdout + done.stderr
+    first = json.loads((tmp_path / "base.json").read_text())["figures"]
+    planted = {f"{board}/entry_not_first/timing.load": 1,      # wrong: replaced
+               f"{board}/entry_not_first/timing.gone": 5,      # not made any more: leaves
+               f"{board}/footprint.flash_bytes": 2,            # the board ran: replaced
+               f"{board}-other/counted_loop/timing.run": 3}    # another board: kept
+    document = json.loads((tmp_path / "base.json").read_text())
+    document["figures"].update(planted)
+    (tmp_path / "base.json").write_text(json.dumps(document))
+    done = run_sim("baseline", "--update", "--only", "entry_not_first",
+                   "--out", str(tmp_path / "second"), *common)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "part of the matrix: its own figures replaced" in done.stdout
+    after = json.loads((tmp_path / "base.json").read_text())["figures"]
+    assert after == {**first, f"{board}-other/counted_loop/timing.run": 3}
+    assert any(name.startswith(f"{board}/counted_loop/") for name in after)
 
 
 def test_bench_prints_throughput_both_ways(board: str, build: str, tmp_path: Path) -> None:
