@@ -46,6 +46,9 @@ class FirmwareImage:
     map_file: Path
     api: tuple[int, int] | None = None   # (major, minor) it exports; None: exports.txt's
     given_as: str | None = None          # the --firmware option that named it, for messages
+    # The ELF whose symbols and line tables name the image's addresses: its --firmware-debug
+    # ELF (same loadable bytes); None: the image's own (none left in a stripped image).
+    debug_elf: Path | None = None
 
 
 def firmware_sources() -> list[Path]:

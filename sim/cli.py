@@ -100,6 +100,9 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                      "reports/)")
     run.add_argument("--firmware", action="append", type=_firmware_option, default=[],
                      metavar="BOARD=ELF", help="use this prebuilt, unmodified firmware image")
+    run.add_argument("--firmware-debug", action="append", type=_firmware_option, default=[],
+                     metavar="BOARD=ELF", help="the unstripped ELF of a stripped --firmware "
+                     "image: names fault and timeout addresses (must match the image)")
     run.add_argument("--batch", type=positive_int, default=50,
                      help="jobs per QEMU boot; 1 boots a fresh QEMU for every run (default 50)")
     run.add_argument("--build-dir", type=Path, default=REPO_ROOT / "build",
