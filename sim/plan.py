@@ -26,9 +26,9 @@ from sim.exports import EXPORTS_SECTION
 from sim.identity import check_image_architecture, check_image_memory_map
 from sim.jobs import BuildProblem, Expectation, Job
 from sim.modbuild import ModuleImage, build_module
-from sim.oracle import export_table_header
 from sim.modules import (DependencyError, Module, ModuleIndex, ModuleProblem,
                          benchmark_modules, check_dependency_cycles, discover, load_order)
+from sim.oracle import export_table_header
 from sim.pack import PackError
 from sim.target import Target, elf_info
 from sim.timing import DEFAULT_BUDGET_INSTRUCTIONS, instructions_to_ticks
@@ -76,7 +76,7 @@ def check_debug_elf(board: Board, image: Path, debug: Path) -> None:
     addresses after another build's code."""
     where = f"--firmware-debug {board.name}={debug}"
     with _arm_elf(debug, where):
-        pass
+        pass   # a 32-bit Arm ELF, readable; what follows reads it through its ElfInfo
     debug_info, image_info = elf_info(debug), elf_info(image)
     if debug_info.loadable_digest is None:
         raise SetupError(f"{where}: holds no loadable bytes to match against --firmware "
