@@ -36,7 +36,8 @@ WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wshadow", "-Wundef", "-Wstrict-prot
 # bytes wherever it is built.
 FIRMWARE_CFLAGS = ["-std=c11", "-Os", "-g3", "-ffunction-sections", "-fdata-sections",
                    "-ffreestanding", "-fno-common", f"-ffile-prefix-map={REPO_ROOT}/="]
-FIRMWARE_SOURCE_DIRS = ("src", "loader")
+LOADER_DIR = FIRMWARE_DIR / "loader"   # the loader library: part of every firmware
+REFERENCE_DIR = FIRMWARE_DIR / "src"   # the reference firmware's own sources
 
 
 @dataclass(frozen=True)
@@ -46,17 +47,54 @@ class FirmwareImage:
     map_file: Path
     api: tuple[int, int] | None = None   # (major, minor) it exports; None: exports.txt's
     given_as: str | None = None          # the --firmware option that named it, for messages
+    # The ELF whose symbols and line tables name the image's addresses: its --firmware-debug
+    # ELF (same loadable bytes); None: the image's own (none left in a stripped image).
+    debug_elf: Path | None = None
 
 
-def firmware_sources() -> list[Path]:
-    return sorted(p for d in FIRMWARE_SOURCE_DIRS for p in (FIRMWARE_DIR / d).glob("*.c"))
+@dataclass(frozen=True)
+class FirmwareSource:
+    """What a firmware is built from: a folder of its own C sources and headers (the
+    reference firmware's is firmware/src), the loader library (firmware/loader, always), and the
+    API its export table is generated from: the folder's exports.txt, or the reference
+    firmware's when it has none (README.md, "Building a firmware")."""
+    folder: Path
+    api_file: Path
+
+    @classmethod
+    def of(cls, folder: Path) -> "FirmwareSource":
+        own_api = folder / EXPORTS_FILE.name
+        return cls(folder, own_api if own_api.is_file() else EXPORTS_FILE)
+
+    @property
+    def include_dirs(self) -> list[Path]:
+        return [self.folder, LOADER_DIR]
+
+    def sources(self) -> list[Path]:
+        """Every .c file, in one path order (the link order, so the same sources always give
+        the same image)."""
+        return sorted(p for d in self.include_dirs for p in d.glob("*.c"))
+
+    def inputs(self) -> list[Path]:
+        """Every file the image depends on, other than the board's own and the API file."""
+        found = [p for d in self.include_dirs for pattern in ("*.c", "*.h")
+                 for p in d.glob(pattern)]
+        return sorted(found) + [BOARDS_DIR / "sections.ld"]
+
+    def object_name(self, source: Path) -> str:
+        """loader_<stem>.o for the library's sources (sim/footprint.py counts the loader's
+        bytes by that prefix), src_<stem>.o for the firmware's own, whatever its folder, and
+        generated_<stem>.o for what the build writes (the export table)."""
+        role = ("loader" if source.parent == LOADER_DIR else
+                "src" if source.parent == self.folder else "generated")
+        return f"{role}_{source.stem}.o"
 
 
-def _firmware_inputs() -> list[Path]:
-    """Every file the firmware image depends on, other than the board's own."""
-    found = [p for d in FIRMWARE_SOURCE_DIRS for pattern in ("*.c", "*.h")
-             for p in (FIRMWARE_DIR / d).glob(pattern)]
-    return sorted(found) + [BOARDS_DIR / "sections.ld"]
+def source_folder_key(folder: Path) -> str:
+    """A short name for a source folder, the same every time: its name and a digest of its
+    absolute path (two folders of one name never share a build folder)."""
+    path = str(folder.resolve())
+    return f"{folder.resolve().name}-{hashlib.sha256(path.encode()).hexdigest()[:12]}"
 
 
 def _core_macro(core: str) -> str:
@@ -75,8 +113,9 @@ def _board_config(board: Board) -> str:
                       for name, value in board.defines().items()))
 
 
-def _compile_command(board: Board, out_dir: Path, source: Path, obj: Path) -> list[str]:
-    includes = [f"-I{out_dir}"] + [f"-I{FIRMWARE_DIR / d}" for d in FIRMWARE_SOURCE_DIRS]
+def _compile_command(board: Board, out_dir: Path, includes_from: FirmwareSource, source: Path,
+                     obj: Path) -> list[str]:
+    includes = [f"-I{out_dir}"] + [f"-I{d}" for d in includes_from.include_dirs]
     return [GCC, *board.cpu.gcc_flags(), *FIRMWARE_CFLAGS, *WARNINGS, *includes, "-c",
             str(source), "-o", str(obj)]
 
@@ -107,11 +146,12 @@ def compiler_version() -> str:
     return subprocess.run([GCC, "--version"], capture_output=True, text=True).stdout
 
 
-def _inputs_digest(board: Board, api_file: Path) -> str:
+def _inputs_digest(board: Board, source: FirmwareSource) -> str:
     digest = hashlib.sha256()
     digest.update(compiler_version().encode())
-    digest.update("\0".join([*board.cpu.gcc_flags(), *FIRMWARE_CFLAGS, *WARNINGS]).encode())
-    for path in [*_firmware_inputs(), board.path, board.linker_script, api_file]:
+    digest.update("\0".join([*board.cpu.gcc_flags(), *FIRMWARE_CFLAGS, *WARNINGS,
+                             str(source.folder.resolve())]).encode())
+    for path in [*source.inputs(), board.path, board.linker_script, source.api_file]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -125,26 +165,27 @@ def _export_entries_crc(elf: Path) -> int:
     return zlib.crc32(data)
 
 
-def _compile_failure(work: tuple[Board, Path, Path, Path]) -> BuildError | None:
-    board, out_dir, source, obj = work
+def _compile_failure(work: tuple[Board, Path, FirmwareSource, Path, Path]) -> BuildError | None:
+    board, out_dir, firmware, source, obj = work
     try:
-        _run(_compile_command(board, out_dir, source, obj),
+        _run(_compile_command(board, out_dir, firmware, source, obj),
              f"compiling {source.name} for {board.name}")
     except BuildError as error:
         return error
     return None
 
 
-def _compile_and_link(board: Board, out_dir: Path, api_file: Path) -> None:
+def _compile_and_link(board: Board, out_dir: Path, firmware: FirmwareSource) -> None:
     (out_dir / "board_config.h").write_text(_board_config(board))
-    (out_dir / "exports_table.c").write_text(export_table_source(load_api(api_file), board.name))
-    sources = [*firmware_sources(), out_dir / "exports_table.c"]
-    objects = [out_dir / "obj" / f"{source.parent.name}_{source.stem}.o" for source in sources]
+    (out_dir / "exports_table.c").write_text(export_table_source(load_api(firmware.api_file),
+                                                                 board.name))
+    sources = [*firmware.sources(), out_dir / "exports_table.c"]
+    objects = [out_dir / "obj" / firmware.object_name(source) for source in sources]
     (out_dir / "obj").mkdir(parents=True, exist_ok=True)
     # gcc runs are independent processes: as many at once as there are cores. map() keeps
     # source order, so the first failure reported is the first failing source, every time.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        failures = pool.map(_compile_failure, [(board, out_dir, source, obj)
+        failures = pool.map(_compile_failure, [(board, out_dir, firmware, source, obj)
                                                for source, obj in zip(sources, objects)])
         first = next((failure for failure in failures if failure is not None), None)
     if first is not None:
@@ -171,18 +212,24 @@ def file_lock(path: Path) -> Iterator[None]:
 
 
 def build_firmware(board: Board, build_dir: Path, api_file: Path = EXPORTS_FILE) -> FirmwareImage:
-    """Build (or reuse) build_dir/<board>/firmware.elf, exporting the API in api_file."""
-    out_dir = build_dir / board.name
-    api = load_api(api_file)
+    """Build (or reuse) build_dir/<board>/firmware.elf, the reference firmware exporting the API
+    in api_file."""
+    return build_firmware_from(board, FirmwareSource(REFERENCE_DIR, api_file),
+                               build_dir / board.name)
+
+
+def build_firmware_from(board: Board, source: FirmwareSource, out_dir: Path) -> FirmwareImage:
+    """Build (or reuse) out_dir/firmware.elf and its map from source, for the board."""
+    api = load_api(source.api_file)
     image = FirmwareImage(board.name, out_dir / "firmware.elf", out_dir / "firmware.map",
                           (api.major, api.minor))
     with file_lock(out_dir / ".lock"):
         stamp = out_dir / "firmware.digest"
-        digest = _inputs_digest(board, api_file)
+        digest = _inputs_digest(board, source)
         if image.elf.is_file() and stamp.is_file() and stamp.read_text() == digest:
             return image
         stamp.unlink(missing_ok=True)
         log.info("building firmware for %s", board.name)
-        _compile_and_link(board, out_dir, api_file)
+        _compile_and_link(board, out_dir, source)
         stamp.write_text(digest)
     return image

@@ -1,5 +1,5 @@
-"""Command line: python -m sim {run,baseline,bench,fuzz,hostfuzz,setup,boards}. Parsing the
-options and running the commands only: sim.plan decides what runs, sim.runner runs it,
+"""Command line: python -m sim {run,baseline,bench,fuzz,hostfuzz,firmware,setup,boards}.
+Parsing the options and running the commands only: sim.plan decides what runs, sim.runner runs it,
 sim.report and sim.results write it, sim.outdir swaps the new set of reports in; hostfuzz is
 sim.hostfuzz's own. Exit codes (README.md, "Quick start" and "Running the suite by hand"): 0
 every expectation met (and, for run, no tracked figure regressed); 1 a run missed its
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -21,10 +22,12 @@ from sim.baseline import (BASELINE_FILE, Comparison, baseline_history, compare_r
                           headline_figures, plot_trend, read_baseline, tracked_figures,
                           updated_figures, write_baseline)
 from sim.bench import throughput
+from sim.build import (LOADER_DIR, REFERENCE_DIR, FirmwareSource, build_firmware_from,
+                       source_folder_key)
 from sim.boards import Board, board_names, expectation_board_names, load_boards
 from sim.ci_summary import append_step_summary
 from sim.diagnostics import diagnostic_jobs
-from sim.errors import SetupError, SimError
+from sim.errors import BuildError, SetupError, SimError
 from sim.footprint import firmware_footprint
 from sim.fuzz import FUZZ_BUDGET_INSTRUCTIONS, catalogue_seeds, run_fuzz
 from sim.interrupt import Interrupted, RunInterrupted, handling_signals, signal_received
@@ -32,7 +35,7 @@ from sim.junit import junit_xml
 from sim.modules import Module, benchmark_modules, discover
 from sim.options import EXIT_MISSED, EXIT_OK, EXIT_SETUP, positive_int
 from sim.outdir import ReportFolder, writable_folder
-from sim.plan import plan, targets_for
+from sim.plan import build_problem, plan, targets_for
 from sim.report import (baseline_lines, miss_explanation, render_fault_report, render_summary,
                         run_headline, write_report)
 from sim.results import RunResult, current_commit, results_document, write_results
@@ -82,6 +85,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("hostfuzz", add_help=False, help="fuzz the loader on the host "
                                    "with libFuzzer and the sanitizers (its own options: "
                                    "hostfuzz --help)")
+    firmware = commands.add_parser("firmware", help="build a firmware for a board as the suite "
+                                   "builds the reference firmware (flags, board defines, linker "
+                                   "script), from a folder of sources plus the loader library")
+    firmware.add_argument("--board", required=True, help="the board to build for")
+    firmware.add_argument("--source", type=Path, default=REFERENCE_DIR, metavar="DIR",
+                          help="the firmware's own .c/.h files (default firmware/src, the "
+                          "reference firmware); firmware/loader is always added")
+    firmware.add_argument("--out", type=Path, required=True, metavar="ELF",
+                          help="where the ELF goes (its map beside it, as .map)")
+    firmware.add_argument("--build-dir", type=Path, default=REPO_ROOT / "build",
+                          help="where the objects are built (default build/)")
+    firmware.add_argument("--boards-dir", type=Path, default=BOARDS_DIR)
     commands.add_parser("setup", help="install the host tools that are missing (needs root)")
     boards = commands.add_parser("boards", help="list the boards (and the broken board files)")
     boards.add_argument("--boards-dir", type=Path, default=BOARDS_DIR,
@@ -101,6 +116,9 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                      "reports/)")
     run.add_argument("--firmware", action="append", type=_firmware_option, default=[],
                      metavar="BOARD=ELF", help="use this prebuilt, unmodified firmware image")
+    run.add_argument("--firmware-debug", action="append", type=_firmware_option, default=[],
+                     metavar="BOARD=ELF", help="the unstripped ELF of a stripped --firmware "
+                     "image: names fault and timeout addresses (must match the image)")
     run.add_argument("--batch", type=positive_int, default=50,
                      help="jobs per QEMU boot; 1 boots a fresh QEMU for every run (default 50)")
     run.add_argument("--build-dir", type=Path, default=REPO_ROOT / "build",
@@ -305,6 +323,45 @@ def command_fuzz(args: argparse.Namespace) -> int:
     return EXIT_MISSED if summary["escapes"] else EXIT_OK
 
 
+FIRMWARE_BUILDS = "firmware-builds"   # under --build-dir: `sim firmware`'s own build folders
+
+
+def command_firmware(args: argparse.Namespace) -> int:
+    """Build a firmware from --source for --board and copy its ELF and map to --out."""
+    [board] = load_boards([args.board], args.boards_dir)
+    source = _firmware_source(args.source)
+    if args.out.is_dir():
+        raise SetupError(f"--out {args.out}: is a folder; name the ELF file to write")
+    writable_folder(args.build_dir, "--build-dir")
+    check_tools()
+    # One build folder per board and source folder: builds of other sources never share one.
+    folder = args.build_dir / FIRMWARE_BUILDS / board.name / source_folder_key(source.folder)
+    try:
+        image = build_firmware_from(board, source, folder)
+    except BuildError as error:
+        raise SetupError(build_problem(error, f"--source {args.source}: ").message) from None
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    out_map = args.out.with_suffix(".map")
+    shutil.copyfile(image.elf, args.out)
+    shutil.copyfile(image.map_file, out_map)
+    print(f"built the firmware of {source.folder} + {LOADER_DIR.relative_to(REPO_ROOT)} for "
+          f"{board.name} (API {image.api[0]}.{image.api[1]} from {source.api_file}):")
+    print(f"  ELF {args.out.absolute()}")
+    print(f"  map {out_map.absolute()}")
+    return EXIT_OK
+
+
+def _firmware_source(folder: Path) -> FirmwareSource:
+    """--source as a FirmwareSource, or a SetupError naming what is wrong with the folder."""
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "no such folder"
+        raise SetupError(f"--source {folder}: {what}")
+    if not any(folder.glob("*.c")):
+        raise SetupError(f"--source {folder}: no .c files (the firmware's own sources; "
+                         f"{LOADER_DIR.relative_to(REPO_ROOT)} is added to them)")
+    return FirmwareSource.of(folder)
+
+
 def command_setup(args: argparse.Namespace) -> int:
     installed = install_missing_tools()
     print(f"installed: {' '.join(installed)}" if installed else "all host tools present")
@@ -327,7 +384,8 @@ def command_boards(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": command_run, "baseline": command_baseline, "bench": command_bench,
-            "fuzz": command_fuzz, "setup": command_setup, "boards": command_boards}
+            "fuzz": command_fuzz, "firmware": command_firmware, "setup": command_setup,
+            "boards": command_boards}
 
 
 def _check_input_folders(args: argparse.Namespace) -> None:

@@ -132,9 +132,42 @@ class ElfInfo:
             start = symbols[0]["st_value"] - section["sh_addr"]
             return section.data()[start:start + symbols[0]["st_size"]]
 
+    @cached_property
+    def has_debug_info(self) -> bool:
+        """Whether this ELF can name an address: function symbols and a DWARF line table. A
+        release image (arm-none-eabi-strip) has neither, or (--strip-debug) no line table."""
+        with open(self.path, "rb") as handle:
+            has_lines = ELFFile(handle).get_section_by_name(".debug_line") is not None
+        return has_lines and bool(self.functions)
+
+    @cached_property
+    def loadable_digest(self) -> str | None:
+        """SHA-256 of what a loader takes from the ELF (QEMU, a flash programmer): the entry
+        point and each PT_LOAD segment's addresses, sizes, flags and bytes. Stripping symbols
+        or debug info leaves it as it was. None when no segment has bytes in the file (an
+        `objcopy --only-keep-debug` file)."""
+        digest = hashlib.sha256()
+        with open(self.path, "rb") as handle:
+            elf = ELFFile(handle)
+            digest.update(elf["e_entry"].to_bytes(4, "little"))
+            segments = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
+            if not any(s["p_filesz"] for s in segments):
+                return None
+            for segment in segments:
+                digest.update(b"".join(segment[key].to_bytes(4, "little") for key in
+                                       ("p_vaddr", "p_paddr", "p_memsz", "p_filesz", "p_flags")))
+                digest.update(segment.data())
+        return digest.hexdigest()
+
     def section_sizes(self) -> dict[str, int]:
         with open(self.path, "rb") as handle:
             return {s.name: s["sh_size"] for s in ELFFile(handle).iter_sections() if s.name}
+
+    def allocated_sections(self) -> set[tuple[str, int, int]]:
+        """(name, address, size) of every section that takes memory on the target."""
+        with open(self.path, "rb") as handle:
+            return {(s.name, s["sh_addr"], s["sh_size"]) for s in ELFFile(handle).iter_sections()
+                    if s["sh_flags"] & SHF_ALLOC}
 
     def read(self, address: int, size: int) -> bytes | None:
         """size bytes of the loaded image at address (from a section with contents), or None

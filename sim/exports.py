@@ -9,6 +9,7 @@ bytes, once with the checksum (sim/build.py).
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,14 @@ from sim.errors import BuildError
 EXPORTS_FILE = FIRMWARE_DIR / "src" / "exports.txt"
 CHECKSUM_SYMBOL = "__exports_checksum"
 ENTRIES_SYMBOL = "firmware_export_entries"
+
+# Where the host finds the table in an image without symbols (firmware/src/PROTOCOL.md, "What
+# the host reads from a firmware image"): boards/sections.ld puts the header first in this
+# section. The header's and an entry's layout are export_table.h's (32-bit pointers).
+EXPORTS_SECTION = ".exports"
+EXPORT_TABLE_MAGIC = 0x54505845   # "EXPT"
+EXPORT_HEADER = struct.Struct("<IHHIII")   # magic, api_major, api_minor, count, checksum, entries
+EXPORT_ENTRY = struct.Struct("<III")       # name hash, name's address, address
 
 FNV_OFFSET_BASIS = 0x811C9DC5
 FNV_PRIME = 0x01000193

@@ -17,7 +17,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from sim.baseline import Change, Comparison
-from sim.report import miss_explanation
+from sim.report import NO_DEBUG_INFO, miss_explanation
 from sim.results import RunResult
 
 
@@ -38,7 +38,8 @@ def _details(run: RunResult) -> tuple[str, str]:
              (f", return {run.return_value}" if run.return_value is not None else "") +
              (f", error {run.error}" if run.error else "")]
     if run.fault is not None:
-        where = ", ".join(part for part in (run.fault.symbol, run.fault.location) if part)
+        where = ", ".join(part for part in (run.fault.symbol, run.fault.location or (
+            "" if run.fault.debug_info else NO_DEBUG_INFO)) if part)
         lines.append(f"fault: {run.fault.name}" + (f" at {where}" if where else ""))
     if run.unresolved:
         lines.append(f"unresolved: {', '.join(run.unresolved)}")

@@ -1,6 +1,7 @@
 """The host oracle: an independent prediction of what the target's link must produce.
 
-From the firmware ELF it reads the export table as linked (pyelftools); from the module file
+From the firmware ELF it reads the export table as linked (pyelftools; by its section and
+header, not by symbol, so a stripped release image will do); from the module file
 it reads the imports and fix-ups (parsing firmware/loader/FORMAT.md itself, not reusing the
 packer's data). Given the load address the target reports, it predicts every import's bound
 address and the CRC-32 of the linked image; the runner compares both with what the target
@@ -17,28 +18,58 @@ from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
 
-from sim.elfinfo import ElfInfo
 from sim.errors import SimError
-from sim.exports import ENTRIES_SYMBOL, name_hash
+from sim.exports import (EXPORT_ENTRY, EXPORT_HEADER, EXPORT_TABLE_MAGIC, EXPORTS_SECTION,
+                         name_hash)
 from sim.module_format import HEADER_SIZE, ModuleHeader
 
 
 
+@dataclass(frozen=True)
+class ExportTableHeader:
+    """The export table's checked header (firmware/loader/export_table.h), as linked."""
+    address: int
+    api_major: int
+    api_minor: int
+    count: int
+    checksum: int
+    entries: int   # the address of the first entry
+
+
+def export_table_header(image: ELFFile) -> ExportTableHeader | None:
+    """The header, found without symbols, so a stripped release image has it too: the first
+    word-aligned EXPORT_TABLE_MAGIC in the EXPORTS_SECTION section (firmware/src/PROTOCOL.md,
+    "What the host reads from a firmware image"); None when the image has none."""
+    section = image.get_section_by_name(EXPORTS_SECTION)
+    if section is None or section["sh_type"] != "SHT_PROGBITS":
+        return None
+    data = section.data()
+    for offset in range(0, len(data) - EXPORT_HEADER.size + 1, 4):
+        magic, *fields = EXPORT_HEADER.unpack_from(data, offset)
+        if magic == EXPORT_TABLE_MAGIC:
+            return ExportTableHeader(section["sh_addr"] + offset, *fields)
+    return None
+
+
 class FirmwareExports:
-    """The export table of one firmware ELF: name -> address (Thumb bit as stored)."""
+    """The export table of one firmware ELF: name -> address (Thumb bit as stored). Read from
+    the image's bytes alone (no symbols): a stripped image serves as well as its debug ELF."""
 
     def __init__(self, elf: Path) -> None:
         self.elf = elf
 
     @cached_property
     def addresses(self) -> dict[str, int]:
-        raw = ElfInfo(self.elf).symbol_bytes(ENTRIES_SYMBOL)
-        if raw is None:
-            raise SimError(f"{self.elf}: no export table ({ENTRIES_SYMBOL})")
-        loaded = self._loaded_sections()
+        with open(self.elf, "rb") as handle:
+            image = ELFFile(handle)
+            header = export_table_header(image)
+            loaded = _loaded_sections(image)
+        if header is None:
+            raise SimError(f"{self.elf}: no export table (no {EXPORTS_SECTION} section "
+                           "starting with its header)")
+        raw = self._bytes_at(loaded, header.entries, EXPORT_ENTRY.size * header.count)
         table = {}
-        for offset in range(0, len(raw), 12):
-            hash_, name_address, address = struct.unpack_from("<III", raw, offset)
+        for hash_, name_address, address in EXPORT_ENTRY.iter_unpack(raw):
             name = self._string_at(loaded, name_address)
             if name_hash(name) != hash_:
                 raise SimError(f"{self.elf}: export '{name}' has hash {hash_:#010x}, "
@@ -46,12 +77,12 @@ class FirmwareExports:
             table[name] = address
         return table
 
-    def _loaded_sections(self) -> list[tuple[int, bytes]]:
-        """(address, bytes) of each section the image loads: read once for every name."""
-        with open(self.elf, "rb") as handle:
-            return [(section["sh_addr"], section.data())
-                    for section in ELFFile(handle).iter_sections()
-                    if section["sh_flags"] & 0x2 and section["sh_type"] != "SHT_NOBITS"]
+    def _bytes_at(self, loaded: list[tuple[int, bytes]], address: int, size: int) -> bytes:
+        for start, data in loaded:
+            if start <= address and address + size <= start + len(data):
+                return data[address - start:address - start + size]
+        raise SimError(f"{self.elf}: the export table's {size // EXPORT_ENTRY.size} entries at "
+                       f"{address:#010x} are not in the image")
 
     def _string_at(self, loaded: list[tuple[int, bytes]], address: int) -> str:
         for start, data in loaded:
@@ -59,6 +90,12 @@ class FirmwareExports:
                 end = data.index(b"\0", address - start)
                 return data[address - start:end].decode()
         raise SimError(f"{self.elf}: no string at {address:#010x}")
+
+
+def _loaded_sections(image: ELFFile) -> list[tuple[int, bytes]]:
+    """(address, bytes) of each section the image loads: read once for every name."""
+    return [(section["sh_addr"], section.data()) for section in image.iter_sections()
+            if section["sh_flags"] & 0x2 and section["sh_type"] != "SHT_NOBITS"]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import re
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
@@ -20,35 +22,44 @@ from sim.boards import Board, expectation_board_names, load_boards
 from sim.build import FirmwareImage, build_firmware
 from sim.diagnostics import diagnostic_jobs
 from sim.errors import BuildError, SetupError
-from sim.exports import ENTRIES_SYMBOL
+from sim.exports import EXPORTS_SECTION
 from sim.identity import check_image_architecture, check_image_memory_map
 from sim.jobs import BuildProblem, Expectation, Job
 from sim.modbuild import ModuleImage, build_module
 from sim.modules import (DependencyError, Module, ModuleIndex, ModuleProblem,
                          benchmark_modules, check_dependency_cycles, discover, load_order)
+from sim.oracle import export_table_header
 from sim.pack import PackError
-from sim.target import Target
+from sim.target import Target, elf_info
 from sim.timing import DEFAULT_BUDGET_INSTRUCTIONS, instructions_to_ticks
 from sim.toolchain import check_tools
 
 
 def check_firmware_elf(board: Board, elf: Path) -> None:
     """A prebuilt image must be a 32-bit Arm ELF with this firmware's export table, built for
-    the board's core and linked for its flash. (Which board and API it is for, it says when it boots: the runner
-    checks that, sim/identity.py.)"""
+    the board's core and linked for its flash. None of that needs symbols: a stripped release
+    image passes (firmware/src/PROTOCOL.md, "What the host reads from a firmware image").
+    (Which board and API it is for, it says when it boots: the runner checks that,
+    sim/identity.py.)"""
     where = f"--firmware {board.name}={elf}"
+    with _arm_elf(elf, where) as image:
+        if export_table_header(image) is None:
+            raise SetupError(f"{where}: no export table (a {EXPORTS_SECTION} section starting "
+                             "with its header): not this project's firmware")
+        check_image_architecture(image, board, where)
+        check_image_memory_map(image, board, where)
+
+
+@contextmanager
+def _arm_elf(elf: Path, where: str) -> Iterator[ELFFile]:
+    """The file as a 32-bit Arm ELF, or a SetupError that starts with where."""
     try:
         with open(elf, "rb") as handle:
             image = ELFFile(handle)
             if image["e_machine"] != "EM_ARM" or image.elfclass != 32:
                 raise SetupError(f"{where}: not a 32-bit Arm ELF (machine {image['e_machine']}, "
                                  f"{image.elfclass}-bit)")
-            symbols = image.get_section_by_name(".symtab")
-            if symbols is None or not symbols.get_symbol_by_name(ENTRIES_SYMBOL):
-                raise SetupError(f"{where}: no export table ({ENTRIES_SYMBOL}): not this "
-                                 "project's firmware")
-            check_image_architecture(image, board, where)
-            check_image_memory_map(image, board, where)
+            yield image
     except FileNotFoundError:
         raise SetupError(f"{where}: no such file") from None
     except IsADirectoryError:
@@ -59,21 +70,61 @@ def check_firmware_elf(board: Board, elf: Path) -> None:
         raise SetupError(f"{where}: not a valid ELF file ({error})") from None
 
 
-def targets_for(boards: list[Board], prebuilt: list[tuple[str, Path]], build_dir: Path) -> list[Target]:
-    given = dict(prebuilt)
-    if len(given) < len(prebuilt):
-        twice = next(name for name, _ in prebuilt if [n for n, _ in prebuilt].count(name) > 1)
-        raise SetupError(f"--firmware {twice}=...: given more than once; one image per board")
-    unknown = sorted(set(given) - {b.name for b in boards})
+def check_debug_elf(board: Board, image: Path, debug: Path) -> None:
+    """A --firmware-debug ELF must be the image's own: the same loadable bytes (entry point,
+    segments), with the symbols and line tables the image may lack. Anything else would name
+    addresses after another build's code."""
+    where = f"--firmware-debug {board.name}={debug}"
+    with _arm_elf(debug, where):
+        pass   # a 32-bit Arm ELF, readable; what follows reads it through its ElfInfo
+    debug_info, image_info = elf_info(debug), elf_info(image)
+    if debug_info.loadable_digest is None:
+        raise SetupError(f"{where}: holds no loadable bytes to match against --firmware "
+                         f"{board.name}={image} (an objcopy --only-keep-debug file?); give the "
+                         "unstripped ELF the image was stripped from")
+    if debug_info.loadable_digest != image_info.loadable_digest:
+        raise SetupError(f"{where} does not match --firmware {board.name}={image}: their "
+                         "loadable bytes differ (entry point, segments), so it is another "
+                         "build's debug ELF")
+    if not debug_info.has_debug_info:
+        raise SetupError(f"{where}: has no symbols or no DWARF line table: nothing to name "
+                         "addresses with (give the ELF as linked, before strip)")
+
+
+def _one_per_board(option: str, given: list[tuple[str, Path]], boards: list[Board]
+                   ) -> dict[str, Path]:
+    named = dict(given)
+    if len(named) < len(given):
+        twice = next(name for name, _ in given if [n for n, _ in given].count(name) > 1)
+        raise SetupError(f"{option} {twice}=...: given more than once; one image per board")
+    unknown = sorted(set(named) - {b.name for b in boards})
     if unknown:
-        raise SetupError(f"--firmware {unknown[0]}=...: not a selected board")
+        raise SetupError(f"{option} {unknown[0]}=...: not a selected board")
+    return named
+
+
+def _prebuilt_image(board: Board, elf: Path, debug: Path | None) -> FirmwareImage:
+    check_firmware_elf(board, elf)
+    if debug is not None:
+        check_debug_elf(board, elf, debug)
+    return FirmwareImage(board.name, elf, elf.with_suffix(".map"),
+                         given_as=f"--firmware {board.name}={elf}", debug_elf=debug)
+
+
+def targets_for(boards: list[Board], prebuilt: list[tuple[str, Path]], build_dir: Path,
+                debug: list[tuple[str, Path]] | tuple[()] = ()) -> list[Target]:
+    """Each board with its firmware: the --firmware image given for it (and its
+    --firmware-debug ELF, if given), else the reference firmware built for it."""
+    given = _one_per_board("--firmware", prebuilt, boards)
+    debug_for = _one_per_board("--firmware-debug", list(debug), boards)
+    alone = sorted(set(debug_for) - set(given))
+    if alone:
+        raise SetupError(f"--firmware-debug {alone[0]}=...: no --firmware {alone[0]}=ELF "
+                         "image to describe (the debug ELF goes with a prebuilt image)")
     targets = []
     for board in boards:
         if board.name in given:
-            elf = given[board.name]
-            check_firmware_elf(board, elf)
-            image = FirmwareImage(board.name, elf, elf.with_suffix(".map"),
-                                  given_as=f"--firmware {board.name}={elf}")
+            image = _prebuilt_image(board, given[board.name], debug_for.get(board.name))
         else:
             image = build_firmware(board, build_dir)
         targets.append(Target(board, image))
@@ -200,7 +251,7 @@ def plan(args: argparse.Namespace
     _check_only(args.only, modules, boards)
     selected = [m for m in modules if not args.only or m.name in args.only]
     check_tools()
-    targets = targets_for(boards, args.firmware, args.build_dir)
+    targets = targets_for(boards, args.firmware, args.build_dir, args.firmware_debug)
     built = _module_jobs(boards, selected, modules, args.build_dir, args.jobs)
     jobs_for = {b.name: _selected(diagnostic_jobs(b), args.only) + built[b.name] for b in boards}
     return boards, targets, jobs_for, benchmark_modules(modules)

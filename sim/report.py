@@ -106,8 +106,7 @@ def _board_table(runs: list[RunResult]) -> str:
                      "/".join(str(sizes[k]) for k in ("text", "data", "bss")) if sizes else "",
                      _cell(sizes.get("text_before_gc")),
                      *[_cell(run.timing.get(p)) for p in TIMING_PHASES],
-                     _stopped_at(run).symbol if _stopped_at(run) else "",
-                     _stopped_at(run).location if _stopped_at(run) else "", _cell(run.boot)])
+                     *_stop_columns(_stopped_at(run)), _cell(run.boot)])
     headers = ["module", "met", "expected", "observed", "unresolved", "file B",
                "text/data/bss B", "text before gc B", *TIMING_PHASES, "fault at", "location", "boot"]
     return markdown_table(rows, headers)
@@ -151,6 +150,18 @@ def _resolution_across_boards(runs: list[RunResult], boards: list[Board]) -> str
     return markdown_table(rows, ["module", *[b.name for b in boards], ""])
 
 
+NO_DEBUG_INFO = "no debug info"   # where a release image without its debug ELF cannot name
+
+
+def _stop_columns(stop: FaultInfo | TimeoutInfo | None) -> tuple[str, str]:
+    """The board table's "fault at" and "location": function+offset (the raw pc where no
+    symbol names it in an image without debug info) and file:line, or "no debug info"."""
+    if stop is None:
+        return "", ""
+    at = stop.symbol or ("" if stop.debug_info or stop.pc is None else f"{stop.pc:#010x}")
+    return at, stop.location or ("" if stop.debug_info else NO_DEBUG_INFO)
+
+
 def _stopped_at(run: RunResult) -> FaultInfo | TimeoutInfo | None:
     """Where the job's code stopped abnormally: its fault, or where its budget ran out."""
     return run.fault or run.timeout
@@ -162,13 +173,19 @@ def _fault_place(run: RunResult) -> str | None:
     stop = _stopped_at(run)
     if stop is None:
         return None
-    if stop.location or stop.symbol:
-        return _place(stop.symbol, stop.location)
-    caller = _place(stop.lr_symbol, stop.lr_location)
+    if stop.location or stop.symbol or not stop.debug_info:
+        return _place(stop.pc, stop.symbol, stop.location, stop.debug_info)
+    caller = _place(stop.lr, stop.lr_symbol, stop.lr_location, stop.lr_debug_info)
     return f"called from {caller}" if caller else None
 
 
-def _place(symbol: str | None, location: str | None) -> str | None:
+def _place(address: int | None, symbol: str | None, location: str | None,
+           debug_info: bool) -> str | None:
+    """'function+offset (file:line)'; in an ELF without debug info, what it has and "no debug
+    info" for the rest, the raw address standing in for a missing symbol."""
+    if not debug_info:
+        location = location or NO_DEBUG_INFO
+        symbol = symbol or (None if address is None else f"{address:#010x}")
     if symbol and location:
         return f"{symbol} ({location})"
     return symbol or location
@@ -484,11 +501,18 @@ def write_report(path: Path, text: str) -> None:
 ABNORMAL = ("fault", "timeout", "lockup", "reset", "hang")
 
 
-def _where(address: int | None, symbol: str | None, location: str | None) -> str:
+def _where(address: int | None, symbol: str | None, location: str | None,
+           debug_info: bool) -> str:
     if address is None:
         return "not recorded"
-    named = ", ".join(part for part in (symbol, location) if part)
+    named = ", ".join(part for part in (symbol, location or ("" if debug_info else NO_DEBUG_INFO))
+                      if part)
     return f"`{address:#010x}`" + (f" = {named}" if named else "")
+
+
+def _pc_and_lr(stop: FaultInfo | TimeoutInfo) -> list[str]:
+    return [f"- pc: {_where(stop.pc, stop.symbol, stop.location, stop.debug_info)}",
+            f"- lr: {_where(stop.lr, stop.lr_symbol, stop.lr_location, stop.lr_debug_info)}"]
 
 
 def _fault_entry(run: RunResult) -> list[str]:
@@ -501,15 +525,13 @@ def _fault_entry(run: RunResult) -> list[str]:
         address = f"; fault address `{fault.address:#010x}`" if fault.address is not None else ""
         lines += [f"- status bits: {', '.join(fault.bits) or 'none'} (CFSR `{fault.cfsr:#010x}`, "
                   f"HFSR `{fault.hfsr:#010x}`){address}",
-                  f"- pc: {_where(fault.pc, fault.symbol, fault.location)}",
-                  f"- lr: {_where(fault.lr, fault.lr_symbol, fault.lr_location)}"]
+                  *_pc_and_lr(fault)]
     if run.timeout is not None:
         stop = run.timeout
         budget = "the firmware's default" if stop.budget is None else \
             f"{stop.budget:,} instructions"
         lines += [f"- budget: {budget} of the job's code, spent; stopped by SysTick",
-                  f"- pc: {_where(stop.pc, stop.symbol, stop.location)}",
-                  f"- lr: {_where(stop.lr, stop.lr_symbol, stop.lr_location)}"]
+                  *_pc_and_lr(stop)]
     if run.error:
         lines.append(f"- {run.error}")
     lines.append(f"- boot {run.boot}, log `{run.log}`")
@@ -523,7 +545,8 @@ def render_fault_report(runs: list[RunResult]) -> str:
     lines = ["# Fault report", "",
              f"{len(chosen)} runs faulted, timed out, locked up, reset or hung (or were expected "
              "to). pc and lr are mapped to function+offset and file:line in the module's ELF, or "
-             "the firmware's when they point there.", ""]
+             "the firmware's (or its --firmware-debug ELF's) when they point there; \"no debug "
+             "info\" where a stripped firmware image has nothing to name them with.", ""]
     for run in chosen:
         lines += _fault_entry(run)
     return "\n".join(lines)

@@ -28,6 +28,10 @@ class FaultInfo:
     address: int | None
     cfsr: int
     hfsr: int
+    # False: the address is in firmware whose ELF cannot name it (a stripped release image run
+    # without --firmware-debug): symbol and location are then null, never guessed.
+    debug_info: bool = True
+    lr_debug_info: bool = True
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class TimeoutInfo:
     location: str | None
     lr_symbol: str | None
     lr_location: str | None
+    debug_info: bool = True      # as FaultInfo's
+    lr_debug_info: bool = True
 
 
 @dataclass

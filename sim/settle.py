@@ -32,22 +32,22 @@ def _fault_elf(seen: JobTranscript, job: Job, target: Target, pc: int) -> tuple[
     return target.elf, pc
 
 
-Named = tuple[str | None, str | None]   # (function+offset, file:line)
+# (function+offset, file:line, whether the ELF had the symbols and line table to say)
+Named = tuple[str | None, str | None, bool]
+
+
+def _name(seen: JobTranscript, job: Job, target: Target, address: int | None) -> Named:
+    if address is None:
+        return None, None, True
+    elf, offset = _fault_elf(seen, job, target, address)
+    return elf.symbol(offset), elf.location(offset), elf.has_debug_info
 
 
 def _named(seen: JobTranscript, job: Job, target: Target, pc: int | None, lr: int | None,
            ) -> tuple[Named, Named]:
-    """pc and lr as function+offset and file:line, in the module's ELF or the firmware's;
-    lr is the caller, which says where a jump into nowhere came from."""
-    at: Named = (None, None)
-    caller: Named = (None, None)
-    if pc is not None:
-        elf, address = _fault_elf(seen, job, target, pc)
-        at = elf.symbol(address), elf.location(address)
-    if lr is not None:
-        elf, address = _fault_elf(seen, job, target, lr & ~1)
-        caller = elf.symbol(address), elf.location(address)
-    return at, caller
+    """pc and lr as function+offset and file:line, in the module's ELF or the firmware's (its
+    debug ELF's); lr is the caller, which says where a jump into nowhere came from."""
+    return _name(seen, job, target, pc), _name(seen, job, target, None if lr is None else lr & ~1)
 
 
 def _code_at(seen: JobTranscript, job: Job, target: Target, pc: int | None) -> bytes | None:
@@ -75,11 +75,13 @@ def _decoded_fault(record: Record, seen: JobTranscript, job: Job, target: Target
 def _fault_info(record: Record, seen: JobTranscript, job: Job, target: Target) -> FaultInfo:
     decoded = _decoded_fault(record, seen, job, target)
     pc, lr = record.optional_int("pc"), record.optional_int("lr")
-    (symbol, location), (lr_symbol, lr_location) = _named(seen, job, target, pc, lr)
+    (symbol, location, known), (lr_symbol, lr_location, lr_known) = _named(seen, job, target,
+                                                                           pc, lr)
     return FaultInfo(name=decoded.name, pc=pc, lr=lr, symbol=symbol, location=location,
                      lr_symbol=lr_symbol, lr_location=lr_location,
                      bits=decoded.bits, address=decoded.address,
-                     cfsr=record.int("cfsr"), hfsr=record.int("hfsr"))
+                     cfsr=record.int("cfsr"), hfsr=record.int("hfsr"), debug_info=known,
+                     lr_debug_info=lr_known)
 
 
 def _timeout_info(seen: JobTranscript, job: Job, target: Target) -> TimeoutInfo:
@@ -88,11 +90,13 @@ def _timeout_info(seen: JobTranscript, job: Job, target: Target) -> TimeoutInfo:
     record = seen.timeout
     pc = record.optional_int("pc") if record is not None else None
     lr = record.optional_int("lr") if record is not None else None
-    (symbol, location), (lr_symbol, lr_location) = _named(seen, job, target, pc, lr)
+    (symbol, location, known), (lr_symbol, lr_location, lr_known) = _named(seen, job, target,
+                                                                           pc, lr)
     budget = None if job.budget is None else ticks_to_instructions(job.budget,
                                                                    target.board.cpu.clock_hz)
     return TimeoutInfo(budget=budget, pc=pc, lr=lr, symbol=symbol, location=location,
-                       lr_symbol=lr_symbol, lr_location=lr_location)
+                       lr_symbol=lr_symbol, lr_location=lr_location, debug_info=known,
+                       lr_debug_info=lr_known)
 
 
 def _abi_fault() -> FaultInfo:

@@ -1,5 +1,5 @@
 """A target: a board and the firmware image that runs on it, with what the run reads from that
-image (its symbols and line tables, its export table) read once per image."""
+image (its symbols and line tables, or its debug ELF's; its export table) read once per image."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ class Target:
 
     @property
     def elf(self) -> ElfInfo:
-        return elf_info(self.image.elf)
+        """The ELF that describes the image: its bytes, and, where it has them, the symbols and
+        line tables that name its addresses (the --firmware-debug ELF when one was given)."""
+        return elf_info(self.image.debug_elf or self.image.elf)
 
     @property
     def exports(self) -> FirmwareExports:

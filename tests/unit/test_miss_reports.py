@@ -1,11 +1,13 @@
-"""How a miss is explained: a failed build's excerpt (sim/plan.py) and a short stdout diff
-(sim/stdoutdiff.py)."""
+"""How a miss is explained: a failed build's excerpt (sim/plan.py), a short stdout diff
+(sim/stdoutdiff.py), and where a fault was when nothing can name it (sim/report.py)."""
 
 from __future__ import annotations
 
 from sim.errors import BuildError
 from sim.pack import PackError
 from sim.plan import MESSAGE_LINES, build_problem
+from sim.report import miss_explanation, render_fault_report
+from sim.results import FaultInfo, RunResult
 from sim.stdoutdiff import DIFF_MAX_LINES, first_difference, short_diff
 
 GCC_OUTPUT = """compiling m/m.c failed:
@@ -51,3 +53,25 @@ def test_stdout_difference_names_the_first_line_and_a_short_diff() -> None:
     assert first_difference("a\n", "a") == "line 1: expected 'a\\n', got 'a'"
     assert first_difference("a\n", "a\nb\n") == "line 2: expected the end, got 'b\\n'"
     assert len(short_diff("x\n" * 50, "y\n" * 50)) == DIFF_MAX_LINES
+
+
+def _fault_run(symbol: str | None, location: str | None, debug_info: bool) -> RunResult:
+    fault = FaultInfo("BusFault.PRECISERR", 0x08003A64, 0x080011B9, symbol, location, None, None,
+                      ("BusFault.PRECISERR",), None, 0x8200, 0, debug_info=debug_info,
+                      lr_debug_info=debug_info)
+    return RunResult("board", "m", 1, "fault", False, {"status": "ok"}, fault=fault,
+                     mismatches=["status: expected ok, got fault"])
+
+
+def test_an_address_without_debug_info_is_shown_raw_never_named() -> None:
+    """A pc in a stripped firmware image (README.md, "Release images"): its address and "no
+    debug info"; with the symbol table alone (--strip-debug), the symbol and "no debug info"."""
+    why, _ = miss_explanation(_fault_run(None, None, debug_info=False))
+    assert why.endswith("fault BusFault.PRECISERR at 0x08003a64 (no debug info)")
+    why, _ = miss_explanation(_fault_run("strlen+0x24", None, debug_info=False))
+    assert why.endswith("at strlen+0x24 (no debug info)")
+    why, _ = miss_explanation(_fault_run("strlen+0x24", "strlen-armv7.S:114", debug_info=True))
+    assert why.endswith("at strlen+0x24 (strlen-armv7.S:114)")
+    entry = render_fault_report([_fault_run(None, None, debug_info=False)])
+    assert "- pc: `0x08003a64` = no debug info" in entry
+    assert "- lr: `0x080011b9` = no debug info" in entry
