@@ -24,6 +24,7 @@ from sim.boards import Board, board_names, expectation_board_names, load_boards
 from sim.ci_summary import append_step_summary
 from sim.errors import SetupError, SimError
 from sim.footprint import firmware_footprint
+from sim.loader_library import library_footprint
 from sim.fuzz import FUZZ_BUDGET_INSTRUCTIONS, catalogue_seeds, run_fuzz
 from sim.interrupt import Interrupted, RunInterrupted, handling_signals, signal_received
 from sim.jobs import with_loaded_bytes
@@ -136,18 +137,21 @@ def _fresh_out_dir(out: Path) -> Path:
 
 def _write_reports(out_dir: Path, runs: list[RunResult], boards: list[Board],
                    targets: list[Target], before: dict[str, int] | None,
-                   stopped: RunInterrupted | None,
-                   benchmarks: list[Module]) -> tuple[dict, list[Change] | None]:
+                   stopped: RunInterrupted | None, benchmarks: list[Module],
+                   build_dir: Path) -> tuple[dict, list[Change] | None]:
     """Write the reports; return results.json's document and the changes against the
     baseline's figures (before; None without a baseline)."""
     footprints = {t.board.name: firmware_footprint(t.image, t.board) for t in targets}
+    library = library_footprint(boards, build_dir)
     commit = current_commit()
     document = results_document(runs, footprints, commit,
-                                interrupted_by=stopped.signal_name if stopped else None)
+                                interrupted_by=stopped.signal_name if stopped else None,
+                                library=library)
     changes = None if before is None else compare(before, tracked_figures(document))
     write_results(out_dir / "results.json", document)
     write_report(out_dir / "summary.md", render_summary(runs, boards, footprints, commit, changes,
-                                                        _interruption(stopped), benchmarks))
+                                                        _interruption(stopped), benchmarks,
+                                                        library))
     write_report(out_dir / "faults.md", render_fault_report(runs))
     write_report(out_dir / "junit.xml", junit_xml(runs, [board.name for board in boards]))
     return document, changes
@@ -196,7 +200,7 @@ def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict, RunInterrupted | 
     except RunInterrupted as stop:   # the finished jobs' results still make a report
         runs, stopped = stop.finished, stop
     document, changes = _write_reports(out_dir, runs, boards, targets, before, stopped,
-                                       benchmarks)
+                                       benchmarks, args.build_dir)
     if stopped is not None:
         missed = sum(not run.ok for run in runs)
         print(f"{_interruption(stopped)}: {len(runs) - missed} met their expectation, {missed} "
