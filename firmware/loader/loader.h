@@ -112,6 +112,9 @@ static inline void loader_arena_release(loader_arena *arena, loader_mark mark)
 
 struct loaded_module;
 
+/* loader_env.sync_code: the caller's cache maintenance over code the loader wrote (below). */
+typedef void loader_sync_code_fn(void *context, const void *start, uint32_t bytes);
+
 /* What the running firmware and core offer. The caller's, read by every stage; the loader
  * calls the hooks with `context`. */
 typedef struct {
@@ -135,7 +138,7 @@ typedef struct {
      * firmware/src/cache.c, for the Cortex-M7). loader_link calls it once per module it links,
      * over the module's text, before its own DSB and ISB. NULL: only that DSB and ISB, which is
      * all a core without caches needs. */
-    void (*sync_code)(void *context, const void *start, uint32_t bytes);
+    loader_sync_code_fn *sync_code;
     void *context;
 } loader_env;
 
