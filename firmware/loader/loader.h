@@ -1,9 +1,9 @@
 /* The module loader library: the public API. Everything a firmware needs to load module files
  * (FORMAT.md) is declared here; loader.c is the implementation, and loader_strerror.c the
- * error names (optional: linked only if called). The library holds no
- * globals, calls no malloc, and has no board, console or semihosting code: modules arrive
- * through a loader_source, memory comes from a loader_arena, and what the running firmware and
- * core offer is described by a loader_env. All three belong to the caller.
+ * error names (optional: linked only if called). The library holds no globals, calls no
+ * malloc, and has no board, console or semihosting code: modules arrive through a
+ * loader_source, memory comes from a loader_arena, and what the running firmware and core
+ * offer is described by a loader_env. All three belong to the caller.
  *
  * A load is a staged pipeline, each stage timed apart by the caller if it likes:
  *
@@ -27,7 +27,22 @@
  *
  * Every stage returns LOADER_OK (0) or a negative loader_status; loader_strerror() gives the
  * error's name, the one module.toml's expect.error and the reports use. FORMAT.md, "Rules the
- * loader enforces", lists which check gives which error, in the order the loader makes them. */
+ * loader enforces", lists which check gives which error, in the order the loader makes them.
+ *
+ * One job, from a firmware whose env and arena are set up and whose export table passed
+ * loader_check_exports once at boot (firmware/src/module_jobs.c does this and more):
+ *
+ *     loader_mark mark = loader_arena_mark(&arena);
+ *     loaded_module module;
+ *     void *entry = NULL;
+ *     int status = loader_read(&env, &arena, &source, &module);
+ *     if (status == LOADER_OK) status = loader_link(&env, &module);
+ *     if (status == LOADER_OK) status = loader_find(&module, "module_main", &entry);
+ *     if (status == LOADER_OK) status = loader_init(&env, &module);
+ *     if (status == LOADER_OK) result = ((int (*)(int, int, int, int))entry)(1, 2, 3, 4);
+ *     loader_arena_release(&arena, mark);         (whatever happened)
+ *     report(loader_strerror(status));
+ */
 #ifndef LOADER_H
 #define LOADER_H
 
@@ -172,17 +187,18 @@ int loader_read(const loader_env *env, loader_arena *arena, loader_source *sourc
                 loaded_module *module);
 
 /* Link a module loader_read gave: refuse it if its float ABI (how floating-point arguments
- * travel) differs from any resident's (bad_arch, before anything is written); move every
- * fix-up to the load addresses; bind every import, the firmware's exports first, then each
- * resident's in order (unresolved after reporting each missing name; the found ones are still
- * bound); then env->sync_code over the text and DSB, ISB. Whatever it returns, the module stays
- * loaded: release it (or the job's mark) when done. Run no code of a module whose link failed. */
+ * travel) differs from any resident's (bad_arch, before anything is written: the float-ABI
+ * check, FORMAT.md "Architecture"); move every fix-up to the load addresses; bind every import,
+ * the firmware's exports first, then each resident's in order (unresolved after reporting each
+ * missing name; the found ones are still bound); when all are bound, env->sync_code over the
+ * text; then DSB, ISB. Whatever it returns, the module stays loaded: release it (or the job's
+ * mark) when done. Run no code of a module whose link failed. */
 int loader_link(const loader_env *env, loaded_module *module);
 
 /* Run a linked module's constructors in order, each through env->run_constructor. startup if
- * a constructor pointer is not a Thumb address inside the module's text (checked just before
- * it is called: constructors may have changed data, not text), or run_constructor returned
- * non-zero; the module stays loaded. */
+ * a constructor pointer, as linked, is not a Thumb address inside the module's text (each is
+ * checked just before it is called), or run_constructor returned non-zero; the constructors
+ * before it have run. The module stays loaded either way. */
 int loader_init(const loader_env *env, const loaded_module *module);
 
 /* The address of the module's export `name` (Thumb bit set for a function) in *address, or
