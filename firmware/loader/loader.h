@@ -130,10 +130,27 @@ struct loaded_module;
 /* loader_env.sync_code: the caller's cache maintenance over code the loader wrote (below). */
 typedef void loader_sync_code_fn(void *context, const void *start, uint32_t bytes);
 
+/* The enum mod_core code of the core whose CPUID register (0xE000ED00) reads `cpuid`, by its
+ * part number (CPUID[15:4]), for loader_env.core; MOD_CORE_UNKNOWN for any other part (the
+ * loader then refuses every module as bad_arch). sim/cores.py holds the same table
+ * (tests/unit/test_loader_library.py keeps the two equal). */
+static inline uint8_t loader_core_from_cpuid(uint32_t cpuid)
+{
+    switch ((cpuid >> 4) & 0xFFFu) {
+    case 0xC20u: return MOD_CORE_M0;
+    case 0xC23u: return MOD_CORE_M3;
+    case 0xC24u: return MOD_CORE_M4;
+    case 0xC27u: return MOD_CORE_M7;
+    case 0xD21u: return MOD_CORE_M33;
+    case 0xD22u: return MOD_CORE_M55;
+    default: return MOD_CORE_UNKNOWN;
+    }
+}
+
 /* What the running firmware and core offer. The caller's, read by every stage; the loader
  * calls the hooks with `context`. */
 typedef struct {
-    uint8_t core;                  /* enum mod_core: the running CPU (MOD_CORE_UNKNOWN: none runs) */
+    uint8_t core;                  /* enum mod_core: the running CPU (loader_core_from_cpuid) */
     uint8_t fpu;                   /* enum mod_fpu enabled on the running CPU */
     const export_table *exports;   /* the firmware's, checked once with loader_check_exports */
     /* The CRC-32 table (crc32_table.h: LOADER_CRC32_TABLE), where the firmware put it. */

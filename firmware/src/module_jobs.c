@@ -22,7 +22,6 @@
 
 extern uint8_t __module_arena_start[], __module_arena_end[];
 
-#define CPUID_PARTNO(cpuid) (((cpuid) >> 4) & 0xFFFu)
 #define QEMU_PAGE_BYTES 1024u /* the smallest page QEMU's Arm M-profile TLB uses */
 #if MPU_PMSAV8
 /* QEMU checks every access one by one in a 1 KiB page that any MPU region boundary splits,
@@ -48,19 +47,6 @@ typedef struct {
     uint64_t load, link, init, run, unload;
 } phase_times;
 
-static uint8_t running_core(void)
-{
-    switch (CPUID_PARTNO(SCB_CPUID)) {
-    case 0xC20u: return MOD_CORE_M0;
-    case 0xC23u: return MOD_CORE_M3;
-    case 0xC24u: return MOD_CORE_M4;
-    case 0xC27u: return MOD_CORE_M7;
-    case 0xD21u: return MOD_CORE_M33;
-    case 0xD22u: return MOD_CORE_M55;
-    default: return MOD_CORE_UNKNOWN; /* the loader refuses every module as bad_arch */
-    }
-}
-
 static void report_unresolved(void *context, const char *name)
 {
     rec_begin("unresolved");
@@ -78,7 +64,7 @@ int module_jobs_init(void)
      * subregion boundary splits, which made a loop over a global 30x slower on the 512-byte
      * subregions of a 4 KiB arena. Silicon does not care; it costs at most one subregion. */
     arena.data_align = ARCH_V6M ? mpu_segment_bytes() : QEMU_PAGE_BYTES; /* no MPU: no boundary */
-    env.core = running_core();
+    env.core = loader_core_from_cpuid(SCB_CPUID);
 #if defined(__ARM_FP)
     env.fpu = BOARD_FPU_KIND; /* the FPU this firmware enabled at reset */
 #else

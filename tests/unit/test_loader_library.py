@@ -6,6 +6,7 @@ built alone stays within its flash budget on every core."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -16,7 +17,13 @@ from sim.footprint import LOADER_FLASH_BUDGET
 from sim.jobs import loader_statuses
 from sim.loader_library import (LIBRARY_DIR, SIZED_SOURCES, LibraryBuild, compile_library,
                                 core_builds, host_builds, library_size)
-from sim.toolchain import (HOST_COMPILER_TOOLS, HOSTFUZZ_TOOLS, HOST_CXX, TOOLS, check_tools)
+from sim.cores import CORE_TABLE, CPUID_PARTS
+from sim.toolchain import (HOST_CC, HOST_COMPILER_TOOLS, HOST_CXX, HOSTFUZZ_TOOLS, TOOLS,
+                           check_tools)
+
+# module_format.h, enum mod_core: the code of no core the loader knows.
+MOD_CORE_UNKNOWN = int(re.search(r"MOD_CORE_UNKNOWN = (0x[0-9A-Fa-f]+)",
+                                 (LIBRARY_DIR / "module_format.h").read_text())[1], 16)
 
 BUILDS = {build.name: build for build in [*core_builds(load_boards()), *host_builds()]}
 
@@ -63,6 +70,37 @@ def test_a_cpp_program_links_it_and_gets_the_names_the_host_reads(tmp_path: Path
     by_value = {value: name for name, value in statuses.items()}
     expected = [f"{value} {by_value.get(value, 'unknown')}" for value in range(1, lowest - 3, -1)]
     assert printed == expected
+
+
+# Prints loader_core_from_cpuid() of each CPUID given on the command line.
+CPUID_PROGRAM = """#include <stdio.h>
+#include <stdlib.h>
+#include "loader.h"
+int main(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        printf("%u\\n", (unsigned)loader_core_from_cpuid((uint32_t)strtoul(argv[i], NULL, 0)));
+    }
+    return 0;
+}
+"""
+
+
+def test_the_librarys_cpuid_table_is_the_hosts(tmp_path: Path) -> None:
+    """loader_core_from_cpuid() gives each core's code from a CPUID with its part number (and
+    other bits set around it), and MOD_CORE_UNKNOWN for a part sim/cores.py does not know."""
+    check_tools(HOST_COMPILER_TOOLS)
+    program = tmp_path / "cpuid.c"
+    program.write_text(CPUID_PROGRAM)
+    binary = tmp_path / "cpuid"
+    subprocess.run([HOST_CC, "-std=c11", "-Wall", "-Wextra", "-Werror", "-Wpedantic",
+                    f"-I{LIBRARY_DIR}", str(program), "-o", str(binary)],
+                   check=True, capture_output=True, text=True)
+    unknown_part = max(CPUID_PARTS) + 1
+    cpuids = [0x41 << 24 | core.cpuid_part << 4 | 0x1 for core in CORE_TABLE]
+    printed = subprocess.run([str(binary), *map(str, cpuids), str(unknown_part << 4)],
+                             check=True, capture_output=True, text=True).stdout.split()
+    assert printed == [str(core.code) for core in CORE_TABLE] + [str(MOD_CORE_UNKNOWN)]
 
 
 @pytest.mark.parametrize("build", core_builds(load_boards()), ids=lambda build: build.name)
