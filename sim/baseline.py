@@ -25,12 +25,15 @@ BASELINE_FILE = REPORTS_DIR / "baseline.json"
 BASELINE_SCHEMA = 1
 # Relative growth allowed before a figure counts as a regression. The figures are exact, so
 # these can be tight: 1% of a 10,000-instruction phase is 100 instructions, never noise.
-THRESHOLDS = {"timing": 0.01, "sizes": 0.01, "footprint": 0.01}
+THRESHOLDS = {"timing": 0.01, "sizes": 0.01, "footprint": 0.01, "library": 0.01}
 FOOTPRINT_FIGURES = ("loader_bytes", "flash_bytes", "ram_bytes")
+# The loader library built alone, per core (sim/loader_library.py): "loader/<core>/library.<name>".
+LIBRARY_FIGURES = ("text_bytes", "strerror_bytes")
 
 
 def tracked_figures(document: dict[str, Any]) -> dict[str, int]:
-    """{"<board>/<module>/timing.run": 123, "<board>/footprint.loader_bytes": 1846, ...}"""
+    """{"<board>/<module>/timing.run": 123, "<board>/footprint.loader_bytes": 1846,
+    "loader/<core>/library.text_bytes": 1614, ...}"""
     figures: dict[str, int] = {}
     for run in document["runs"]:
         prefix = f"{run['board']}/{run['module']}"
@@ -44,6 +47,10 @@ def tracked_figures(document: dict[str, Any]) -> dict[str, int]:
         for name in FOOTPRINT_FIGURES:
             if footprint.get(name) is not None:
                 figures[f"{board}/footprint.{name}"] = footprint[name]
+    for core, sizes in document.get("library", {}).items():
+        for name in LIBRARY_FIGURES:
+            if sizes.get(name) is not None:
+                figures[f"loader/{core}/library.{name}"] = sizes[name]
     return figures
 
 

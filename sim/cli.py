@@ -29,6 +29,7 @@ from sim.ci_summary import append_step_summary
 from sim.diagnostics import diagnostic_jobs
 from sim.errors import BuildError, SetupError, SimError
 from sim.footprint import firmware_footprint
+from sim.loader_library import library_footprint
 from sim.fuzz import FUZZ_BUDGET_INSTRUCTIONS, catalogue_seeds, run_fuzz
 from sim.interrupt import Interrupted, RunInterrupted, handling_signals, signal_received
 from sim.junit import junit_xml
@@ -155,20 +156,22 @@ def _fresh_out_dir(out: Path) -> Path:
 
 def _write_reports(out_dir: Path, runs: list[RunResult], boards: list[Board],
                    targets: list[Target], before: dict[str, int] | None,
-                   stopped: RunInterrupted | None,
-                   benchmarks: list[Module]) -> tuple[dict, Comparison | None]:
+                   stopped: RunInterrupted | None, benchmarks: list[Module],
+                   build_dir: Path) -> tuple[dict, Comparison | None]:
     """Write the reports; return results.json's document and its figures judged against the
     baseline's figures (before; None without a baseline)."""
     footprints = {t.board.name: firmware_footprint(t.image, t.board) for t in targets}
+    library = library_footprint(boards, build_dir)
     commit = current_commit()
     document = results_document(runs, footprints, commit,
-                                interrupted_by=stopped.signal_name if stopped else None)
+                                interrupted_by=stopped.signal_name if stopped else None,
+                                library=library)
     comparison = None if before is None else compare_run(before, document)
     document["baseline"] = None if comparison is None else comparison.to_json()
     write_results(out_dir / "results.json", document)
     write_report(out_dir / "summary.md", render_summary(runs, boards, footprints, commit,
                                                         comparison, _interruption(stopped),
-                                                        benchmarks))
+                                                        benchmarks, library))
     write_report(out_dir / "faults.md", render_fault_report(runs))
     write_report(out_dir / "junit.xml", junit_xml(runs, [board.name for board in boards],
                                                   comparison))
@@ -214,7 +217,7 @@ def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict, RunInterrupted | 
     except RunInterrupted as stop:   # the finished jobs' results still make a report
         runs, stopped = stop.finished, stop
     document, comparison = _write_reports(out_dir, runs, boards, targets, before, stopped,
-                                          benchmarks)
+                                          benchmarks, args.build_dir)
     if stopped is not None:
         missed = sum(not run.ok for run in runs)
         print(f"{_interruption(stopped)}: {len(runs) - missed} met their expectation, {missed} "

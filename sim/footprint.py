@@ -1,5 +1,5 @@
-"""Firmware size figures: from the ELF's section sizes and, for the loader library alone, from
-the linker map (the input sections that came from firmware/loader/*.c)."""
+"""Firmware size figures: from the ELF's section sizes and, for the loader alone, from the linker
+map (the input sections that came from firmware/loader/loader.c)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from sim.elfinfo import ElfInfo
 
 FLASH_SECTIONS = (".isr_vector", ".text", ".ARM.exidx", ".exports", ".data")
 RAM_SECTIONS = (".stack", ".data", ".bss", ".noinit", ".module_arena")
-LOADER_OBJECT_PREFIX = "loader_"   # sim/build.py names objects <source dir>_<stem>.o
-# The loader library's flash budget: code and read-only data from firmware/loader/*.c (README.md,
+# The loading code's object: sim/build.py names objects <source dir>_<stem>.o. The library's
+# other file, loader_strerror.c (the error names), is optional and counted apart.
+LOADER_OBJECT = "loader_loader.o"
+# The loader's flash budget: code and read-only data from firmware/loader/loader.c (README.md,
 # "On-target figures"); tests/sim/test_load_speed.py holds it there.
 LOADER_FLASH_BUDGET = 1792
 
@@ -31,14 +33,14 @@ _JOIN_SPLIT_LINES = (re.compile(r"^( ?\.\S+)\n\s+", re.MULTILINE), r"\1 ")
 
 
 def loader_flash_bytes(map_file: Path) -> int:
-    """Flash bytes (code and read-only data) the linker kept from the loader's objects."""
+    """Flash bytes (code and read-only data) the linker kept from the loader's object."""
     text = map_file.read_text()
     text = text[text.find("Linker script and memory map"):]
     text = _JOIN_SPLIT_LINES[0].sub(_JOIN_SPLIT_LINES[1], text)
     total = 0
     for match in _INPUT_SECTION.finditer(text):
         kept = int(match["address"], 16) != 0
-        is_loader = Path(match["object"]).name.startswith(LOADER_OBJECT_PREFIX)
+        is_loader = Path(match["object"]).name == LOADER_OBJECT
         if kept and is_loader and match["section"].startswith((".text", ".rodata")):
             total += int(match["size"], 16)
     return total

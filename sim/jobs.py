@@ -6,19 +6,34 @@ module writes it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from sim import FIRMWARE_DIR
+from sim.errors import SetupError
 from sim.faults import EXCEPTION_CLASSES, SVCALL, decode_fault, v6m_fault_names
 from sim.stdoutdiff import first_difference
 
+LOADER_HEADER = FIRMWARE_DIR / "loader" / "loader.h"
+# One X(suffix, name, value) of loader.h's LOADER_STATUSES list.
+_STATUS_ENTRY = re.compile(r"\bX\(\s*(\w+)\s*,\s*(\w+)\s*,\s*(-?\d+)\s*\)")
 
-# The loader's error names, as firmware/src/loader_status.c spells them for a rejected job's
-# @end record (its "ok" is no error); tests/unit/test_expect_names.py keeps the two equal.
-LOADER_ERRORS = ("bad_magic", "bad_version", "bad_crc", "truncated", "bad_header", "bad_arch",
-                 "unresolved", "no_memory", "bad_reloc", "startup", "no_entry", "bad_exports")
+
+def loader_statuses(header: Path = LOADER_HEADER) -> dict[str, int]:
+    """Every loader status by name ("ok": 0, "bad_magic": -1, ...), read from the library's
+    LOADER_STATUSES list, the one the firmware's enum and loader_strerror() are made from."""
+    text = re.sub(r"/\*.*?\*/", " ", header.read_text(), flags=re.DOTALL)
+    body = re.search(r"#define LOADER_STATUSES\(X\)((?:[^\n]*\\\n)*[^\n]*)", text)
+    if body is None:
+        raise SetupError(f"{header}: no '#define LOADER_STATUSES(X)' list")
+    return {name: int(value) for _, name, value in _STATUS_ENTRY.findall(body[1])}
+
+
+# The loader's error names, as a rejected job's @end record spells them (its "ok" is no error).
+LOADER_ERRORS = tuple(name for name, value in loader_statuses().items() if value != 0)
 # The runner's name for job code that returned with r4-r11 or sp changed (an @abi record).
 CALLEE_SAVED_FAULT = "ABI.CALLEE_SAVED"
 

@@ -1,11 +1,12 @@
-"""The host oracle: an independent prediction of what the target's link must produce.
+"""The host oracle: an independent prediction of what the target's loader must do.
 
 From the firmware ELF it reads the export table as linked (pyelftools; by its section and
 header, not by symbol, so a stripped release image will do); from the module file
 it reads the imports and fix-ups (parsing firmware/loader/FORMAT.md itself, not reusing the
 packer's data). Given the load address the target reports, it predicts every import's bound
 address and the CRC-32 of the linked image; the runner compares both with what the target
-reported.
+reported. It also predicts which error the loader refuses a file with (predict_load_error,
+predict_link_error), from FORMAT.md's "Rules the loader enforces" in their order.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from pathlib import Path
 from elftools.elf.elffile import ELFFile
 
 from sim.errors import SimError
+from sim.cores import CORE_TABLE, FLOAT_ABI_CODES, FPU_CODES
 from sim.exports import (EXPORT_ENTRY, EXPORT_HEADER, EXPORT_TABLE_MAGIC, EXPORTS_SECTION,
                          name_hash)
-from sim.module_format import HEADER_SIZE, ModuleHeader
+from sim.module_format import FIELD_OFFSETS, FORMAT_VERSION, HEADER_SIZE, MAGIC, ModuleHeader
 
 
 
@@ -124,7 +126,11 @@ class ModuleFile:
     @classmethod
     @lru_cache(maxsize=4096)
     def _read(cls, path: Path, size: int, mtime_ns: int, inode: int) -> "ModuleFile":
-        data = path.read_bytes()
+        return cls.read_bytes(path.read_bytes())
+
+    @classmethod
+    def read_bytes(cls, data: bytes) -> "ModuleFile":
+        """A module file's contents (one the loader's read checks accept)."""
         header = ModuleHeader.unpack(data)
         text, data_size = header.text_size, header.data_size
         fixup_count, import_count, export_count = (header.fixup_count, header.import_count,
@@ -189,3 +195,148 @@ def predict_image_crc(module: ModuleFile, base: int, data_base: int,
     for name, slot, _ in module.imports:
         struct.pack_into("<I", image, slot, bindings[name] or 0)
     return zlib.crc32(image)
+
+
+# --- The loader's checks (firmware/loader/FORMAT.md, "Rules the loader enforces") ----------
+
+SECTION_CAP = 1 << 24                 # FORMAT.md, sizes.cap
+FIXUP_KIND_ABS32 = 0
+FLOAT_ABI_HARD = FLOAT_ABI_CODES["hard"]
+
+
+@dataclass(frozen=True)
+class Running:
+    """What the loader is told about the running firmware and core (loader_env): codes as the
+    header's, the export table's API major, and optionally the arena: its free bytes and data
+    alignment (None: the arena.room rule is not predicted)."""
+    core: int
+    fpu: int
+    api_major: int
+    arena_bytes: int | None = None
+    data_align: int = 8
+
+
+def _tables_size(h: ModuleHeader) -> int:
+    return 4 * h.fixup_count + 12 * (h.import_count + h.export_count) + h.strings_size
+
+
+def _header_error(h: ModuleHeader, file_size: int, running: Running) -> str | None:
+    """The read stage's rules up to arena.room, in the loader's order."""
+    known_cores = {core.code for core in CORE_TABLE}
+    sizes = (h.text_size, h.data_size, h.bss_size, h.strings_size)
+    expected = HEADER_SIZE + h.text_size + h.data_size + _tables_size(h)
+    entry = h.entry & ~1
+    checks = [
+        (h.magic != MAGIC, "bad_magic"),
+        (h.format_version != FORMAT_VERSION, "bad_version"),
+        (h.header_size != HEADER_SIZE or h.reserved0 or h.reserved1
+         or any(size % 4 for size in sizes) or any(size >= SECTION_CAP for size in sizes),
+         "bad_header"),
+        (file_size < expected, "truncated"),
+        (file_size > expected, "bad_header"),
+        (h.arch_core not in known_cores or h.arch_fpu > max(FPU_CODES.values())
+         or h.arch_float_abi > max(FLOAT_ABI_CODES.values())
+         or (h.arch_float_abi != FLOAT_ABI_CODES["soft"] and h.arch_fpu == FPU_CODES["none"]),
+         "bad_header"),
+        (h.arch_core > running.core or running.core not in known_cores
+         or h.arch_fpu > running.fpu, "bad_arch"),
+        (h.api_major != running.api_major, "bad_version"),
+        (not h.entry & 1 or entry >= h.text_size or h.init_offset % 4
+         or h.init_offset > h.text_size or 4 * h.init_count > h.text_size - h.init_offset,
+         "bad_header"),
+    ]
+    return next((error for failed, error in checks if failed), None)
+
+
+def _no_room(h: ModuleHeader, running: Running) -> bool:
+    if running.arena_bytes is None:
+        return False
+    align = max(running.data_align, 8)
+    data_at = (h.text_size + align - 1) // align * align
+    return data_at + h.data_size + h.bss_size + _tables_size(h) > running.arena_bytes
+
+
+def _tables_error(h: ModuleHeader, tables: bytes) -> str | None:
+    """The table rules after the CRC, in the loader's order: strings, fix-ups, imports,
+    exports, each table entry by entry."""
+    strings = tables[len(tables) - h.strings_size:]
+    if (h.import_count or h.export_count) if not strings else strings[-1] != 0:
+        return "bad_header"
+    image = h.text_size + h.data_size
+    for (word,) in struct.iter_unpack("<I", tables[:4 * h.fixup_count]):
+        offset = word & 0x0FFFFFFF
+        if (word >> 28 != FIXUP_KIND_ABS32 or offset > image - 4
+                or h.text_size - 4 < offset < h.text_size):
+            return "bad_reloc"
+    at = 4 * h.fixup_count
+    slots_free_from = 0
+    for _, slot, name in struct.iter_unpack("<III", tables[at:at + 12 * h.import_count]):
+        if slot % 4 or slot > h.text_size - 4 or slot < slots_free_from or name >= h.strings_size:
+            return "bad_header"
+        slots_free_from = slot + 4
+    at += 12 * h.import_count
+    for _, value, name in struct.iter_unpack("<III", tables[at:at + 12 * h.export_count]):
+        if value & ~1 >= image + h.bss_size or name >= h.strings_size:
+            return "bad_header"
+    return None
+
+
+def predict_load_error(data: bytes, running: Running) -> str | None:
+    """The error loader_read gives for this module file, or None if it reads it: FORMAT.md's
+    read-stage rules in their order, made here independently of the loader's C."""
+    if len(data) < HEADER_SIZE:
+        return "truncated"
+    h = ModuleHeader.unpack(data)
+    error = _header_error(h, len(data), running)
+    if error is not None:
+        return error
+    if _no_room(h, running):
+        return "no_memory"
+    crc_at = FIELD_OFFSETS["crc32"]
+    if zlib.crc32(data[:crc_at] + bytes(4) + data[crc_at + 4:]) != h.crc32:
+        return "bad_crc"
+    return _tables_error(h, data[HEADER_SIZE + h.text_size + h.data_size:])
+
+
+def predict_link_error(module: bytes, residents: tuple[bytes, ...],
+                       bindings: dict[str, int | None]) -> str | None:
+    """The error loader_link gives for a module file that read well, given its residents' files
+    and the bindings predict_bindings made (FORMAT.md, link.float_abi then link.resolve)."""
+    hard = ModuleHeader.unpack(module).arch_float_abi == FLOAT_ABI_HARD
+    if any((ModuleHeader.unpack(r).arch_float_abi == FLOAT_ABI_HARD) != hard for r in residents):
+        return "bad_arch"
+    return "unresolved" if None in bindings.values() else None
+
+
+def predict_find_error(module: ModuleFile, name: str) -> str | None:
+    """loader_find's error for an export name (FORMAT.md, find.entry)."""
+    return "no_entry" if module.export_value(name, name_hash(name)) is None else None
+
+
+def predict_init_error(data: bytes, base: int, data_base: int) -> str | None:
+    """loader_init's error from the constructor words as linked with the text at base and the
+    data at data_base (FORMAT.md, init.pointer): each must be a Thumb address inside the text.
+    (init.returned depends on what the constructors do when run.)"""
+    h = ModuleHeader.unpack(data)
+    module = ModuleFile.read_bytes(data)
+    placement = Placement(module, base, data_base)
+    fixed = set(module.fixups)
+    for index in range(h.init_count):
+        offset = h.init_offset + 4 * index
+        (word,) = struct.unpack_from("<I", module.image, offset)
+        linked = placement.address(word) & 0xFFFFFFFF if offset in fixed else word
+        if not linked & 1 or (linked - base) % (1 << 32) >= h.text_size:
+            return "startup"
+    return None
+
+
+def predict_job_error(data: bytes, running: Running, exports: FirmwareExports, entry: str,
+                      base: int, data_base: int) -> str | None:
+    """The error a job that loads this one file (no resident libraries) ends with, stage by
+    stage as the reference firmware runs them: read, link, find the entry, constructors."""
+    error = predict_load_error(data, running)
+    if error is not None:
+        return error
+    module = ModuleFile.read_bytes(data)
+    error = predict_link_error(data, (), predict_bindings(exports, module))
+    return error or predict_find_error(module, entry) or predict_init_error(data, base, data_base)

@@ -438,6 +438,13 @@ def _footprint_table(footprints: dict[str, dict[str, int | None]]) -> str:
                            "module arena bytes"])
 
 
+def _library_table(library: dict[str, dict[str, int]]) -> str:
+    rows = [[core, sizes["text_bytes"], sizes["strerror_bytes"],
+             sizes["text_bytes"] + sizes["strerror_bytes"]] for core, sizes in library.items()]
+    return markdown_table(rows, ["core", f"loader.c bytes (goal ≤ {LOADER_FLASH_BUDGET})",
+                                 "loader_strerror.c bytes (error names)", "library bytes"])
+
+
 # A board without an MPU (README.md, "What is contained on a part without an MPU").
 NO_MPU_NOTE = ("**No MPU** ({core}, {architecture}, no unprivileged mode): faults, timeouts, "
                "the ABI checks and the loader's checks are contained; memory isolation is not. "
@@ -457,9 +464,11 @@ def _containment_note(board: Board) -> list[str]:
 def render_summary(runs: list[RunResult], boards: list[Board],
                    footprints: dict[str, dict[str, int | None]], commit: str | None,
                    comparison: Comparison | None = None, interruption: str | None = None,
-                   benchmarks: Sequence[Module] = ()) -> str:
+                   benchmarks: Sequence[Module] = (),
+                   library: dict[str, dict[str, int]] | None = None) -> str:
     """interruption: how to head a run a signal stopped ("INTERRUPTED by SIGINT after ...");
-    benchmarks: the run's modules that declare a [benchmark]."""
+    benchmarks: the run's modules that declare a [benchmark]; library: the loader library's
+    sizes built alone, per core (results.json's "library")."""
     title = f"# Simulation summary: {interruption}" if interruption else "# Simulation summary"
     lines = [title, "",
              f"commit `{commit or 'unknown'}`: {run_headline(runs, comparison, len(boards))}.",
@@ -490,6 +499,11 @@ def render_summary(runs: list[RunResult], boards: list[Board],
               _benchmarks(runs, boards, benchmarks), ""]
     lines += _load_speed(runs, boards)
     lines += ["## Firmware footprint", "", _footprint_table(footprints), ""]
+    if library:
+        lines += ["### The loader library built alone", "",
+                  "firmware/loader/ compiled by itself for each core the boards use, with the "
+                  "firmware's flags: code and read-only data (`loader/<core>/library.*` in the "
+                  "baseline).", "", _library_table(library), ""]
     lines += _baseline_section(comparison)
     return "\n".join(lines)
 

@@ -104,12 +104,15 @@ def current_commit() -> str | None:
 
 
 def results_document(runs: list[RunResult], footprint: dict[str, dict[str, int | None]],
-                     commit: str | None, interrupted_by: str | None = None) -> dict[str, Any]:
+                     commit: str | None, interrupted_by: str | None = None,
+                     library: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
     """interrupted_by: the signal that stopped the run ("SIGINT"); runs then holds only the
-    jobs that finished."""
+    jobs that finished. library: the loader library's sizes built alone, per core
+    (sim/loader_library.py, library_footprint)."""
     return {"schema": SCHEMA_VERSION, "commit": commit,
             "interrupted": interrupted_by is not None, "signal": interrupted_by,
-            "footprint": footprint, "runs": [run.to_json() for run in runs]}
+            "footprint": footprint, "library": library or {},
+            "runs": [run.to_json() for run in runs]}
 
 
 def write_results(path: Path, document: dict[str, Any]) -> None:

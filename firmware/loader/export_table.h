@@ -1,6 +1,7 @@
-/* The firmware's export table: what modules may import. The firmware defines one instance,
- * in its own section, generated at build time from firmware/src/exports.txt (sim/exports.py):
- * entries sorted by FNV-1a name hash for a binary search, behind a checked header. */
+/* An export table: what modules may import from the firmware (loader_env.exports). Entries
+ * sorted by FNV-1a name hash (loader_name_hash) for a binary search, behind a header that
+ * loader_check_exports checks. How a firmware makes its table is its own business (the
+ * reference firmware generates it at build time: firmware/src/firmware_exports.h). */
 #ifndef EXPORT_TABLE_H
 #define EXPORT_TABLE_H
 
@@ -22,7 +23,5 @@ typedef struct {
     uint32_t checksum;      /* CRC-32 of the count entries, as bytes */
     const export_entry *entries;
 } export_table;
-
-extern const export_table firmware_exports;
 
 #endif

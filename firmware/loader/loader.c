@@ -170,14 +170,14 @@ static int check_header(const loader_env *env, const mod_header *h, uint32_t fil
     if (h->format_version != MOD_FORMAT_VERSION) {
         return LOADER_E_BAD_VERSION;
     }
+    /* One test for all four sections: the cap is a power of two, so a size reaches it when
+     * it has a bit at or above the cap's, and then so does the OR of the sizes. */
     uint32_t sections = h->text_size | h->data_size | h->bss_size | h->strings_size;
     if (h->header_size != sizeof(mod_header) || h->reserved0 != 0u || h->reserved1 != 0u ||
-        (sections & 3u) != 0u || h->text_size >= MAX_SECTION_BYTES ||
-        h->data_size >= MAX_SECTION_BYTES || h->bss_size >= MAX_SECTION_BYTES ||
-        h->strings_size >= MAX_SECTION_BYTES) {
+        (sections & 3u) != 0u || sections >= MAX_SECTION_BYTES) {
         return LOADER_E_BAD_HEADER;
     }
-    uint32_t expected = sizeof(mod_header) + h->text_size + h->data_size + tables_size(h);
+    uint32_t expected = (uint32_t)sizeof(mod_header) + h->text_size + h->data_size + tables_size(h);
     if (file_size < expected) {
         return LOADER_E_TRUNCATED;
     }
@@ -483,5 +483,6 @@ int loader_find(const loaded_module *module, const char *name, void **address)
 
 void loader_unload(loader_arena *arena, const loaded_module *module)
 {
-    arena->top = module->block_start;
+    loader_arena_release(arena, module->block_start);
 }
+

@@ -32,7 +32,11 @@ typedef struct {
     uint32_t reserved1;
 } mod_header;
 
+#ifdef __cplusplus
+static_assert(sizeof(mod_header) == 56, "mod_header must match FORMAT.md");
+#else
 _Static_assert(sizeof(mod_header) == 56, "mod_header must match FORMAT.md");
+#endif
 
 /* Codes grow with what the core can run (loader.c, check_arch): M0 < M3 < M4 < M7 < M33 < M55. */
 enum mod_core {

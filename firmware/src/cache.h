@@ -9,13 +9,14 @@
 #include <stdint.h>
 
 #include "board_config.h"
+#include "loader.h"
 
 /* The Cortex-M7's cache line, for both caches (Cortex-M7 TRM, "Level 1 caches"; its CTR
  * says the same). Maintenance by address works on whole lines of this size. */
 #define CACHE_LINE_BYTES 32u
 
-/* loader_env.sync_code's type (loader.h). */
-typedef void cache_sync_fn(void *context, const void *start, uint32_t bytes);
+/* The hook's type is the loader's (loader.h, loader_env.sync_code). */
+typedef loader_sync_code_fn cache_sync_fn;
 
 #if defined(BOARD_CORE_CORTEX_M7)
 

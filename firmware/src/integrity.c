@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "crc32.h"
+#include "firmware_exports.h"
 #include "loader.h"
 
 #define CANARY_VALUE 0xCA11AB1Eu

@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "faults.h"
 #include "firmware.h"
+#include "firmware_exports.h"
 #include "job_call.h"
 #include "job_outcome.h"
 #include "integrity.h"

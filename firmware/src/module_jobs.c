@@ -8,11 +8,11 @@
 #include "board_config.h"
 #include "cache.h"
 #include "crc32.h"
+#include "firmware_exports.h"
 #include "heap.h"
 #include "job_call.h"
 #include "job_outcome.h"
 #include "job_runtime.h"
-#include "loader_status.h"
 #include "module_source.h"
 #include "mpu.h"
 #include "records.h"
@@ -22,7 +22,6 @@
 
 extern uint8_t __module_arena_start[], __module_arena_end[];
 
-#define CPUID_PARTNO(cpuid) (((cpuid) >> 4) & 0xFFFu)
 #define QEMU_PAGE_BYTES 1024u /* the smallest page QEMU's Arm M-profile TLB uses */
 #if MPU_PMSAV8
 /* QEMU checks every access one by one in a 1 KiB page that any MPU region boundary splits,
@@ -48,19 +47,6 @@ typedef struct {
     uint64_t load, link, init, run, unload;
 } phase_times;
 
-static uint8_t running_core(void)
-{
-    switch (CPUID_PARTNO(SCB_CPUID)) {
-    case 0xC20u: return MOD_CORE_M0;
-    case 0xC23u: return MOD_CORE_M3;
-    case 0xC24u: return MOD_CORE_M4;
-    case 0xC27u: return MOD_CORE_M7;
-    case 0xD21u: return MOD_CORE_M33;
-    case 0xD22u: return MOD_CORE_M55;
-    default: return MOD_CORE_UNKNOWN; /* the loader refuses every module as bad_arch */
-    }
-}
-
 static void report_unresolved(void *context, const char *name)
 {
     rec_begin("unresolved");
@@ -78,7 +64,7 @@ int module_jobs_init(void)
      * subregion boundary splits, which made a loop over a global 30x slower on the 512-byte
      * subregions of a 4 KiB arena. Silicon does not care; it costs at most one subregion. */
     arena.data_align = ARCH_V6M ? mpu_segment_bytes() : QEMU_PAGE_BYTES; /* no MPU: no boundary */
-    env.core = running_core();
+    env.core = loader_core_from_cpuid(SCB_CPUID);
 #if defined(__ARM_FP)
     env.fpu = BOARD_FPU_KIND; /* the FPU this firmware enabled at reset */
 #else
@@ -124,7 +110,7 @@ static void report_end(const job *j, int status, int dep, int32_t result, const 
         rec_u64("run", t->run);
         rec_u64("unload", t->unload);
     } else if (status < 0) {
-        rec_word("error", loader_status_name(status));
+        rec_word("error", loader_strerror(status));
     }
     if (status != LOADER_OK) {
         field_dep(dep);
@@ -179,7 +165,8 @@ static void report_linked(const job *j, int dep, const loaded_module *module, in
 }
 
 /* Round the arena's top after a module up to BLOCK_END_ALIGN (not past the runtime block):
- * the padding is the module's, part of the bytes it holds. */
+ * the padding is the module's, part of the bytes it holds, given back with it (loader_unload
+ * and loader_arena_release go back below it). */
 static void end_block(const loaded_module *module)
 {
     uint32_t used = (uint32_t)(arena.top - module->block_start);
@@ -211,6 +198,9 @@ static int load_and_link(const job *j, int dep, const char *path, loaded_module 
     t->link += timing_now();
     report_linked(j, dep, module, status);
     rec_flush(); /* what was loaded where, out before any of its code runs */
+    if (status != LOADER_OK) {
+        loader_unload(&arena, module); /* reported; none of its code may run */
+    }
     return status;
 }
 
@@ -391,7 +381,7 @@ void module_job_run(const job *j)
     phase_times t = {0, 0, 0, 0, 0};
     int32_t result = 0;
     int dep = MAIN_MODULE;
-    uint8_t *mark = arena.top;
+    loader_mark mark = loader_arena_mark(&arena);
     int status = load_all(j, &t, &dep);
     if (status == LOADER_OK) {
         const loaded_module *module = &job_modules.modules[j->dep_count];
@@ -405,7 +395,9 @@ void module_job_run(const job *j)
         status = run_destructors();
     }
     mpu_forbid_code();
-    arena.top = mark; /* unload the module and its dependencies: the arena is last-in first-out */
+    /* The one clean-up for every way the job ended (loader.h): its modules and dependencies,
+     * or whatever a failed load or link left, go back at once (the arena is last in, first out). */
+    loader_arena_release(&arena, mark);
     t.unload = timing_now();
     report_end(j, status, dep, result, &t);
 }

@@ -14,6 +14,7 @@ from sim.results import RunResult
 DOCUMENT = {
     "footprint": {"b": {"loader_bytes": 1000, "flash_bytes": 9000, "ram_bytes": 5000,
                         "module_arena_bytes": 4096}},
+    "library": {"cortex-m0": {"text_bytes": 1696, "strerror_bytes": 167}},
     "runs": [
         {"board": "b", "module": "m", "status": "ok",
          "timing": {"load": 100, "link": 10, "init": None, "run": 50, "unit": "instructions"},
@@ -31,6 +32,8 @@ def test_tracked_figures() -> None:
     assert figures["b/footprint.loader_bytes"] == 1000
     assert not any(name.startswith("b/crash/timing") for name in figures)
     assert "b/footprint.module_arena_bytes" not in figures
+    assert figures["loader/cortex-m0/library.text_bytes"] == 1696
+    assert Change("loader/cortex-m0/library.text_bytes", 1696, 1714).regressed
 
 
 def test_growth_past_one_percent_regresses() -> None:

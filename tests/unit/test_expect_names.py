@@ -1,29 +1,18 @@
 """The names module.toml may expect are the names a run can show: the loader's error names
-(firmware/src/loader_status.c) and the fault names sim.faults can give."""
+(firmware/loader/loader.h, LOADER_STATUSES; tests/unit/test_loader_library.py checks that
+loader_strerror() spells them so) and the fault names sim.faults can give."""
 
 from __future__ import annotations
 
-import re
-
-from sim import FIRMWARE_DIR
 from sim.faults import CFSR_FAULT_BITS, HFSR_BITS
-from sim.jobs import CALLEE_SAVED_FAULT, LOADER_ERRORS, fault_names
-
-LOADER_STATUS_C = FIRMWARE_DIR / "src" / "loader_status.c"
+from sim.jobs import CALLEE_SAVED_FAULT, LOADER_ERRORS, fault_names, loader_statuses
 
 
-def _firmware_status_names() -> list[str]:
-    """The strings of loader_status.c's status_names[] table, in order."""
-    table = re.search(r"status_names\[\]\s*=\s*\{(?P<body>.*?)\};", LOADER_STATUS_C.read_text(),
-                      re.DOTALL)
-    assert table is not None, f"{LOADER_STATUS_C}: no status_names[] table"
-    return re.findall(r'"([^"]*)"', table["body"])
-
-
-def test_host_loader_errors_are_the_firmwares() -> None:
-    names = _firmware_status_names()
-    assert names[0] == "ok"  # status 0: no error, so no expectation can name it
-    assert list(LOADER_ERRORS) == names[1:]
+def test_host_loader_errors_are_the_librarys() -> None:
+    statuses = loader_statuses()
+    assert statuses["ok"] == 0  # no error, so no expectation can name it
+    assert list(statuses.values()) == list(range(0, -len(statuses), -1))  # dense, in order
+    assert list(LOADER_ERRORS) == [name for name in statuses if name != "ok"]
 
 
 def test_fault_names_cover_every_status_bit_and_the_abi_faults() -> None:
