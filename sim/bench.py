@@ -1,7 +1,9 @@
-"""Suite throughput: the same matrix of module runs with one QEMU boot per run and with one
-boot per board, timed in the same invocation (`python -m sim bench`); and the batched boots
-replayed with QEMU alone (each boot's own command.sh, the console to a file), so the host's
-share of a job's cost is measured against QEMU's on the same machine at the same moment."""
+"""Suite throughput: the same matrix of module runs with one QEMU boot per run and batched,
+timed in the same invocation (`python -m sim bench`); and the batched boots replayed with QEMU
+alone (each boot's own command.sh, the console to a file), so the host's share of a job's cost
+is measured against QEMU's on the same machine at the same moment. Then the run's own matrix,
+where every job is a different module: planned again (build cache warm) and run as `run` runs
+it, against QEMU alone on the same boots, for the host's cost per module."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from sim.jobs import Job
 from sim.target import Target
@@ -78,3 +80,23 @@ def throughput(targets: list[Target], jobs_for: dict[str, list[Job]], runs_per_b
     per_board = timed_matrix(targets, jobs, out / "batched", runs_per_board, parallel, measured)
     qemu_alone = replay_boots(out / "batched", parallel)
     return per_run, per_board, qemu_alone
+
+
+@dataclass(frozen=True)
+class DistinctModules:
+    runs: int
+    plan_seconds: float    # planning again with the build cache warm: discovery, cache checks
+    run_seconds: float     # boots, settling, the link checks
+    qemu_seconds: float    # the same boots replayed with QEMU alone
+
+
+def distinct_modules(targets: list[Target], replan: Callable[[], dict[str, list[Job]]],
+                     out: Path, batch: int, parallel: int,
+                     measured: Mapping[str, int]) -> DistinctModules:
+    """The matrix as `run` would run it: every job a different module (or diagnostic)."""
+    start = time.perf_counter()
+    jobs_for = replan()
+    plan_seconds = time.perf_counter() - start
+    timing = timed_matrix(targets, jobs_for, out / "distinct", batch, parallel, measured)
+    return DistinctModules(timing.runs, plan_seconds, timing.seconds,
+                           replay_boots(out / "distinct", parallel))
