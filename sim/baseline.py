@@ -68,12 +68,21 @@ def read_baseline(path: Path) -> dict[str, int] | None:
         raise SetupError(f"{where}: cannot read: {error.strerror}") from None
     except ValueError as error:  # JSONDecodeError, or bytes that are not text
         raise SetupError(f"{where}: not JSON ({error})") from None
+    figures = _figures(document)
+    if figures is None:
+        raise SetupError(f"{where}: JSON, but not a baseline: it needs a \"figures\" object of "
+                         "whole numbers by name (python -m sim baseline --update writes one)")
+    return figures
+
+
+def _figures(document: Any) -> dict[str, int] | None:
+    """A baseline document's figures; None when it has no "figures" object of whole numbers
+    by name."""
     figures = document.get("figures") if isinstance(document, dict) else None
     if not isinstance(figures, dict) or not all(
             isinstance(name, str) and isinstance(value, int) and not isinstance(value, bool)
             for name, value in figures.items()):
-        raise SetupError(f"{where}: JSON, but not a baseline: it needs a \"figures\" object of "
-                         "whole numbers by name (python -m sim baseline --update writes one)")
+        return None
     return figures
 
 
@@ -129,10 +138,12 @@ def baseline_history(path: Path = BASELINE_FILE) -> list[BaselineVersion]:
     for line in log.splitlines():
         commit, date = line.split()
         try:
-            figures = json.loads(_git("show", f"{commit}:{relative}"))["figures"]
-        except (ValueError, KeyError, TypeError):
+            figures = _figures(json.loads(_git("show", f"{commit}:{relative}")))
+        except ValueError:
+            figures = None
+        if figures is None:
             raise SetupError(f"{where}: the version committed in {commit[:12]} is not a "
-                             "baseline") from None
+                             "baseline")
         history.append(BaselineVersion(commit, date, figures))
     if not history:
         raise SetupError(f"{where}: never committed, so there is no history to chart")
@@ -145,31 +156,3 @@ def _git(*args: str) -> str:
     if done.returncode != 0:
         raise SetupError(f"git {' '.join(args)}: {done.stderr.strip()}")
     return done.stdout
-
-
-def plot_trend(history: list[BaselineVersion], boards: list[str], out: Path,
-               headline: Sequence[str] = ("footprint.loader_bytes",)) -> None:
-    """A PNG per the headline figures: each as a percentage of its first recorded value."""
-    import matplotlib
-    matplotlib.use("Agg")  # no display: write the file
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(len(boards), 1, figsize=(10, 4 * len(boards)), squeeze=False)
-    labels = [f"{v.commit[:7]}\n{v.date}" for v in history]
-    for axis, board in zip(axes[:, 0], boards, strict=True):
-        for name in headline:
-            key = f"{board}/{name}"
-            values = [v.figures.get(key) for v in history]
-            first = next((x for x in values if x), None)
-            if first is None:
-                continue
-            axis.plot(range(len(history)), [None if x is None else 100.0 * x / first
-                                            for x in values], marker="o", label=name)
-        axis.set_title(f"{board}: tracked figures across the baseline's history")
-        axis.set_ylabel("% of first recorded value")
-        axis.set_xticks(range(len(history)), labels, fontsize=7)
-        axis.legend(fontsize=7)
-        axis.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(out, dpi=100)
-    plt.close(figure)

@@ -18,7 +18,7 @@ from tabulate import tabulate
 
 from sim import BOARDS_DIR, MODULES_DIR, REPO_ROOT, REPORTS_DIR, hostfuzz
 from sim.baseline import (BASELINE_FILE, Change, baseline_history, compare, headline_figures,
-                          plot_trend, read_baseline, tracked_figures, write_baseline)
+                          read_baseline, tracked_figures, write_baseline)
 from sim.bench import throughput
 from sim.boards import Board, board_names, expectation_board_names, load_boards
 from sim.ci_summary import append_step_summary
@@ -32,6 +32,7 @@ from sim.modules import Module, benchmark_modules, discover
 from sim.options import EXIT_MISSED, EXIT_OK, EXIT_SETUP, positive_int
 from sim.outdir import ReportFolder, writable_folder
 from sim.plan import plan, targets_for
+from sim.report_html import render_html_report
 from sim.report import (baseline_table, miss_explanation, render_fault_report, render_summary,
                         write_report)
 from sim.results import RunResult, current_commit, results_document, write_results
@@ -39,6 +40,7 @@ from sim.target import Target
 from sim.runner import RunSettings, print_progress, run_matrix
 from sim.timing import instructions_to_ticks
 from sim.toolchain import check_tools, install_missing_tools
+from sim.trend_chart import check_chart_path, write_trend_chart
 
 log = logging.getLogger("sim")
 
@@ -75,8 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     baseline = commands.add_parser("baseline", help="rewrite the performance baseline")
     baseline.add_argument("--update", action="store_true", help="run the matrix and write "
                           "its figures to the baseline file")
-    baseline.add_argument("--chart", type=Path, metavar="PNG", help="draw the headline figures "
-                          "across the baseline's git history")
+    baseline.add_argument("--chart", type=Path, metavar="SVG|HTML", help="draw the headline "
+                          "figures across the baseline's git history (an .svg or .html file)")
     _add_run_options(baseline)
     commands.add_parser("hostfuzz", add_help=False, help="fuzz the loader on the host "
                                    "with libFuzzer and the sanitizers (its own options: "
@@ -137,7 +139,8 @@ def _fresh_out_dir(out: Path) -> Path:
 def _write_reports(out_dir: Path, runs: list[RunResult], boards: list[Board],
                    targets: list[Target], before: dict[str, int] | None,
                    stopped: RunInterrupted | None,
-                   benchmarks: list[Module]) -> tuple[dict, list[Change] | None]:
+                   benchmarks: list[Module], baseline: Path = BASELINE_FILE
+                   ) -> tuple[dict, list[Change] | None]:
     """Write the reports; return results.json's document and the changes against the
     baseline's figures (before; None without a baseline)."""
     footprints = {t.board.name: firmware_footprint(t.image, t.board) for t in targets}
@@ -150,6 +153,8 @@ def _write_reports(out_dir: Path, runs: list[RunResult], boards: list[Board],
                                                         _interruption(stopped), benchmarks))
     write_report(out_dir / "faults.md", render_fault_report(runs))
     write_report(out_dir / "junit.xml", junit_xml(runs, [board.name for board in boards]))
+    write_report(out_dir / "report.html", render_html_report(runs, boards, footprints, document,
+                                                             changes, benchmarks, baseline))
     return document, changes
 
 
@@ -196,7 +201,7 @@ def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict, RunInterrupted | 
     except RunInterrupted as stop:   # the finished jobs' results still make a report
         runs, stopped = stop.finished, stop
     document, changes = _write_reports(out_dir, runs, boards, targets, before, stopped,
-                                       benchmarks)
+                                       benchmarks, args.baseline)
     if stopped is not None:
         missed = sum(not run.ok for run in runs)
         print(f"{_interruption(stopped)}: {len(runs) - missed} met their expectation, {missed} "
@@ -216,15 +221,19 @@ def command_baseline(args: argparse.Namespace) -> int:
     """--update: run the matrix and write its figures as the new baseline; --chart: draw the
     trend of the committed baselines."""
     if args.chart is not None:
+        check_chart_path(args.chart)
+        if read_baseline(args.baseline) is None:   # a bad file is named before git is asked
+            raise SetupError(f"--baseline {args.baseline}: no such file")
         history = baseline_history(args.baseline)
         modules = discover(args.modules or [MODULES_DIR], expectation_board_names(args.boards_dir))
-        plot_trend(history, [b.name for b in load_boards(args.board, args.boards_dir)],
-                   args.chart, headline_figures(benchmark_modules(modules)))
+        write_trend_chart(args.chart, history, [b.name for b in load_boards(args.board,
+                                                                            args.boards_dir)],
+                          headline_figures(benchmark_modules(modules)))
         print(f"wrote {args.chart}: {len(history)} versions of {args.baseline}")
         return EXIT_OK
     if not args.update:
         raise SetupError("baseline: say --update to rewrite reports/baseline.json on purpose, "
-                         "or --chart PNG to draw its history")
+                         "or --chart SVG|HTML to draw its history")
     writable_folder(args.baseline.parent, "--baseline's folder")  # before the run, not after
     passed, document, stopped = _run_matrix(args)
     if stopped is not None:
