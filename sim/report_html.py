@@ -97,8 +97,15 @@ def observed_text(run: RunResult) -> str:
     if run.build_error is not None:
         return f"error ({run.build_error['reason']})"
     if run.error:
-        return f"{run.status} {run.error.splitlines()[0]}"
+        return _shortened(f"{run.status} {run.error.splitlines()[0]}")
     return run.status
+
+
+MATRIX_TEXT = 60   # characters of a harness error's message in a matrix cell; the detail has all
+
+
+def _shortened(line: str) -> str:
+    return line if len(line) <= MATRIX_TEXT else line[:MATRIX_TEXT - 1] + "…"
 
 
 def _mark(run: RunResult) -> str:
@@ -148,8 +155,8 @@ def matrix_html(runs: list[RunResult], boards: list[Board]) -> str:
                          f'<a href="#{run_anchor(index)}">{text(observed_text(run))} '
                          f'{_mark(run)}</a></td>')
         rows.append(f"<tr><th>{text(module)}</th>{''.join(cells)}</tr>")
-    return (f'<label><input type="checkbox" id="only-missed"> only modules with a miss</label> '
-            f'<span id="matrix-count"></span><div class="scroll"><table id="matrix">'
+    return (f'<p><label><input type="checkbox" id="only-missed"> only modules with a miss'
+            f'</label> · <span id="matrix-count"></span></p><div class="scroll"><table id="matrix">'
             f'<thead><tr><th>module</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
             f'</table></div>')
 
