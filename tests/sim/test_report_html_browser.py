@@ -9,15 +9,18 @@ import json
 import re
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import xmlschema
 
 from sim.boards import Board
 from sim.modules import Module
 from sim.toolchain import BROWSER, BROWSER_TOOLS, check_tools
 
+from ..unit.test_junit import JUNIT_SCHEMA
 from .helpers import run_sim
 
 pytestmark = pytest.mark.qemu
@@ -174,3 +177,12 @@ def test_the_page_makes_no_request(report: tuple[Path, list[dict]], tmp_path: Pa
     fetching.write_text('<img src="http://example.invalid/x.png">')
     assert _network_requests(fetching, tmp_path / "profile", "--dump-dom") == [
         "http://example.invalid/x.png"]
+
+
+def test_the_same_runs_junit_xml_is_valid(report: tuple[Path, list[dict]]) -> None:
+    """junit.xml of the same real run (a fault missed on purpose, markup in stdout) against
+    the JUnit schema CI services read."""
+    out, runs = report
+    xmlschema.XMLSchema(JUNIT_SCHEMA).validate(str(out / "junit.xml"))
+    cases = ET.parse(out / "junit.xml").getroot().iter("testcase")
+    assert len(list(cases)) == len(runs)
