@@ -133,12 +133,13 @@ def baseline_history(path: Path = BASELINE_FILE) -> list[BaselineVersion]:
     except ValueError:
         raise SetupError(f"{where}: outside this repository ({REPO_ROOT}), so git has no "
                          "history of it") from None
-    log = _git("log", "--reverse", "--format=%H %cs", "--", str(relative))
+    log = [line.split() for line in
+           _git("log", "--reverse", "--format=%H %cs", "--", str(relative)).splitlines()]
+    contents = _git_files([f"{commit}:{relative}" for commit, _ in log])   # one git, not N
     history = []
-    for line in log.splitlines():
-        commit, date = line.split()
+    for (commit, date), content in zip(log, contents, strict=True):
         try:
-            figures = _figures(json.loads(_git("show", f"{commit}:{relative}")))
+            figures = _figures(json.loads(content)) if content is not None else None
         except ValueError:
             figures = None
         if figures is None:
@@ -148,6 +149,28 @@ def baseline_history(path: Path = BASELINE_FILE) -> list[BaselineVersion]:
     if not history:
         raise SetupError(f"{where}: never committed, so there is no history to chart")
     return history
+
+
+def _git_files(specs: list[str]) -> list[bytes | None]:
+    """The content of each "<commit>:<path>" (None where there is no such file), read by one
+    `git cat-file --batch`: report.html charts the history on every run."""
+    done = subprocess.run(["git", "cat-file", "--batch"], cwd=REPO_ROOT, capture_output=True,
+                          input="".join(f"{spec}\n" for spec in specs).encode())
+    if done.returncode != 0:
+        raise SetupError(f"git cat-file --batch: {done.stderr.decode(errors='replace').strip()}")
+    contents: list[bytes | None] = []
+    output, at = done.stdout, 0
+    for _ in specs:
+        end = output.index(b"\n", at)
+        header = output[at:end].split()
+        if header[-1] == b"missing" or len(header) != 3:
+            contents.append(None)
+            at = end + 1
+            continue
+        size = int(header[2])
+        contents.append(output[end + 1:end + 1 + size])
+        at = end + 1 + size + 1   # the content is followed by a newline
+    return contents
 
 
 def _git(*args: str) -> str:

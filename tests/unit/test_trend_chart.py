@@ -95,15 +95,22 @@ def test_inline_svg_names_no_url() -> None:
 
 
 def test_a_committed_version_that_is_not_a_baseline_is_named(monkeypatch) -> None:
-    def git(*args: str) -> str:
-        if args[0] == "log":
-            return f"{'a' * 40} 2026-11-01\n{'b' * 40} 2026-11-02\n"
-        if args[1].startswith("a"):
-            return json.dumps({"figures": {"x/footprint.loader_bytes": 1}})
-        return json.dumps({"figures": ["not", "figures"]})
-    monkeypatch.setattr(sim.baseline, "_git", git)
+    monkeypatch.setattr(sim.baseline, "_git",
+                        lambda *args: f"{'a' * 40} 2026-11-01\n{'b' * 40} 2026-11-02\n")
+    monkeypatch.setattr(sim.baseline, "_git_files", lambda specs: [
+        json.dumps({"figures": {"x/footprint.loader_bytes": 1}}).encode(),
+        json.dumps({"figures": ["not", "figures"]}).encode()])
     with pytest.raises(SetupError, match="the version committed in bbbbbbbbbbbb is not a baseline"):
         baseline_history(sim.baseline.BASELINE_FILE)
+
+
+def test_the_history_is_every_committed_version() -> None:
+    """Read in one git process: as many versions as git log names, each with its figures."""
+    history = baseline_history(sim.baseline.BASELINE_FILE)
+    log = subprocess.run(["git", "log", "--format=%H", "--", "reports/baseline.json"],
+                         cwd=REPO_ROOT, capture_output=True, text=True).stdout.split()
+    assert [v.commit for v in history] == log[::-1]
+    assert all(v.figures and all(isinstance(x, int) for x in v.figures.values()) for v in history)
 
 
 def test_a_chart_file_that_is_not_svg_or_html_is_refused(tmp_path: Path) -> None:
