@@ -124,6 +124,11 @@ def _headline(runs: list[RunResult], boards: list[Board], document: dict[str, An
             f'{verdict}.</p>')
 
 
+# More misses than this (a broken firmware misses everything) start folded, so the matrix
+# stays near the top of the page.
+MISSES_SHOWN_OPEN = 20
+
+
 def _missed_list(runs: list[RunResult]) -> str:
     items = []
     for index, run in enumerate(runs):
@@ -133,7 +138,9 @@ def _missed_list(runs: list[RunResult]) -> str:
                          f'{text(run.module)}</b></a>: {text(why)}</li>')
     if not items:
         return ""
-    return f'<h2 id="missed">Missed expectations</h2><ul>{"".join(items)}</ul>'
+    shown = " open" if len(items) <= MISSES_SHOWN_OPEN else ""
+    return (f'<h2 id="missed">Missed expectations</h2><details{shown}><summary>{len(items)} runs '
+            f'missed</summary><ul>{"".join(items)}</ul></details>')
 
 
 def matrix_html(runs: list[RunResult], boards: list[Board]) -> str:
@@ -323,6 +330,11 @@ def trend_html(baseline: Path, boards: list[Board], benchmarks: Sequence[Module]
     return f'<div class="scroll">{svg}</div>'
 
 
+CONTENTS = ('<p><a href="#outcomes">outcome matrix</a> · <a href="#runs">runs</a> · '
+            '<a href="#footprint">firmware footprint</a> · <a href="#baseline">against the '
+            'baseline</a> · <a href="#trend">trend chart</a></p>')
+
+
 def render_html_report(runs: list[RunResult], boards: list[Board],
                        footprints: dict[str, dict[str, int | None]], document: dict[str, Any],
                        changes: list[Change] | None, benchmarks: Sequence[Module] = (),
@@ -330,15 +342,18 @@ def render_html_report(runs: list[RunResult], boards: list[Board],
     """The whole page. document: results.json's (its commit, and whether a signal stopped
     the run); changes: against the baseline (None without one)."""
     sections = [
-        "<h1>Simulation report</h1>", _headline(runs, boards, document), _missed_list(runs),
-        "<h2>Outcomes</h2><p>Module x board: what each run showed (✓ met its expectation, "
-        "✗ missed); a cell opens the run's detail below.</p>", matrix_html(runs, boards),
-        "<h2>Runs</h2><p>Each run's detail: expected against observed, console output, the "
-        "fault or timeout and where, timing per phase, sizes, bindings against the host "
-        "oracle, the log folder.</p>", _details_by_board(runs, boards),
-        "<h2>Firmware footprint</h2>", footprint_html(footprints),
-        "<h2>Against the baseline</h2>", _changes_html(changes),
-        "<h2>Trend of the tracked figures</h2>",
+        "<h1>Simulation report</h1>", _headline(runs, boards, document), CONTENTS,
+        _missed_list(runs),
+        '<h2 id="outcomes">Outcomes</h2>',
+        "<p>Module x board: what each run showed (✓ met its expectation, ✗ missed); a cell "
+        "opens the run's detail below.</p>", matrix_html(runs, boards),
+        '<h2 id="runs">Runs</h2>',
+        "<p>Each run's detail: expected against observed, console output, the fault or timeout "
+        "and where, timing per phase, sizes, bindings against the host oracle, the log "
+        "folder.</p>", _details_by_board(runs, boards),
+        '<h2 id="footprint">Firmware footprint</h2>', footprint_html(footprints),
+        '<h2 id="baseline">Against the baseline</h2>', _changes_html(changes),
+        '<h2 id="trend">Trend of the tracked figures</h2>',
         trend_html(baseline, boards, benchmarks, tracked_figures(document))]
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'

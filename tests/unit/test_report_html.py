@@ -10,7 +10,7 @@ import pytest
 
 from sim.boards import Board
 from sim.results import FaultInfo, RunResult, TimeoutInfo
-from sim.report_html import render_html_report
+from sim.report_html import MISSES_SHOWN_OPEN, render_html_report
 
 FAULT = FaultInfo("BusFault.PRECISERR", 0x1234, 0x5678, "module_main", "faulty.c:7",
                   "caller", "faulty.c:12", ("BusFault.PRECISERR", "BusFault.BFARVALID"),
@@ -97,7 +97,9 @@ def test_one_matrix_cell_per_run_and_a_detail_each(two_boards: list[Board],
     assert len(details) == len(runs) and all("open" not in d for d in details)   # collapsed
     ids = {d["id"] for d in details}
     links = [a["href"] for t, a in page.elements if t == "a" and a.get("href", "").startswith("#")]
-    assert {link[1:] for link in links} == ids   # every run reached from the matrix
+    anchors = {element.get("id") for _, element in page.elements}
+    assert all(link[1:] in anchors for link in links)   # every link inside the page lands
+    assert {link[1:] for link in links if link.startswith("#run-")} == ids   # every run too
 
 
 def test_a_missed_run_is_listed_and_its_detail_reachable(two_boards: list[Board],
@@ -163,3 +165,14 @@ def test_the_committed_history_is_charted(two_boards: list[Board]) -> None:
     html = render_html_report(_runs(names[0], names[-1]), two_boards, footprints, document, [])
     assert '<svg class="trend"' in html and "loader bytes (bytes)" in html
     assert "No tracked figure the run has differs from the baseline." in html
+
+
+def test_many_misses_start_folded(two_boards: list[Board], tmp_path: Path) -> None:
+    """A firmware that misses everything must not push the matrix down the page."""
+    board = two_boards[0].name
+    for count, opened in ((MISSES_SHOWN_OPEN, True), (MISSES_SHOWN_OPEN + 1, False)):
+        runs = [RunResult(board, f"m{i}", 1, "fault", False, {"status": "ok"}, fault=FAULT,
+                          mismatches=["status: expected 'ok', got 'fault'"]) for i in range(count)]
+        html = _page(runs, two_boards[:1], tmp_path)
+        folded = f"<details><summary>{count} runs missed</summary>"
+        assert (folded not in html) == opened and f"{count} runs missed</summary>" in html
