@@ -151,11 +151,20 @@ def baseline_history(path: Path = BASELINE_FILE) -> list[BaselineVersion]:
     return history
 
 
+def _run_git(args: list[str], stdin: str = "") -> subprocess.CompletedProcess[bytes]:
+    """git in the repository; without git at all, a SetupError (report.html then says it has
+    no trend chart, and the run goes on)."""
+    try:
+        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True,
+                              input=stdin.encode())
+    except OSError as error:
+        raise SetupError(f"git {args[0]}: cannot run git: {error.strerror}") from None
+
+
 def _git_files(specs: list[str]) -> list[bytes | None]:
     """The content of each "<commit>:<path>" (None where there is no such file), read by one
     `git cat-file --batch`: report.html charts the history on every run."""
-    done = subprocess.run(["git", "cat-file", "--batch"], cwd=REPO_ROOT, capture_output=True,
-                          input="".join(f"{spec}\n" for spec in specs).encode())
+    done = _run_git(["cat-file", "--batch"], "".join(f"{spec}\n" for spec in specs))
     if done.returncode != 0:
         raise SetupError(f"git cat-file --batch: {done.stderr.decode(errors='replace').strip()}")
     contents: list[bytes | None] = []
@@ -174,8 +183,7 @@ def _git_files(specs: list[str]) -> list[bytes | None]:
 
 
 def _git(*args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True,
-                          errors="replace")
+    done = _run_git([*args])
     if done.returncode != 0:
-        raise SetupError(f"git {' '.join(args)}: {done.stderr.strip()}")
-    return done.stdout
+        raise SetupError(f"git {' '.join(args)}: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout.decode(errors="replace")

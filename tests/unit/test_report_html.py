@@ -176,3 +176,15 @@ def test_many_misses_start_folded(two_boards: list[Board], tmp_path: Path) -> No
         html = _page(runs, two_boards[:1], tmp_path)
         folded = f"<details><summary>{count} runs missed</summary>"
         assert (folded not in html) == opened and f"{count} runs missed</summary>" in html
+
+
+def test_without_git_the_page_says_why(two_boards: list[Board], tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A copy of the suite without git (a tarball, a bare container) still gets its page."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    names = [b.name for b in two_boards]
+    footprints = {b.name: {"loader_bytes": 1, "flash_bytes": 1, "ram_bytes": 1,
+                           "module_arena_bytes": 1} for b in two_boards}
+    html = render_html_report(_runs(names[0], names[-1]), two_boards, footprints,
+                              {"commit": None, "runs": [], "footprint": footprints}, None)
+    assert "No trend chart: git log: cannot run git" in html
