@@ -31,7 +31,10 @@ PLOT_RIGHT = 24     # room for the last x label
 PLOT_TOP = 34       # room for the title, the latest value and the direction
 PLOT_BOTTOM = 36    # room for two lines of x label (short commit, date)
 ROW_HEADING = 22    # the figure's name above each row of panels
+NOTE_HEIGHT = 28    # the two lines that say how to read it
 MAX_X_LABELS = 4    # more would overlap in a panel this wide
+X_LABEL_WIDTH = 44  # a short commit at the labels' size
+MIN_WIDTH = 560     # room for the note and the row headings above a single panel
 Y_TICKS = 4
 
 # Colours: the line, the band a figure may grow into, a step past the threshold.
@@ -181,8 +184,11 @@ def _band(panel: Panel, scale: _Scale) -> list[str]:
 def _x_labels(history: Sequence[BaselineVersion], scale: _Scale, has_current: bool) -> list[str]:
     parts = []
     bottom = PANEL_HEIGHT - PLOT_BOTTOM
+    now_x = scale.x(scale.columns - 1) if has_current else None
     for index in thinned(len(history)):
         version, x = history[index], scale.x(index)
+        if now_x is not None and now_x - x < X_LABEL_WIDTH:
+            continue   # "now" takes the place
         parts.append(f'<text class="small" x="{x:.1f}" y="{bottom + 13}" text-anchor="middle">'
                      f'{escape(version.commit[:7])}</text>'
                      f'<text class="note" x="{x:.1f}" y="{bottom + 24}" text-anchor="middle">'
@@ -262,15 +268,17 @@ def trend_svg(history: Sequence[BaselineVersion], boards: Sequence[str],
     with the SVG namespace, for a file of its own (inline in HTML it needs none)."""
     rows = panels_for(history, boards, headline, current)
     columns = max((len(row) for row in rows), default=1)
-    width = columns * (PANEL_WIDTH + 8)
-    height = sum(ROW_HEADING + PANEL_HEIGHT + 8 for _ in rows) + ROW_HEADING
+    width = max(MIN_WIDTH, columns * (PANEL_WIDTH + 8))
+    height = sum(ROW_HEADING + PANEL_HEIGHT + 8 for _ in rows) + NOTE_HEIGHT
     namespace = ' xmlns="http://www.w3.org/2000/svg"' if standalone else ""
     parts = [f'<svg{namespace} class="trend" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" role="img"><style>{STYLE}</style>',
-             f'<text class="note" x="2" y="14">{len(history)} versions of the baseline; '
-             f'absolute values, lower is better; the red band is the room a run has above the '
-             f'latest baseline before it regresses; a red point grew past it.</text>']
-    y = ROW_HEADING
+             f'<text class="note" x="2" y="12">{len(history)} versions of the baseline, '
+             f'absolute values; lower is better.</text>',
+             f'<text class="note" x="2" y="24">Red band: the room a run has above the latest '
+             f'baseline before it regresses; red point: grew past it'
+             f'{"; diamond: this run" if current else ""}.</text>']
+    y = NOTE_HEIGHT
     for row in rows:
         name = row[0].figure.split("/", 1)[1]
         parts.append(f'<text class="heading" x="2" y="{y + 15}">{escape(_row_heading(name))} '
