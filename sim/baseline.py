@@ -77,12 +77,21 @@ def read_baseline(path: Path) -> dict[str, int] | None:
         raise SetupError(f"{where}: cannot read: {error.strerror}") from None
     except ValueError as error:  # JSONDecodeError, or bytes that are not text
         raise SetupError(f"{where}: not JSON ({error})") from None
+    figures = _figures(document)
+    if figures is None:
+        raise SetupError(f"{where}: JSON, but not a baseline: it needs a \"figures\" object of "
+                         "whole numbers by name (python -m sim baseline --update writes one)")
+    return figures
+
+
+def _figures(document: Any) -> dict[str, int] | None:
+    """A baseline document's figures; None when it has no "figures" object of whole numbers
+    by name."""
     figures = document.get("figures") if isinstance(document, dict) else None
     if not isinstance(figures, dict) or not all(
             isinstance(name, str) and isinstance(value, int) and not isinstance(value, bool)
             for name, value in figures.items()):
-        raise SetupError(f"{where}: JSON, but not a baseline: it needs a \"figures\" object of "
-                         "whole numbers by name (python -m sim baseline --update writes one)")
+        return None
     return figures
 
 
@@ -315,52 +324,57 @@ def baseline_history(path: Path = BASELINE_FILE) -> list[BaselineVersion]:
     except ValueError:
         raise SetupError(f"{where}: outside this repository ({REPO_ROOT}), so git has no "
                          "history of it") from None
-    log = _git("log", "--reverse", "--format=%H %cs", "--", str(relative))
+    log = [line.split() for line in
+           _git("log", "--reverse", "--format=%H %cs", "--", str(relative)).splitlines()]
+    contents = _git_files([f"{commit}:{relative}" for commit, _ in log])   # one git, not N
     history = []
-    for line in log.splitlines():
-        commit, date = line.split()
+    for (commit, date), content in zip(log, contents, strict=True):
         try:
-            figures = json.loads(_git("show", f"{commit}:{relative}"))["figures"]
-        except (ValueError, KeyError, TypeError):
+            figures = _figures(json.loads(content)) if content is not None else None
+        except ValueError:
+            figures = None
+        if figures is None:
             raise SetupError(f"{where}: the version committed in {commit[:12]} is not a "
-                             "baseline") from None
+                             "baseline")
         history.append(BaselineVersion(commit, date, figures))
     if not history:
         raise SetupError(f"{where}: never committed, so there is no history to chart")
     return history
 
 
-def _git(*args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True,
-                          errors="replace")
+def _run_git(args: list[str], stdin: str = "") -> subprocess.CompletedProcess[bytes]:
+    """git in the repository; without git at all, a SetupError (report.html then says it has
+    no trend chart, and the run goes on)."""
+    try:
+        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True,
+                              input=stdin.encode())
+    except OSError as error:
+        raise SetupError(f"git {args[0]}: cannot run git: {error.strerror}") from None
+
+
+def _git_files(specs: list[str]) -> list[bytes | None]:
+    """The content of each "<commit>:<path>" (None where there is no such file), read by one
+    `git cat-file --batch`: report.html charts the history on every run."""
+    done = _run_git(["cat-file", "--batch"], "".join(f"{spec}\n" for spec in specs))
     if done.returncode != 0:
-        raise SetupError(f"git {' '.join(args)}: {done.stderr.strip()}")
-    return done.stdout
+        raise SetupError(f"git cat-file --batch: {done.stderr.decode(errors='replace').strip()}")
+    contents: list[bytes | None] = []
+    output, at = done.stdout, 0
+    for _ in specs:
+        end = output.index(b"\n", at)
+        header = output[at:end].split()
+        if header[-1] == b"missing" or len(header) != 3:
+            contents.append(None)
+            at = end + 1
+            continue
+        size = int(header[2])
+        contents.append(output[end + 1:end + 1 + size])
+        at = end + 1 + size + 1   # the content is followed by a newline
+    return contents
 
 
-def plot_trend(history: list[BaselineVersion], boards: list[str], out: Path,
-               headline: Sequence[str] = ("footprint.loader_bytes",)) -> None:
-    """A PNG per the headline figures: each as a percentage of its first recorded value."""
-    import matplotlib
-    matplotlib.use("Agg")  # no display: write the file
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(len(boards), 1, figsize=(10, 4 * len(boards)), squeeze=False)
-    labels = [f"{v.commit[:7]}\n{v.date}" for v in history]
-    for axis, board in zip(axes[:, 0], boards, strict=True):
-        for name in headline:
-            key = f"{board}/{name}"
-            values = [v.figures.get(key) for v in history]
-            first = next((x for x in values if x), None)
-            if first is None:
-                continue
-            axis.plot(range(len(history)), [None if x is None else 100.0 * x / first
-                                            for x in values], marker="o", label=name)
-        axis.set_title(f"{board}: tracked figures across the baseline's history")
-        axis.set_ylabel("% of first recorded value")
-        axis.set_xticks(range(len(history)), labels, fontsize=7)
-        axis.legend(fontsize=7)
-        axis.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(out, dpi=100)
-    plt.close(figure)
+def _git(*args: str) -> str:
+    done = _run_git([*args])
+    if done.returncode != 0:
+        raise SetupError(f"git {' '.join(args)}: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout.decode(errors="replace")

@@ -19,8 +19,8 @@ from tabulate import tabulate
 
 from sim import BOARDS_DIR, MODULES_DIR, REPO_ROOT, REPORTS_DIR, hostfuzz
 from sim.baseline import (BASELINE_FILE, Comparison, baseline_history, compare_run,
-                          headline_figures, plot_trend, read_baseline, tracked_figures,
-                          updated_figures, write_baseline)
+                          headline_figures, read_baseline, tracked_figures, updated_figures,
+                          write_baseline)
 from sim.bench import DistinctModules, distinct_modules, throughput
 from sim.build import (LOADER_DIR, REFERENCE_DIR, FirmwareSource, build_firmware_from,
                        source_folder_key)
@@ -39,11 +39,13 @@ from sim.outdir import ReportFolder, writable_folder
 from sim.plan import build_problem, plan, targets_for
 from sim.report import (baseline_lines, miss_explanation, render_fault_report, render_summary,
                         run_headline, write_report)
+from sim.report_html import render_html_report
 from sim.results import RunResult, current_commit, results_document, write_results
 from sim.target import Target
 from sim.runner import RunSettings, print_progress, run_matrix
 from sim.timing import instructions_to_ticks
 from sim.toolchain import check_tools, install_missing_tools
+from sim.trend_chart import check_chart_path, write_trend_chart
 
 log = logging.getLogger("sim")
 
@@ -80,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     baseline = commands.add_parser("baseline", help="rewrite the performance baseline")
     baseline.add_argument("--update", action="store_true", help="run the matrix and write "
                           "its figures to the baseline file")
-    baseline.add_argument("--chart", type=Path, metavar="PNG", help="draw the headline figures "
-                          "across the baseline's git history")
+    baseline.add_argument("--chart", type=Path, metavar="SVG|HTML", help="draw the headline "
+                          "figures across the baseline's git history (an .svg or .html file)")
     _add_run_options(baseline)
     commands.add_parser("hostfuzz", add_help=False, help="fuzz the loader on the host "
                                    "with libFuzzer and the sanitizers (its own options: "
@@ -157,7 +159,8 @@ def _fresh_out_dir(out: Path) -> Path:
 def _write_reports(out_dir: Path, runs: list[RunResult], boards: list[Board],
                    targets: list[Target], before: dict[str, int] | None,
                    stopped: RunInterrupted | None, benchmarks: list[Module],
-                   build_dir: Path) -> tuple[dict, Comparison | None]:
+                   build_dir: Path, baseline: Path = BASELINE_FILE
+                   ) -> tuple[dict, Comparison | None]:
     """Write the reports; return results.json's document and its figures judged against the
     baseline's figures (before; None without a baseline)."""
     footprints = {t.board.name: firmware_footprint(t.image, t.board) for t in targets}
@@ -175,6 +178,8 @@ def _write_reports(out_dir: Path, runs: list[RunResult], boards: list[Board],
     write_report(out_dir / "faults.md", render_fault_report(runs))
     write_report(out_dir / "junit.xml", junit_xml(runs, [board.name for board in boards],
                                                   comparison))
+    write_report(out_dir / "report.html", render_html_report(runs, boards, footprints, document,
+                                                             comparison, benchmarks, baseline))
     return document, comparison
 
 
@@ -217,7 +222,7 @@ def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict, RunInterrupted | 
     except RunInterrupted as stop:   # the finished jobs' results still make a report
         runs, stopped = stop.finished, stop
     document, comparison = _write_reports(out_dir, runs, boards, targets, before, stopped,
-                                          benchmarks, args.build_dir)
+                                          benchmarks, args.build_dir, args.baseline)
     if stopped is not None:
         missed = sum(not run.ok for run in runs)
         print(f"{_interruption(stopped)}: {len(runs) - missed} met their expectation, {missed} "
@@ -237,15 +242,19 @@ def command_baseline(args: argparse.Namespace) -> int:
     """--update: run the matrix and write its figures as the new baseline; --chart: draw the
     trend of the committed baselines."""
     if args.chart is not None:
+        check_chart_path(args.chart)
+        if read_baseline(args.baseline) is None:   # a bad file is named before git is asked
+            raise SetupError(f"--baseline {args.baseline}: no such file")
         history = baseline_history(args.baseline)
         modules = discover(args.modules or [MODULES_DIR], expectation_board_names(args.boards_dir))
-        plot_trend(history, [b.name for b in load_boards(args.board, args.boards_dir)],
-                   args.chart, headline_figures(benchmark_modules(modules)))
+        write_trend_chart(args.chart, history, [b.name for b in load_boards(args.board,
+                                                                            args.boards_dir)],
+                          headline_figures(benchmark_modules(modules)))
         print(f"wrote {args.chart}: {len(history)} versions of {args.baseline}")
         return EXIT_OK
     if not args.update:
         raise SetupError("baseline: say --update to rewrite reports/baseline.json on purpose, "
-                         "or --chart PNG to draw its history")
+                         "or --chart SVG|HTML to draw its history")
     writable_folder(args.baseline.parent, "--baseline's folder")  # before the run, not after
     passed, document, stopped = _run_matrix(args)
     if stopped is not None:

@@ -25,7 +25,7 @@ from sim.results import RunResult
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _xml_text(text: str) -> str:
+def xml_safe_text(text: str) -> str:
     """text with each character XML cannot hold written as \\xHH (or \\uHHHH)."""
     return _NOT_XML.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
                         else f"\\u{ord(m[0]):04x}", text)
@@ -65,12 +65,12 @@ def _testcase(suite: ET.Element, run: RunResult, regressed: list[Change]) -> Non
         kind = "error" if run.status == "error" else "failure"
         message, text = _details(run)
         text = "\n".join([text, *(change.detail() for change in regressed)])
-        ET.SubElement(case, kind, message=_xml_text(message), type=run.status).text = \
-            _xml_text(text)
+        ET.SubElement(case, kind, message=xml_safe_text(message), type=run.status).text = \
+            xml_safe_text(text)
     elif regressed:
         _regression_failure(case, regressed)
     if run.stdout:
-        ET.SubElement(case, "system-out").text = _xml_text(run.stdout)
+        ET.SubElement(case, "system-out").text = xml_safe_text(run.stdout)
 
 
 def _regressions_by_owner(comparison: Comparison | None

@@ -4,8 +4,9 @@
 as root; otherwise it stops with the one command that would install it. Every other command
 only checks the tools it uses, and fails with the same command in its message: the suite's
 (TOOLS) for everything that boots QEMU, clang, libFuzzer and setarch (HOSTFUZZ_TOOLS) for the
-host-side fuzzer of the loader (sim/hostfuzz.py), and the host's gcc and g++
-(HOST_COMPILER_TOOLS) for the tests that run modules' sources on the host.
+host-side fuzzer of the loader (sim/hostfuzz.py), the host's gcc and g++
+(HOST_COMPILER_TOOLS) for the tests that run modules' sources on the host, and Chromium
+(BROWSER_TOOLS) for the test that opens report.html in a real headless browser.
 """
 
 from __future__ import annotations
@@ -117,8 +118,13 @@ HOST_COMPILER_TOOLS = (
 )
 
 
-def install_missing_tools(tools: tuple[Tool, ...] = TOOLS + HOSTFUZZ_TOOLS + HOST_COMPILER_TOOLS
-                          ) -> list[str]:
+# A real browser: tests/sim/test_report_html_browser.py loads report.html in it, headless.
+BROWSER = "chromium"
+BROWSER_TOOLS = (Tool(BROWSER, "chromium", _on_path(BROWSER)),)
+
+
+def install_missing_tools(tools: tuple[Tool, ...] = (TOOLS + HOSTFUZZ_TOOLS + HOST_COMPILER_TOOLS
+                                                     + BROWSER_TOOLS)) -> list[str]:
     """Install missing tools (by default every tool any command uses) with apt-get when root.
     Returns the packages installed."""
     missing = missing_tools(tools)

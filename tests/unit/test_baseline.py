@@ -45,17 +45,6 @@ def test_growth_past_one_percent_regresses() -> None:
     assert round(Change("b/m/timing.run", 1000, 1011).percent, 2) == 1.1
 
 
-def test_trend_chart_is_drawn(tmp_path) -> None:
-    from sim.baseline import BaselineVersion, plot_trend
-    history = [BaselineVersion("a" * 40, "2026-11-01", {"b/bench_sort/timing.run": 100,
-                                                        "b/footprint.loader_bytes": 1500}),
-               BaselineVersion("b" * 40, "2026-11-02", {"b/bench_sort/timing.run": 90,
-                                                        "b/footprint.loader_bytes": 1475})]
-    out = tmp_path / "trend.png"
-    plot_trend(history, ["b"], out)
-    assert out.read_bytes().startswith(b"\x89PNG") and out.stat().st_size > 10_000
-
-
 def test_verdict_of_each_kind() -> None:
     assert verdict(1000, 1011, 0.01) == REGRESSED
     assert verdict(1000, 1010, 0.01) == WITHIN        # exactly the threshold is allowed

@@ -57,10 +57,11 @@ def test_root_command_has_no_sudo() -> None:
 
 def test_setup_installs_the_host_fuzzers_tools_too(empty_path: None,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only python -m sim hostfuzz checks for clang, but setup installs what every command uses."""
+    """Only python -m sim hostfuzz checks for clang (and only a test for chromium), but setup
+    installs what every command and test uses."""
     monkeypatch.setattr(toolchain.os, "geteuid", lambda: 1000)
     with pytest.raises(ToolMissingError) as caught:
         toolchain.install_missing_tools()
     assert str(caught.value).endswith("--no-install-recommends qemu-system-arm gcc-arm-none-eabi "
                                       "libnewlib-arm-none-eabi clang libclang-rt-14-dev util-linux "
-                                      "llvm gcc g++")
+                                      "llvm gcc g++ chromium")
