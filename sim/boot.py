@@ -42,6 +42,8 @@ class RunSettings:
     parallel: int = 2               # QEMU instances at once
     boot_deadline_s: float = 20.0   # host backstop: from QEMU's start to the first job ...
     job_deadline_s: float = 10.0    # ... then from each job's start, this plus its budget's time
+    # Boots' logs go under out_dir/log_folder/<board>/; a shard's has its own (sim/select.py).
+    log_folder: str = "logs"
     # Every QEMU of the run, so a stop (a signal, another batch's error) can end them at once.
     sessions: SessionGroup = field(default_factory=SessionGroup, compare=False, repr=False)
 

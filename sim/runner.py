@@ -155,7 +155,8 @@ def run_matrix(targets: list[Target], jobs_for: dict[str, list[Job]], settings: 
     with deferring_signals():
         pool = ThreadPoolExecutor(max_workers=max(1, settings.parallel))
         futures = [pool.submit(run_batch, target, batch,
-                               settings.out_dir / "logs" / target.board.name / f"batch{index:03d}",
+                               settings.out_dir / settings.log_folder / target.board.name
+                               / f"batch{index:03d}",
                                settings) for target, index, batch in tasks]
         try:
             signum = _wait_for_batches(futures, total, progress)
