@@ -63,6 +63,11 @@ def _module(tmp_path: Path, tags: str) -> Path:
     return folder
 
 
+def test_catalogue_modules_carry_tags() -> None:
+    module = load_module(MODULES_DIR / "aes128_fips197", board_names())
+    assert "crypto" in module.tags
+
+
 @pytest.mark.parametrize("tags, problem", [
     ('"crypto"', "expected a list of tags"), ("[1]", "expected a list of tags"),
     ('["Crypto"]', "'Crypto' is not a tag"), ('["two words"]', "is not a tag"),
