@@ -43,6 +43,8 @@ class RunSettings:
     job_deadline_s: float = 10.0    # ... then from each job's start, this plus its budget's time
     # Instruction counts measured before (the baseline's figures), to cut and order the boots.
     measured: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    # Boots' logs go under out_dir/log_folder/<board>/; a shard's has its own (sim/select.py).
+    log_folder: str = "logs"
     # Every QEMU of the run, so a stop (a signal, another batch's error) can end them at once.
     sessions: SessionGroup = field(default_factory=SessionGroup, compare=False, repr=False)
 

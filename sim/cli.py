@@ -1,6 +1,7 @@
-"""Command line: python -m sim {run,baseline,bench,fuzz,hostfuzz,firmware,setup,boards}.
-Parsing the options and running the commands only: sim.plan decides what runs, sim.runner runs it,
-sim.report and sim.results write it, sim.outdir swaps the new set of reports in; hostfuzz is
+"""Command line: python -m sim {run,merge,baseline,bench,fuzz,hostfuzz,firmware,setup,boards}.
+Parsing the options and running the commands only: sim.plan decides what runs (sim.select:
+patterns, tags, shards), sim.runner runs it, sim.report and sim.results write it, sim.merge
+puts shards back together, sim.outdir swaps the new set of reports in; hostfuzz is
 sim.hostfuzz's own. Exit codes (README.md, "Quick start" and "Running the suite by hand"): 0
 every expectation met (and, for run, no tracked figure regressed); 1 a run missed its
 expectation, a figure regressed, or a fuzzed load escaped; 2 usage or setup error, with a
@@ -33,15 +34,17 @@ from sim.loader_library import library_footprint
 from sim.fuzz import FUZZ_BUDGET_INSTRUCTIONS, catalogue_seeds, run_fuzz
 from sim.interrupt import Interrupted, RunInterrupted, handling_signals, signal_received
 from sim.junit import junit_xml
+from sim.merge import copy_logs, merge_outputs
 from sim.modules import Module, benchmark_modules, discover
 from sim.options import EXIT_MISSED, EXIT_OK, EXIT_SETUP, positive_int
 from sim.outdir import ReportFolder, writable_folder
-from sim.plan import build_problem, plan, targets_for
+from sim.plan import Matrix, build_problem, plan, targets_for
 from sim.report import (baseline_lines, miss_explanation, render_fault_report, render_summary,
                         run_headline, write_report)
 from sim.report_html import render_html_report
-from sim.results import RunResult, current_commit, results_document, write_results
-from sim.target import Target
+from sim.results import (RunResult, current_commit, results_document, shard_record,
+                         write_results)
+from sim.select import shard_option
 from sim.runner import RunSettings, print_progress, run_matrix
 from sim.timing import instructions_to_ticks
 from sim.toolchain import check_tools, install_missing_tools
@@ -64,6 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the module x board matrix and write reports")
     _add_run_options(run)
+    merge = commands.add_parser("merge", help="combine the outputs of run --shard K/N into "
+                                "the reports of the whole run")
+    merge.add_argument("folders", nargs="+", type=Path, metavar="DIR",
+                       help="the --out folder of each shard")
+    merge.add_argument("--out", type=Path, required=True, help="where the merged reports go")
+    merge.add_argument("--baseline", type=Path, default=BASELINE_FILE,
+                       help="judge the whole run against this baseline (default "
+                       "reports/baseline.json)")
+    merge.add_argument("--boards-dir", type=Path, default=BOARDS_DIR,
+                       help="the folder of board files the shards ran (default boards/)")
+    merge.add_argument("--modules", action="append", type=Path, help="the folders of modules "
+                       "the shards ran (repeatable; default modules/)")
     bench = commands.add_parser("bench", help="suite throughput: one boot per run against one "
                                 "boot per board, on the same runs")
     bench.add_argument("--runs", type=positive_int, default=200,
@@ -112,7 +127,18 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                      "default every board)")
     run.add_argument("--modules", action="append", type=Path, help="a folder of module folders "
                      "(repeatable; default modules/)")
-    run.add_argument("--only", action="append", help="run only this module (repeatable)")
+    run.add_argument("--only", action="append", metavar="PATTERN", help="run only the "
+                     "modules and diagnostics (diag:NAME) whose name matches this shell-style "
+                     "pattern, such as 'uart*' or 'diag:*' (repeatable)")
+    run.add_argument("--tag", action="append", metavar="NAME", help="run only the modules and "
+                     "diagnostics carrying this tag (repeatable: any of them; with --only, "
+                     "both must hold)")
+    run.add_argument("--shard", type=shard_option, metavar="K/N", help="run only the K-th of "
+                     "N deterministic parts of the selected runs (python -m sim merge puts "
+                     "them together)")
+    run.add_argument("--shard-durations", type=Path, metavar="RESULTS_JSON", help="balance "
+                     "the shards by the instructions each run took in this earlier "
+                     "results.json (default: by count)")
     run.add_argument("-j", "--jobs", type=positive_int, default=os.cpu_count() or 1,
                      help="QEMU instances at once (default: the core count)")
     run.add_argument("--out", type=Path, default=REPORTS_DIR, help="report folder (default "
@@ -137,7 +163,7 @@ BENCH_FOLDER = "bench"   # bench writes its boots' logs to <--out>/bench
 
 def _report_folder(args: argparse.Namespace) -> Path | None:
     """The report folder (--out) the command writes a new set of reports into, if any."""
-    if args.command in ("run", "fuzz") or (args.command == "baseline" and args.update):
+    if args.command in ("run", "fuzz", "merge") or (args.command == "baseline" and args.update):
         return args.out
     if args.command == "bench":
         return args.out / BENCH_FOLDER
@@ -157,18 +183,18 @@ def _fresh_out_dir(out: Path) -> Path:
 
 
 def _write_reports(out_dir: Path, runs: list[RunResult], boards: list[Board],
-                   targets: list[Target], before: dict[str, int] | None,
+                   footprints: dict[str, dict[str, int | None]], before: dict[str, int] | None,
                    stopped: RunInterrupted | None, benchmarks: list[Module],
-                   build_dir: Path, baseline: Path = BASELINE_FILE
+                   commit: str | None, library: dict[str, dict[str, int]],
+                   shard: dict | None = None, baseline: Path = BASELINE_FILE
                    ) -> tuple[dict, Comparison | None]:
-    """Write the reports; return results.json's document and its figures judged against the
-    baseline's figures (before; None without a baseline)."""
-    footprints = {t.board.name: firmware_footprint(t.image, t.board) for t in targets}
-    library = library_footprint(boards, build_dir)
-    commit = current_commit()
+    """Write the reports (run's and merge's); return results.json's document and its figures
+    judged against the baseline's figures (before; None without a baseline). library: the
+    loader built alone per core; shard: results.json's record of a shard (sim/results.py,
+    shard_record), None for a whole run; baseline: its file, for the trend chart's history."""
     document = results_document(runs, footprints, commit,
                                 interrupted_by=stopped.signal_name if stopped else None,
-                                library=library)
+                                library=library, shard=shard)
     comparison = None if before is None else compare_run(before, document)
     document["baseline"] = None if comparison is None else comparison.to_json()
     write_results(out_dir / "results.json", document)
@@ -213,16 +239,22 @@ def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict, RunInterrupted | 
     """Plan, run and write the reports: (everything met and nothing regressed, results.json's
     document, the interruption if a signal stopped the run)."""
     before = read_baseline(args.baseline)   # a bad --baseline stops the run before it starts
-    boards, targets, jobs_for, benchmarks = plan(args)
+    boards, targets, jobs_for, benchmarks, matrix = plan(args)
     out_dir = _fresh_out_dir(args.out)
+    # A shard keeps its logs in a folder of its own, so that merged shards' never collide.
+    logs = matrix.shard.log_folder if matrix.shard is not None else RunSettings.log_folder
+    settings = RunSettings(out_dir, args.batch, args.jobs, measured=before or {},
+                           log_folder=logs)
     try:
-        settings = RunSettings(out_dir, args.batch, args.jobs, measured=before or {})
         runs = run_matrix(targets, jobs_for, settings, print_progress)
         stopped = None
     except RunInterrupted as stop:   # the finished jobs' results still make a report
         runs, stopped = stop.finished, stop
-    document, comparison = _write_reports(out_dir, runs, boards, targets, before, stopped,
-                                          benchmarks, args.build_dir, args.baseline)
+    footprints = {t.board.name: firmware_footprint(t.image, t.board) for t in targets}
+    document, comparison = _write_reports(out_dir, runs, boards, footprints, before, stopped,
+                                          benchmarks, current_commit(),
+                                          library_footprint(boards, args.build_dir),
+                                          _shard_record(matrix), args.baseline)
     if stopped is not None:
         missed = sum(not run.ok for run in runs)
         print(f"{_interruption(stopped)}: {len(runs) - missed} met their expectation, {missed} "
@@ -231,10 +263,33 @@ def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict, RunInterrupted | 
     return _print_outcome(runs, args.out, comparison), document, None
 
 
+def _shard_record(matrix: Matrix) -> dict | None:
+    if matrix.shard is None:
+        return None
+    return shard_record(matrix.shard.index, matrix.shard.count, matrix.whole)
+
+
 def command_run(args: argparse.Namespace) -> int:
     passed, _, stopped = _run_matrix(args)
     if stopped is not None:
         return stopped.exit_status
+    return EXIT_OK if passed else EXIT_MISSED
+
+
+def command_merge(args: argparse.Namespace) -> int:
+    """The shards' runs as one run's reports, judged as a whole against --baseline: exit 0
+    when every run met its expectation and no figure regressed, 1 when not, 2 when the
+    folders are not the N parts of one run."""
+    before = read_baseline(args.baseline)
+    merged = merge_outputs(args.folders)
+    boards = load_boards(merged.boards, args.boards_dir)
+    modules = discover(args.modules or [MODULES_DIR], expectation_board_names(args.boards_dir))
+    out_dir = _fresh_out_dir(args.out)
+    copy_logs(args.folders, out_dir)
+    _, comparison = _write_reports(out_dir, merged.runs, boards, merged.footprints, before,
+                                   None, benchmark_modules(modules), merged.commit,
+                                   merged.library, baseline=args.baseline)
+    passed = _print_outcome(merged.runs, args.out, comparison)
     return EXIT_OK if passed else EXIT_MISSED
 
 
@@ -291,7 +346,7 @@ def _is_whole_matrix(args: argparse.Namespace, document: dict) -> bool:
 
 
 def command_bench(args: argparse.Namespace) -> int:
-    boards, targets, jobs_for, _ = plan(args)
+    boards, targets, jobs_for, _, _ = plan(args)
     out_dir = _fresh_out_dir(args.out / BENCH_FOLDER)
     measured = read_baseline(args.baseline) or {}
     per_run, batched, qemu_alone = throughput(targets, jobs_for, args.runs, out_dir, args.jobs,
@@ -410,14 +465,15 @@ def command_boards(args: argparse.Namespace) -> int:
     return EXIT_SETUP if broken else EXIT_OK
 
 
-COMMANDS = {"run": command_run, "baseline": command_baseline, "bench": command_bench,
-            "fuzz": command_fuzz, "firmware": command_firmware, "setup": command_setup,
-            "boards": command_boards}
+COMMANDS = {"run": command_run, "merge": command_merge, "baseline": command_baseline,
+            "bench": command_bench, "fuzz": command_fuzz, "firmware": command_firmware,
+            "setup": command_setup, "boards": command_boards}
 
 
 def _check_input_folders(args: argparse.Namespace) -> None:
     """Folders the command builds in and reads boards from, checked before it does anything."""
-    writable_folder(args.build_dir, "--build-dir")
+    if hasattr(args, "build_dir"):   # merge builds nothing
+        writable_folder(args.build_dir, "--build-dir")
     if not args.boards_dir.is_dir():
         what = "is a file, not a folder" if args.boards_dir.exists() else "no such folder"
         raise SetupError(f"--boards-dir {args.boards_dir}: {what}")

@@ -20,10 +20,11 @@ from sim.errors import SetupError
 from sim.jobs import Job
 from sim.modules import (DIAGNOSTIC_STATUSES, Checker, Conditions, WhenTables, expectation_for,
                          meets, read_conditions, read_expectations)
+from sim.select import DIAGNOSTIC_TAG
 from sim.textfiles import read_toml_text
 
 DIAGNOSTICS_FILE = FIRMWARE_DIR / "src" / "diagnostics.toml"
-DIAGNOSTIC_KEYS = {"name", "args", "needs", "expect", "when"}
+DIAGNOSTIC_KEYS = {"name", "args", "needs", "tags", "expect", "when"}
 # Its args are the calls both it and modules/bench_import_calls make (the veneer's baseline).
 VENEER_BASELINE = "import_call_direct"
 
@@ -42,11 +43,13 @@ class Diagnostic:
     expect: dict[str, Any]
     when: WhenTables
     per_board: dict[str, dict[str, Any]]
+    tags: tuple[str, ...] = ()         # besides DIAGNOSTIC_TAG, which every one carries
 
     def job(self, board: Board) -> Job:
         expect = expectation_for(self.expect, self.when, self.per_board, board.name,
                                  board.capabilities)
-        return Job(f"diag:{self.name}", "diag", self.name, self.args, expect)
+        tags = tuple(dict.fromkeys((DIAGNOSTIC_TAG, *self.tags)))
+        return Job(f"diag:{self.name}", "diag", self.name, self.args, expect, tags=tags)
 
 
 def _bits_for_floats(value: Any) -> Any:
@@ -81,7 +84,7 @@ def _diagnostic(check: Checker, index: int, table: Any, boards: set[str]) -> Dia
     common, when, per_board = read_expectations(named, table, boards)
     return Diagnostic(name, tuple(check.integer(a, where + ".args") for a in args),
                       read_conditions(check, table.get("needs", {}), where + ".needs"),
-                      common, when, per_board)
+                      common, when, per_board, check.tags(table, "tags", where + "."))
 
 
 @lru_cache(maxsize=8)

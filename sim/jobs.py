@@ -116,6 +116,7 @@ class Job:
     elf: Path | None = None          # module jobs: the linked module, to name fault addresses
     sizes: dict[str, int] | None = None
     build_error: BuildProblem | None = None   # the module could not be built: an error run
+    tags: tuple[str, ...] = ()       # what --tag selects it by (sim/select.py)
 
 
 def joblist_line(job_id: str, job: Job, file_name: str | None = None,

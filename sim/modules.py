@@ -15,6 +15,7 @@ from sim import FIRMWARE_DIR
 from sim.cores import ARCHITECTURES, CORES, FLOAT_ABIS, FPU_PRECISION, FPUS, MPU_KINDS
 from sim.errors import SetupError, SimError
 from sim.jobs import LOADER_ERRORS, Expectation, fault_names
+from sim.select import TAG
 from sim.textfiles import read_toml_text
 from sim.timing import BUDGET_MAX_INSTRUCTIONS, BUDGET_MIN_INSTRUCTIONS, TIMING_PHASES
 
@@ -59,6 +60,7 @@ class Module:
     exports: tuple[str, ...] = ()           # besides the entry (README, "Adding a module")
     abi: str | None = None
     budget: int | None = None
+    tags: tuple[str, ...] = ()              # what --tag selects it by
     build: BuildOverrides = BuildOverrides()
     benchmark: "Benchmark | None" = None    # [benchmark]
     expect: dict[str, Any] = field(default_factory=dict)           # [expect]
@@ -174,6 +176,18 @@ class Checker:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(prefix + key, f"expected a list of strings, got {value!r}")
         return tuple(value)
+
+    def tags(self, table: dict[str, Any], key: str = "tags", prefix: str = "") -> tuple[str, ...]:
+        """A list of short identifiers (sim/select.py TAG) that --tag selects by."""
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(prefix + key, f"expected a list of tags (strings), got {value!r}")
+        for tag in value:
+            if not TAG.fullmatch(tag):
+                raise self.fail(prefix + key, f"{tag!r} is not a tag: lower-case letters, "
+                                "digits, '_' and '-', starting with a letter, at most 32 "
+                                "characters")
+        return tuple(dict.fromkeys(value))
 
     def unknown(self, table: dict[str, Any], allowed: set[str], prefix: str = "") -> None:
         extra = sorted(set(table) - allowed)
@@ -325,8 +339,8 @@ def _budget(check: Checker, value: Any) -> int | None:
     return value
 
 
-TOP_KEYS = {"description", "entry", "args", "depends", "exports", "abi", "budget", "build",
-            "benchmark", "expect", "when"}
+TOP_KEYS = {"description", "entry", "args", "depends", "exports", "abi", "budget", "tags",
+            "build", "benchmark", "expect", "when"}
 BENCHMARK_KEYS = {"phase", "per", "against", "title"}
 # What a benchmark's cost is divided by: the difference in one of its sizes against the
 # baseline module, or its first argument (a count of calls, passes).
@@ -427,7 +441,8 @@ def load_module(folder: Path, boards: set[str]) -> Module:
         args=tuple(_as_int32(check.integer(a, "args")) for a in args),
         depends=check.string_list(data, "depends"), exports=_exports(check, data),
         abi=check.string(data, "abi", choices=ABIS),
-        budget=budget, build=_build_overrides(check, data), benchmark=_benchmark(check, data),
+        budget=budget, tags=check.tags(data), build=_build_overrides(check, data),
+        benchmark=_benchmark(check, data),
         expect=common, expect_boards=per_board, expect_when=when)
 
 

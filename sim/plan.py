@@ -11,6 +11,7 @@ import argparse
 import re
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -30,6 +31,7 @@ from sim.modules import (DependencyError, Module, ModuleIndex, ModuleProblem,
                          benchmark_modules, check_dependency_cycles, discover, load_order)
 from sim.oracle import export_table_header
 from sim.pack import PackError
+from sim.select import Candidate, RunKey, Shard, in_shard, read_durations, selection_from
 from sim.target import Target, elf_info
 from sim.timing import DEFAULT_BUDGET_INSTRUCTIONS, instructions_to_ticks
 from sim.toolchain import check_tools
@@ -131,10 +133,6 @@ def targets_for(boards: list[Board], prebuilt: list[tuple[str, Path]], build_dir
     return targets
 
 
-def _selected(jobs: list[Job], only: list[str] | None) -> list[Job]:
-    return [job for job in jobs if not only or job.module in only]
-
-
 def budget_ticks(module: Module, board: Board) -> int:
     """The module's budget (instructions; default DEFAULT_BUDGET_INSTRUCTIONS) in SysTick ticks."""
     return instructions_to_ticks(module.budget or DEFAULT_BUDGET_INSTRUCTIONS, board.cpu.clock_hz)
@@ -216,42 +214,69 @@ def _sizes(image: ModuleImage, deps: list[ModuleImage] | tuple[()]) -> dict[str,
     return {**image.sizes(), "loaded": loaded}
 
 
-def _module_jobs(boards: list[Board], selected: list[Module | ModuleProblem],
+def _module_jobs(boards: list[Board], selected: dict[str, list[Module | ModuleProblem]],
                  everything: list[Module | ModuleProblem], build_dir: Path,
                  parallel: int) -> dict[str, list[Job]]:
-    """Every selected module built for every board (with its dependencies), in parallel; a
-    module whose module.toml cannot be used is an error job on every board."""
+    """Each board's selected modules built for it (with their dependencies), in parallel; a
+    module whose module.toml cannot be used is an error job."""
     index = ModuleIndex(everything)
     pool = ThreadPoolExecutor(max_workers=parallel)
     try:
         futures = {b.name: [pool.submit(_module_job, b, m, index, build_dir)
-                            for m in selected] for b in boards}
+                            for m in selected[b.name]] for b in boards}
         return {name: [f.result() for f in jobs] for name, jobs in futures.items()}
     finally:  # after an error or a stop signal, the builds not yet begun are dropped
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _check_only(only: list[str] | None, modules: list[Module | ModuleProblem],
-                boards: list[Board]) -> None:
-    known = {m.name for m in modules} | {j.module for b in boards for j in diagnostic_jobs(b)}
-    unknown = [name for name in only or [] if name not in known]
-    if unknown:
-        raise SetupError(f"--only {unknown[0]}: matches no module (modules: "
-                         f"{', '.join(sorted(m.name for m in modules)) or 'none'})")
+def _tags(module: Module | ModuleProblem) -> tuple[str, ...]:
+    """A module's tags; one whose module.toml cannot be read has none it can be sure of."""
+    return module.tags if isinstance(module, Module) else ()
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """The runs a run makes, in report order (board, then diagnostics, then modules), and which
+    shard of the whole selection they are: what merging shards checks (sim/merge.py)."""
+    runs: tuple[RunKey, ...]           # this run's, after selection and shard
+    whole: tuple[RunKey, ...]          # every shard's together: the selection
+    shard: Shard | None
+
+
+def _matrix(boards: list[Board], diagnostics: dict[str, list[Job]],
+            modules: list[Module | ModuleProblem], args: argparse.Namespace) -> Matrix:
+    """Select by --only and --tag (a pattern or tag that matches nothing is a SetupError), then
+    keep --shard's part."""
+    candidates = []
+    for board in boards:   # the order the runner reports them in
+        candidates += [Candidate(board.name, job.module, job.tags)
+                       for job in diagnostics[board.name]]
+        candidates += [Candidate(board.name, m.name, _tags(m)) for m in modules]
+    selection = selection_from(args)
+    selection.check(candidates)
+    whole = tuple(c.key for c in candidates if selection.wants(c.name, c.tags))
+    costs = read_durations(args.shard_durations) if args.shard_durations is not None else None
+    chosen = in_shard(whole, args.shard, costs)
+    return Matrix(tuple(key for key in whole if key in chosen), whole, args.shard)
 
 
 def plan(args: argparse.Namespace
-         ) -> tuple[list[Board], list[Target], dict[str, list[Job]], list[Module]]:
-    """Boards, their firmware, every board's jobs (modules built on the way), and the modules
-    that declare a [benchmark], from the run options."""
+         ) -> tuple[list[Board], list[Target], dict[str, list[Job]], list[Module], Matrix]:
+    """Boards, their firmware, every board's jobs (modules built on the way), the modules
+    that declare a [benchmark], and the matrix of runs, from the run options. Every board's
+    firmware is built even when a shard runs nothing on it, so that each shard reports every
+    board's footprint."""
     boards = load_boards(args.board, args.boards_dir)
     all_boards = expectation_board_names(args.boards_dir)
     modules = discover(args.modules or [MODULES_DIR], all_boards)
     check_dependency_cycles([m for m in modules if isinstance(m, Module)])
-    _check_only(args.only, modules, boards)
-    selected = [m for m in modules if not args.only or m.name in args.only]
+    diagnostics = {b.name: diagnostic_jobs(b) for b in boards}
+    matrix = _matrix(boards, diagnostics, modules, args)
+    chosen = set(matrix.runs)
     check_tools()
     targets = targets_for(boards, args.firmware, args.build_dir, args.firmware_debug)
-    built = _module_jobs(boards, selected, modules, args.build_dir, args.jobs)
-    jobs_for = {b.name: _selected(diagnostic_jobs(b), args.only) + built[b.name] for b in boards}
-    return boards, targets, jobs_for, benchmark_modules(modules)
+    built = _module_jobs(boards, {b.name: [m for m in modules if (b.name, m.name) in chosen]
+                                  for b in boards}, modules, args.build_dir, args.jobs)
+    jobs_for = {b.name: [job for job in diagnostics[b.name] if (b.name, job.module) in chosen]
+                + built[b.name] for b in boards}
+    return boards, targets, jobs_for, benchmark_modules(modules), matrix

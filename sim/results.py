@@ -6,7 +6,7 @@ import json
 import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from sim import REPO_ROOT
 from sim.outdir import write_atomically
@@ -103,15 +103,40 @@ def current_commit() -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
+def run_result_from_json(run: dict[str, Any]) -> RunResult:
+    """The RunResult a results.json run was written from (RunResult.to_json), so that merged
+    shards make the same reports as one run (sim/merge.py). link_mismatches is not written: it
+    only ever adds to mismatches, which is."""
+    fault, timeout = run["fault"], run["timeout"]
+    return RunResult(
+        board=run["board"], module=run["module"], boot=run["boot"], status=run["status"],
+        ok=run["ok"], expected=run["expected"], expected_by=run["expected_by"],
+        return_value=run["return"], stdout=run["stdout"], error=run["error"],
+        error_detail=run["error_detail"], unresolved=run["unresolved"],
+        fault=None if fault is None else FaultInfo(**{**fault, "bits": tuple(fault["bits"])}),
+        timeout=None if timeout is None else TimeoutInfo(**timeout),
+        timing={phase: value for phase, value in run["timing"].items() if phase != "unit"},
+        sizes=run["sizes"], imports=run["imports"], image_crc=run["image_crc"],
+        mismatches=run["mismatches"], build_error=run["build_error"], log=run["log"])
+
+
+def shard_record(index: int, count: int, selection: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """results.json's "shard" of a sharded run: which of how many, and every run of the whole
+    selection (board, module) in report order, so that merging can tell a missing run."""
+    return {"index": index, "count": count, "selection": [list(key) for key in selection]}
+
+
 def results_document(runs: list[RunResult], footprint: dict[str, dict[str, int | None]],
-                     commit: str | None, interrupted_by: str | None = None,
-                     library: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
+                     commit: str | None, *, interrupted_by: str | None = None,
+                     library: dict[str, dict[str, int]] | None = None,
+                     shard: dict[str, Any] | None = None) -> dict[str, Any]:
     """interrupted_by: the signal that stopped the run ("SIGINT"); runs then holds only the
     jobs that finished. library: the loader library's sizes built alone, per core
-    (sim/loader_library.py, library_footprint)."""
+    (sim/loader_library.py, library_footprint). shard: shard_record of a sharded run, else
+    None."""
     return {"schema": SCHEMA_VERSION, "commit": commit,
             "interrupted": interrupted_by is not None, "signal": interrupted_by,
-            "footprint": footprint, "library": library or {},
+            "shard": shard, "footprint": footprint, "library": library or {},
             "runs": [run.to_json() for run in runs]}
 
 

@@ -165,8 +165,8 @@ def run_matrix(targets: list[Target], jobs_for: dict[str, list[Job]], settings: 
         target_of = {id(batch): target for target, batch in tasks}
         submitted = {id(batch): pool.submit(
             run_batch, target_of[id(batch)], list(batch.jobs),
-            settings.out_dir / "logs" / batch.board / f"batch{batch.index:03d}", settings)
-            for batch in longest_first([batch for _, batch in tasks])}
+            settings.out_dir / settings.log_folder / batch.board / f"batch{batch.index:03d}",
+            settings) for batch in longest_first([batch for _, batch in tasks])}
         futures = [submitted[id(batch)] for _, batch in tasks]
         try:
             signum = _wait_for_batches(futures, total, progress)

@@ -15,12 +15,19 @@ from sim.cli import main
     (["run", "--firmware", "some_board"], "expected BOARD=ELF"),
     (["run", "--board", "nosuch"], "unknown board 'nosuch'"),
     (["run", "--only", "nosuch"], "--only nosuch: matches no module"),
+    (["run", "--only", "uart*"], "--only uart*: matches no module"),
+    (["run", "--tag", "nosuch"], "--tag nosuch: no module or diagnostic carries it"),
+    (["run", "--shard", "3/2"], "K must be from 1 to N"),
+    (["run", "--shard", "1/2", "--shard-durations", "/nonexistent.json"],
+     "--shard-durations /nonexistent.json: no such file"),
+    (["merge", "/nonexistent"], "merge /nonexistent: no such folder"),
     (["run", "--modules", "/nonexistent"], "--modules /nonexistent: no such folder"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str],
                             tmp_path: Path) -> None:
-    if argv[0] == "run":  # not the repository's reports/, which a real run may be writing
+    if argv[0] in ("run", "baseline", "merge"):  # not the repository's reports/, which a
+        # real run may be writing
         argv = [*argv, "--out", str(tmp_path / "out")]
     try:
         status = main(argv)
