@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from sim import REPO_ROOT, REPORTS_DIR
+from sim import REPORTS_DIR, WORK_ROOT
 from sim.errors import SetupError
 from sim.modules import Module
 from sim.outdir import write_atomically
@@ -311,9 +311,9 @@ def baseline_history(path: Path = BASELINE_FILE) -> list[BaselineVersion]:
     """Every committed version of the baseline, oldest first (git log of the file)."""
     where = f"--baseline {path}"
     try:
-        relative = path.resolve().relative_to(REPO_ROOT)
+        relative = path.resolve().relative_to(WORK_ROOT.resolve())
     except ValueError:
-        raise SetupError(f"{where}: outside this repository ({REPO_ROOT}), so git has no "
+        raise SetupError(f"{where}: outside this repository ({WORK_ROOT.resolve()}), so git has no "
                          "history of it") from None
     log = _git("log", "--reverse", "--format=%H %cs", "--", str(relative))
     history = []
@@ -331,7 +331,7 @@ def baseline_history(path: Path = BASELINE_FILE) -> list[BaselineVersion]:
 
 
 def _git(*args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True,
+    done = subprocess.run(["git", *args], cwd=WORK_ROOT, capture_output=True, text=True,
                           errors="replace")
     if done.returncode != 0:
         raise SetupError(f"git {' '.join(args)}: {done.stderr.strip()}")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from sim import BOARDS_DIR, MODULES_DIR, REPO_ROOT, REPORTS_DIR, hostfuzz
+from sim import BOARDS_DIR, BUILD_DIR, DATA_ROOT, REPORTS_DIR, hostfuzz
 from sim.baseline import (BASELINE_FILE, Comparison, baseline_history, compare_run,
                           headline_figures, plot_trend, read_baseline, tracked_figures,
                           updated_figures, write_baseline)
@@ -36,7 +36,7 @@ from sim.junit import junit_xml
 from sim.modules import Module, benchmark_modules, discover
 from sim.options import EXIT_MISSED, EXIT_OK, EXIT_SETUP, positive_int
 from sim.outdir import ReportFolder, writable_folder
-from sim.plan import build_problem, plan, targets_for
+from sim.plan import build_problem, module_folders, plan, targets_for
 from sim.report import (baseline_lines, miss_explanation, render_fault_report, render_summary,
                         run_headline, write_report)
 from sim.results import RunResult, current_commit, results_document, write_results
@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="where fuzz.json, the inputs and the logs go")
     fuzz.add_argument("-j", "--jobs", type=positive_int, default=os.cpu_count() or 1,
                       help="QEMU instances at once")
-    fuzz.add_argument("--build-dir", type=Path, default=REPO_ROOT / "build")
+    fuzz.add_argument("--build-dir", type=Path, default=BUILD_DIR)
     fuzz.add_argument("--boards-dir", type=Path, default=BOARDS_DIR)
     baseline = commands.add_parser("baseline", help="rewrite the performance baseline")
     baseline.add_argument("--update", action="store_true", help="run the matrix and write "
@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "reference firmware); firmware/loader is always added")
     firmware.add_argument("--out", type=Path, required=True, metavar="ELF",
                           help="where the ELF goes (its map beside it, as .map)")
-    firmware.add_argument("--build-dir", type=Path, default=REPO_ROOT / "build",
+    firmware.add_argument("--build-dir", type=Path, default=BUILD_DIR,
                           help="where the objects are built (default build/)")
     firmware.add_argument("--boards-dir", type=Path, default=BOARDS_DIR)
     commands.add_parser("setup", help="install the host tools that are missing (needs root)")
@@ -122,7 +122,7 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                      "image: names fault and timeout addresses (must match the image)")
     run.add_argument("--batch", type=positive_int, default=50,
                      help="jobs per QEMU boot; 1 boots a fresh QEMU for every run (default 50)")
-    run.add_argument("--build-dir", type=Path, default=REPO_ROOT / "build",
+    run.add_argument("--build-dir", type=Path, default=BUILD_DIR,
                      help="where firmware is built (default build/)")
     run.add_argument("--boards-dir", type=Path, default=BOARDS_DIR,
                      help="the folder of board files (default boards/)")
@@ -238,7 +238,7 @@ def command_baseline(args: argparse.Namespace) -> int:
     trend of the committed baselines."""
     if args.chart is not None:
         history = baseline_history(args.baseline)
-        modules = discover(args.modules or [MODULES_DIR], expectation_board_names(args.boards_dir))
+        modules = discover(module_folders(args.modules), expectation_board_names(args.boards_dir))
         plot_trend(history, [b.name for b in load_boards(args.board, args.boards_dir)],
                    args.chart, headline_figures(benchmark_modules(modules)))
         print(f"wrote {args.chart}: {len(history)} versions of {args.baseline}")
@@ -275,7 +275,7 @@ def _is_whole_matrix(args: argparse.Namespace, document: dict) -> bool:
     if (args.boards_dir.resolve() != BOARDS_DIR.resolve()
             or {board for board, _ in ran} != set(board_names(BOARDS_DIR))):
         return False
-    modules = [m.name for m in discover([MODULES_DIR], expectation_board_names(BOARDS_DIR))]
+    modules = [m.name for m in discover(module_folders(None), expectation_board_names(BOARDS_DIR))]
     matrix = {(board.name, name) for board in load_boards(None, BOARDS_DIR)
               for name in modules + [job.module for job in diagnostic_jobs(board)]}
     return ran == matrix
@@ -347,7 +347,7 @@ def command_firmware(args: argparse.Namespace) -> int:
     out_map = args.out.with_suffix(".map")
     shutil.copyfile(image.elf, args.out)
     shutil.copyfile(image.map_file, out_map)
-    print(f"built the firmware of {source.folder} + {LOADER_DIR.relative_to(REPO_ROOT)} for "
+    print(f"built the firmware of {source.folder} + {LOADER_DIR.relative_to(DATA_ROOT)} for "
           f"{board.name} (API {image.api[0]}.{image.api[1]} from {source.api_file}):")
     print(f"  ELF {args.out.absolute()}")
     print(f"  map {out_map.absolute()}")
@@ -361,7 +361,7 @@ def _firmware_source(folder: Path) -> FirmwareSource:
         raise SetupError(f"--source {folder}: {what}")
     if not any(folder.glob("*.c")):
         raise SetupError(f"--source {folder}: no .c files (the firmware's own sources; "
-                         f"{LOADER_DIR.relative_to(REPO_ROOT)} is added to them)")
+                         f"{LOADER_DIR.relative_to(DATA_ROOT)} is added to them)")
     return FirmwareSource.of(folder)
 
 

@@ -240,13 +240,25 @@ def _check_only(only: list[str] | None, modules: list[Module | ModuleProblem],
                          f"{', '.join(sorted(m.name for m in modules)) or 'none'})")
 
 
+def module_folders(given: list[Path] | None) -> list[Path]:
+    """The --modules folders, else modules/ (the catalogue in a checkout; the current folder's
+    modules/ when installed, where a team usually names its own with --modules)."""
+    if given:
+        return given
+    if not MODULES_DIR.is_dir():
+        raise SetupError(f"no --modules DIR given and no {MODULES_DIR} folder in "
+                         f"{MODULES_DIR.absolute().parent}: name the folder of your module "
+                         "folders with --modules DIR")
+    return [MODULES_DIR]
+
+
 def plan(args: argparse.Namespace
          ) -> tuple[list[Board], list[Target], dict[str, list[Job]], list[Module]]:
     """Boards, their firmware, every board's jobs (modules built on the way), and the modules
     that declare a [benchmark], from the run options."""
     boards = load_boards(args.board, args.boards_dir)
     all_boards = expectation_board_names(args.boards_dir)
-    modules = discover(args.modules or [MODULES_DIR], all_boards)
+    modules = discover(module_folders(args.modules), all_boards)
     check_dependency_cycles([m for m in modules if isinstance(m, Module)])
     _check_only(args.only, modules, boards)
     selected = [m for m in modules if not args.only or m.name in args.only]
