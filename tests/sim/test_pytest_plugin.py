@@ -5,20 +5,17 @@ tests/sim/test_package.py runs the same folder through the installed package's e
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from sim import REPO_ROOT
 from sim.boards import Board
+from tests.sim.helpers import checkout_env, copy_example, run_pytest, two_boards
 
 pytestmark = pytest.mark.qemu
-EXAMPLE = REPO_ROOT / "examples" / "pytest"
 # A test whose expectation is off by one: it must fail, showing both values.
 WRONG_TEST = '''
 from sim.api import Call
@@ -29,34 +26,6 @@ def test_wrong_expectation(sim_runner, sim_board, collatz, host_collatz):
     [right] = host_collatz((27, 1000))
     assert (result.status, result.return_value) == ("ok", right + 1)
 '''
-
-
-def two_boards(boards: dict[str, Board]) -> list[str]:
-    if len(boards) < 2:
-        pytest.skip("fewer than two boards in boards/")
-    return sorted(boards)[:2]
-
-
-def checkout_env() -> dict[str, str]:
-    """The environment of a process that imports sim from this checkout (tox does not install
-    the package: tox.ini, package = skip)."""
-    return {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-
-
-def run_pytest(python: str, folder: Path, boards: list[str], build_dir: Path, cwd: Path,
-               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """pytest on folder in a process of its own, as a user runs it, output captured."""
-    options = [arg for board in boards for arg in ("--sim-board", board)]
-    return subprocess.run([python, "-m", "pytest", str(folder), "-q", "-n", "0",
-                           "-p", "no:cacheprovider", "--sim-build-dir", str(build_dir),
-                           *options], cwd=cwd, capture_output=True, text=True, timeout=600,
-                          env=env)
-
-
-def copy_example(tmp_path: Path) -> Path:
-    folder = tmp_path / "example"
-    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    return folder
 
 
 def test_the_example_passes_on_two_boards(boards: dict[str, Board], build: str,
