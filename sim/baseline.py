@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from sim import REPO_ROOT, REPORTS_DIR
+from sim import REPORTS_DIR, WORK_ROOT
 from sim.errors import SetupError
 from sim.modules import Module
 from sim.outdir import write_atomically
@@ -320,9 +320,9 @@ def baseline_history(path: Path = BASELINE_FILE) -> list[BaselineVersion]:
     """Every committed version of the baseline, oldest first (git log of the file)."""
     where = f"--baseline {path}"
     try:
-        relative = path.resolve().relative_to(REPO_ROOT)
+        relative = path.resolve().relative_to(WORK_ROOT.resolve())
     except ValueError:
-        raise SetupError(f"{where}: outside this repository ({REPO_ROOT}), so git has no "
+        raise SetupError(f"{where}: outside this repository ({WORK_ROOT.resolve()}), so git has no "
                          "history of it") from None
     log = [line.split() for line in
            _git("log", "--reverse", "--format=%H %cs", "--", str(relative)).splitlines()]
@@ -346,7 +346,7 @@ def _run_git(args: list[str], stdin: str = "") -> subprocess.CompletedProcess[by
     """git in the repository; without git at all, a SetupError (report.html then says it has
     no trend chart, and the run goes on)."""
     try:
-        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True,
+        return subprocess.run(["git", *args], cwd=WORK_ROOT, capture_output=True,
                               input=stdin.encode())
     except OSError as error:
         raise SetupError(f"git {args[0]}: cannot run git: {error.strerror}") from None

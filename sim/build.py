@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from sim import BOARDS_DIR, FIRMWARE_DIR, REPO_ROOT
+from sim import BOARDS_DIR, DATA_ROOT, FIRMWARE_DIR
 from sim.boards import Board
 from sim.cores import FPU_CODES
 from sim.elfinfo import ElfInfo
@@ -35,7 +35,7 @@ WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wshadow", "-Wundef", "-Wstrict-prot
 # -ffile-prefix-map keeps the checkout's path out of the image: the same commit gives the same
 # bytes wherever it is built.
 FIRMWARE_CFLAGS = ["-std=c11", "-Os", "-g3", "-ffunction-sections", "-fdata-sections",
-                   "-ffreestanding", "-fno-common", f"-ffile-prefix-map={REPO_ROOT}/="]
+                   "-ffreestanding", "-fno-common", f"-ffile-prefix-map={DATA_ROOT}/="]
 LOADER_DIR = FIRMWARE_DIR / "loader"   # the loader library: part of every firmware
 REFERENCE_DIR = FIRMWARE_DIR / "src"   # the reference firmware's own sources
 
@@ -135,7 +135,7 @@ def _link_command(board: Board, out_dir: Path, objects: list[Path], checksum: in
 def _run(command: list[str], what: str) -> None:
     # errors="replace": gcc echoes source lines, which need not be UTF-8; report them anyway.
     result = subprocess.run(command, capture_output=True, text=True,
-                            errors="replace", cwd=REPO_ROOT)
+                            errors="replace", cwd=DATA_ROOT)
     if result.returncode != 0:
         raise BuildError(f"{what} failed:\n$ {' '.join(command)}\n{result.stderr.strip()}")
 
@@ -220,6 +220,7 @@ def build_firmware(board: Board, build_dir: Path, api_file: Path = EXPORTS_FILE)
 
 def build_firmware_from(board: Board, source: FirmwareSource, out_dir: Path) -> FirmwareImage:
     """Build (or reuse) out_dir/firmware.elf and its map from source, for the board."""
+    out_dir = out_dir.absolute()   # the compiler runs in DATA_ROOT: never write relative to it
     api = load_api(source.api_file)
     image = FirmwareImage(board.name, out_dir / "firmware.elf", out_dir / "firmware.map",
                           (api.major, api.minor))

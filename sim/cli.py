@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from sim import BOARDS_DIR, MODULES_DIR, REPO_ROOT, REPORTS_DIR, hostfuzz
+from sim import BOARDS_DIR, BUILD_DIR, DATA_ROOT, REPORTS_DIR, hostfuzz
 from sim.baseline import (BASELINE_FILE, Comparison, baseline_history, compare_run,
                           headline_figures, read_baseline, tracked_figures, updated_figures,
                           write_baseline)
@@ -38,7 +38,7 @@ from sim.merge import copy_logs, merge_outputs
 from sim.modules import Module, benchmark_modules, discover
 from sim.options import EXIT_MISSED, EXIT_OK, EXIT_SETUP, positive_int
 from sim.outdir import ReportFolder, writable_folder
-from sim.plan import Matrix, build_problem, plan, targets_for
+from sim.plan import Matrix, build_problem, module_folders, plan, targets_for
 from sim.report import (baseline_lines, miss_explanation, render_fault_report, render_summary,
                         run_headline, write_report)
 from sim.report_html import render_html_report
@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="where fuzz.json, the inputs and the logs go")
     fuzz.add_argument("-j", "--jobs", type=positive_int, default=os.cpu_count() or 1,
                       help="QEMU instances at once")
-    fuzz.add_argument("--build-dir", type=Path, default=REPO_ROOT / "build")
+    fuzz.add_argument("--build-dir", type=Path, default=BUILD_DIR)
     fuzz.add_argument("--boards-dir", type=Path, default=BOARDS_DIR)
     baseline = commands.add_parser("baseline", help="rewrite the performance baseline")
     baseline.add_argument("--update", action="store_true", help="run the matrix and write "
@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "reference firmware); firmware/loader is always added")
     firmware.add_argument("--out", type=Path, required=True, metavar="ELF",
                           help="where the ELF goes (its map beside it, as .map)")
-    firmware.add_argument("--build-dir", type=Path, default=REPO_ROOT / "build",
+    firmware.add_argument("--build-dir", type=Path, default=BUILD_DIR,
                           help="where the objects are built (default build/)")
     firmware.add_argument("--boards-dir", type=Path, default=BOARDS_DIR)
     commands.add_parser("setup", help="install the host tools that are missing (needs root)")
@@ -150,7 +150,7 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                      "image: names fault and timeout addresses (must match the image)")
     run.add_argument("--batch", type=positive_int, default=50,
                      help="jobs per QEMU boot; 1 boots a fresh QEMU for every run (default 50)")
-    run.add_argument("--build-dir", type=Path, default=REPO_ROOT / "build",
+    run.add_argument("--build-dir", type=Path, default=BUILD_DIR,
                      help="where firmware is built (default build/)")
     run.add_argument("--boards-dir", type=Path, default=BOARDS_DIR,
                      help="the folder of board files (default boards/)")
@@ -283,7 +283,7 @@ def command_merge(args: argparse.Namespace) -> int:
     before = read_baseline(args.baseline)
     merged = merge_outputs(args.folders)
     boards = load_boards(merged.boards, args.boards_dir)
-    modules = discover(args.modules or [MODULES_DIR], expectation_board_names(args.boards_dir))
+    modules = discover(module_folders(args.modules), expectation_board_names(args.boards_dir))
     out_dir = _fresh_out_dir(args.out)
     copy_logs(args.folders, out_dir)
     _, comparison = _write_reports(out_dir, merged.runs, boards, merged.footprints, before,
@@ -301,7 +301,7 @@ def command_baseline(args: argparse.Namespace) -> int:
         if read_baseline(args.baseline) is None:   # a bad file is named before git is asked
             raise SetupError(f"--baseline {args.baseline}: no such file")
         history = baseline_history(args.baseline)
-        modules = discover(args.modules or [MODULES_DIR], expectation_board_names(args.boards_dir))
+        modules = discover(module_folders(args.modules), expectation_board_names(args.boards_dir))
         write_trend_chart(args.chart, history, [b.name for b in load_boards(args.board,
                                                                             args.boards_dir)],
                           headline_figures(benchmark_modules(modules)))
@@ -339,7 +339,7 @@ def _is_whole_matrix(args: argparse.Namespace, document: dict) -> bool:
     if (args.boards_dir.resolve() != BOARDS_DIR.resolve()
             or {board for board, _ in ran} != set(board_names(BOARDS_DIR))):
         return False
-    modules = [m.name for m in discover([MODULES_DIR], expectation_board_names(BOARDS_DIR))]
+    modules = [m.name for m in discover(module_folders(None), expectation_board_names(BOARDS_DIR))]
     matrix = {(board.name, name) for board in load_boards(None, BOARDS_DIR)
               for name in modules + [job.module for job in diagnostic_jobs(board)]}
     return ran == matrix
@@ -426,7 +426,7 @@ def command_firmware(args: argparse.Namespace) -> int:
     out_map = args.out.with_suffix(".map")
     shutil.copyfile(image.elf, args.out)
     shutil.copyfile(image.map_file, out_map)
-    print(f"built the firmware of {source.folder} + {LOADER_DIR.relative_to(REPO_ROOT)} for "
+    print(f"built the firmware of {source.folder} + {LOADER_DIR.relative_to(DATA_ROOT)} for "
           f"{board.name} (API {image.api[0]}.{image.api[1]} from {source.api_file}):")
     print(f"  ELF {args.out.absolute()}")
     print(f"  map {out_map.absolute()}")
@@ -440,7 +440,7 @@ def _firmware_source(folder: Path) -> FirmwareSource:
         raise SetupError(f"--source {folder}: {what}")
     if not any(folder.glob("*.c")):
         raise SetupError(f"--source {folder}: no .c files (the firmware's own sources; "
-                         f"{LOADER_DIR.relative_to(REPO_ROOT)} is added to them)")
+                         f"{LOADER_DIR.relative_to(DATA_ROOT)} is added to them)")
     return FirmwareSource.of(folder)
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from sim import FIRMWARE_DIR, MODULES_DIR, REPO_ROOT, REPORTS_DIR
+from sim import BUILD_DIR, DATA_ROOT, FIRMWARE_DIR, MODULES_DIR, REPORTS_DIR
 from sim.boards import Board, board_names, load_boards
 from sim.build import file_lock
 from sim.errors import BuildError, SimError
@@ -107,9 +107,10 @@ def _harness_digest(config: str, loader_dir: Path) -> str:
 
 
 def _from_repo(path: Path) -> str:
-    """path relative to the checkout when it is in it: the sanitizers keep source file names in
-    the binary, and a longer name would move the arena, and with it what the loader computes."""
-    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+    """path relative to the checkout (or the installed package data) when it is in it: the
+    sanitizers keep source file names in the binary, and a longer name would move the arena,
+    and with it what the loader computes."""
+    return str(path.relative_to(DATA_ROOT)) if path.is_relative_to(DATA_ROOT) else str(path)
 
 
 def build_harness(build_dir: Path, config: str, loader_dir: Path = LOADER_DIR) -> Path:
@@ -117,7 +118,7 @@ def build_harness(build_dir: Path, config: str, loader_dir: Path = LOADER_DIR) -
     the digest of its inputs: another loader (a test's broken copy) never replaces the binary
     under a run that is using it."""
     digest = _harness_digest(config, loader_dir)
-    out_dir = build_dir / "hostfuzz" / digest[:16]
+    out_dir = build_dir.absolute() / "hostfuzz" / digest[:16]   # gcc runs in DATA_ROOT
     binary = out_dir / "loader_fuzz"
     with file_lock(out_dir / ".lock"):
         if binary.is_file():
@@ -127,7 +128,7 @@ def build_harness(build_dir: Path, config: str, loader_dir: Path = LOADER_DIR) -
         command = [CLANG, *SANITIZE, *HOST_CFLAGS, f"-I{out_dir}", f"-I{loader_dir}", *sources,
                    "-o", f"{binary}.part"]
         log.info("building the loader's fuzz harness in %s", out_dir)
-        result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
+        result = subprocess.run(command, capture_output=True, text=True, cwd=DATA_ROOT)
         if result.returncode != 0:
             raise BuildError(f"building the fuzz harness failed:\n$ {' '.join(command)}\n"
                              f"{result.stderr.strip()}")
@@ -343,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="libFuzzer processes at once (default 1: deterministic)")
     parser.add_argument("--board", help="the board whose modules seed the corpus and whose "
                         "core, FPU and arena the harness has (default: the most capable)")
-    parser.add_argument("--build-dir", type=Path, default=REPO_ROOT / "build")
+    parser.add_argument("--build-dir", type=Path, default=BUILD_DIR)
     parser.add_argument("-v", "--verbose", action="store_true", help="log each step")
     return parser
 

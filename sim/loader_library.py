@@ -19,7 +19,7 @@ from typing import Iterable
 
 from elftools.elf.elffile import ELFFile
 
-from sim import FIRMWARE_DIR, REPO_ROOT
+from sim import DATA_ROOT, FIRMWARE_DIR
 from sim.boards import Board
 from sim.build import FIRMWARE_CFLAGS, WARNINGS, compiler_version
 from sim.errors import BuildError
@@ -70,7 +70,7 @@ def compile_library(build: LibraryBuild, source: Path, obj: Path) -> None:
     """Compile one library source; a BuildError with the compiler's message on any warning."""
     command = build.compile_command(source, obj)
     result = subprocess.run(command, capture_output=True, text=True, errors="replace",
-                            cwd=REPO_ROOT)
+                            cwd=DATA_ROOT)
     if result.returncode != 0 or result.stderr.strip():
         raise BuildError(f"compiling {source.name} alone for {build.name} failed:\n"
                          f"$ {' '.join(command)}\n{result.stderr.strip()}")
@@ -94,7 +94,7 @@ def _digest(build: LibraryBuild) -> str:
 def library_size(build: LibraryBuild, build_dir: Path) -> dict[str, int]:
     """{"text_bytes": ..., "strerror_bytes": ...} of the library built alone this way, kept in
     build_dir by a digest of its inputs (sources, flags, compiler version)."""
-    out_dir = build_dir / "loader-library" / f"{build.name}-{_digest(build)}"
+    out_dir = build_dir.absolute() / "loader-library" / f"{build.name}-{_digest(build)}"
     sizes_file = out_dir / "sizes.json"
     if sizes_file.is_file():
         return json.loads(sizes_file.read_text())

@@ -206,7 +206,7 @@ def _expect_table(check: Checker, table: Any, prefix: str) -> dict[str, Any]:
     if "status" in table:
         found["status"] = check.string(table, "status", prefix, check.statuses)
     if "return" in table:
-        found["return"] = _as_int32(check.integer(table["return"], prefix + "return"))
+        found["return"] = as_int32(check.integer(table["return"], prefix + "return"))
     if "stdout" in table:
         found["stdout"] = check.string(table, "stdout", prefix)
     if "error" in table:  # the loader's error names; a name it never reports could never match
@@ -263,7 +263,7 @@ def _condition(check: Checker, where: str, key: str, value: Any) -> Any:
     return value
 
 
-def _as_int32(value: int) -> int:
+def as_int32(value: int) -> int:
     """An unsigned 32-bit value written in module.toml is the same bits as the int32 return."""
     return value - (1 << 32) if value >= 1 << 31 else value
 
@@ -438,7 +438,7 @@ def load_module(folder: Path, boards: set[str]) -> Module:
         name=folder.name, path=folder, sources=sources,
         description=check.string(data, "description") or "",
         entry=entry or "module_main",
-        args=tuple(_as_int32(check.integer(a, "args")) for a in args),
+        args=tuple(as_int32(check.integer(a, "args")) for a in args),
         depends=check.string_list(data, "depends"), exports=_exports(check, data),
         abi=check.string(data, "abi", choices=ABIS),
         budget=budget, tags=check.tags(data), build=_build_overrides(check, data),

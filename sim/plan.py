@@ -260,6 +260,18 @@ def _matrix(boards: list[Board], diagnostics: dict[str, list[Job]],
     return Matrix(tuple(key for key in whole if key in chosen), whole, args.shard)
 
 
+def module_folders(given: list[Path] | None) -> list[Path]:
+    """The --modules folders, else modules/ (the catalogue in a checkout; the current folder's
+    modules/ when installed, where a team usually names its own with --modules)."""
+    if given:
+        return given
+    if not MODULES_DIR.is_dir():
+        raise SetupError(f"no --modules DIR given and no {MODULES_DIR} folder in "
+                         f"{MODULES_DIR.absolute().parent}: name the folder of your module "
+                         "folders with --modules DIR")
+    return [MODULES_DIR]
+
+
 def plan(args: argparse.Namespace
          ) -> tuple[list[Board], list[Target], dict[str, list[Job]], list[Module], Matrix]:
     """Boards, their firmware, every board's jobs (modules built on the way), the modules
@@ -268,7 +280,7 @@ def plan(args: argparse.Namespace
     board's footprint."""
     boards = load_boards(args.board, args.boards_dir)
     all_boards = expectation_board_names(args.boards_dir)
-    modules = discover(args.modules or [MODULES_DIR], all_boards)
+    modules = discover(module_folders(args.modules), all_boards)
     check_dependency_cycles([m for m in modules if isinstance(m, Module)])
     diagnostics = {b.name: diagnostic_jobs(b) for b in boards}
     matrix = _matrix(boards, diagnostics, modules, args)

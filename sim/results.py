@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from sim import REPO_ROOT
+from sim import WORK_ROOT
 from sim.outdir import write_atomically
 from sim.timing import TIMING_PHASES, TIMING_UNIT
 
@@ -98,7 +98,7 @@ class RunResult:
 
 
 def current_commit() -> str | None:
-    result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+    result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=WORK_ROOT, capture_output=True,
                             text=True)
     return result.stdout.strip() if result.returncode == 0 else None
 

@@ -3,6 +3,8 @@ records themselves rather than at the runner's results."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -13,6 +15,7 @@ from typing import Iterator
 import pytest
 
 from sim import REPO_ROOT
+from sim.boards import Board
 
 from sim.protocol import BootTranscript
 from sim.qemu import QemuExit, QemuSession, qemu_argv
@@ -62,3 +65,35 @@ def tmpfs(folder: Path, options: str) -> Iterator[Path]:
         yield folder
     finally:
         subprocess.run(["umount", str(folder)], check=True)
+
+
+# The pytest plugin's example folder (README.md, "Testing your own modules with pytest").
+EXAMPLE = REPO_ROOT / "examples" / "pytest"
+
+
+def two_boards(boards: dict[str, Board]) -> list[str]:
+    if len(boards) < 2:
+        pytest.skip("fewer than two boards in boards/")
+    return sorted(boards)[:2]
+
+
+def checkout_env() -> dict[str, str]:
+    """The environment of a process that imports sim from this checkout (tox does not install
+    the package: tox.ini, package = skip)."""
+    return {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+
+
+def run_pytest(python: str, folder: Path, boards: list[str], build_dir: Path, cwd: Path,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """pytest on folder in a process of its own, as a user runs it, output captured."""
+    options = [arg for board in boards for arg in ("--sim-board", board)]
+    return subprocess.run([python, "-m", "pytest", str(folder), "-q", "-n", "0",
+                           "-p", "no:cacheprovider", "--sim-build-dir", str(build_dir),
+                           *options], cwd=cwd, capture_output=True, text=True, timeout=600,
+                          env=env)
+
+
+def copy_example(tmp_path: Path) -> Path:
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return folder
