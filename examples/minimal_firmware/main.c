@@ -21,6 +21,9 @@
 
 enum { EXIT_COMPLETED = 0, EXIT_BAD_JOBLIST = 2, EXIT_DAMAGED = 4 }; /* PROTOCOL.md */
 
+/* How a job ended besides the loader's statuses (LOADER_OK and the negative errors). */
+enum { JOB_NOFILE = 1, JOB_UNKNOWN = 2 };
+
 extern uint8_t __module_arena_start[], __module_arena_end[];
 
 /* boards/sections.ld places both: the stack the modules run on first in RAM, and 8 bytes just
@@ -185,7 +188,7 @@ static int run_module(const job *j, int32_t *result)
         if (file.handle >= 0) {
             sh_close(file.handle);
         }
-        return 1; /* nofile */
+        return JOB_NOFILE;
     }
     file.base.size = (uint32_t)length;
     env.context = (void *)(uintptr_t)j->id; /* report_unresolved names the job */
@@ -222,14 +225,14 @@ static void run_job(const job *j, int exports_status)
     rec_end();
     rec_flush();
     int32_t result = 0;
-    int status = 2; /* unknown */
+    int status = JOB_UNKNOWN;
     if (strcmp(j->kind, "module") == 0 && j->supported) {
         status = exports_status != LOADER_OK ? exports_status : run_module(j, &result);
     }
     rec_begin("end");
     rec_word("id", j->id);
-    rec_word("status", status == LOADER_OK ? "ok" : status == 1 ? "nofile"
-                       : status == 2 ? "unknown" : "rejected");
+    rec_word("status", status == LOADER_OK ? "ok" : status == JOB_NOFILE ? "nofile"
+                       : status == JOB_UNKNOWN ? "unknown" : "rejected");
     if (status == LOADER_OK) {
         rec_i32("ret", result);
     } else if (status < 0) {
@@ -363,7 +366,9 @@ int main(void)
     static char line[LINE_BYTES];
     static job current;
     int got;
-    for (uint32_t number = 1; (got = next_line(line)) == 1; number++) {
+    uint32_t number = 0;
+    while ((got = next_line(line)) == 1) {
+        number++;
         if (line[strspn(line, " \t")] == '\0' || line[0] == '#') {
             continue;
         }
@@ -375,7 +380,7 @@ int main(void)
         check_arena_canary(&current);
     }
     if (got < 0) {
-        joblist_failed("a line longer than 255 bytes, or unreadable", 0);
+        joblist_failed("a line longer than 255 bytes, or unreadable", number + 1u);
     }
     sh_close(joblist_handle);
     finish(EXIT_COMPLETED);
