@@ -277,8 +277,11 @@ def run_headline(runs: list[RunResult], comparison: Comparison | None,
 
 def _per_unit(slow: RunResult | None, fast: RunResult | None, phase: str,
               units: int | None) -> str:
-    """(slow - fast) instructions in phase, per unit of work; '—' without both runs."""
+    """(slow - fast) instructions in phase, per unit of work; '—' without both runs, or
+    without the phase's figures (a firmware that times nothing: examples/minimal_firmware)."""
     if slow is None or fast is None or not units or slow.status != "ok" or fast.status != "ok":
+        return "—"
+    if slow.timing[phase] is None or fast.timing[phase] is None:
         return "—"
     return f"{(slow.timing[phase] - fast.timing[phase]) / units:.2f}"
 
