@@ -26,7 +26,7 @@ from sim.jobs import Job
 from sim.protocol import JobTranscript
 from sim.qemu import SessionGroup
 from sim.results import RunResult
-from sim.schedule import Batch, cut_batches, job_cost, longest_first
+from sim.schedule import Batch, cut_batches, job_cost, longest_first, measured_instructions
 from sim.settle import error_result, finished_jobs, settle_boot, settle_final
 from sim.target import Target
 
@@ -37,12 +37,16 @@ def enumerate_ids(jobs: list[Job]) -> list[tuple[str, Job]]:
     return [(str(index), job) for index, job in enumerate(jobs)]
 
 
-def _unrunnable(job: Job) -> str | None:
-    """Why the job cannot go to QEMU at all: its build failed, or its files have gone."""
+def _unrunnable(job: Job, present: dict[str, bool]) -> str | None:
+    """Why the job cannot go to QEMU at all: its build failed, or its files have gone.
+    present: each file's answer, asked once a batch (a batch runs the same files often)."""
     if job.build_error is not None:
         return job.build_error.message
     files = [job.target, *job.deps] if job.kind == "module" else []
-    gone = [path for path in files if not Path(path).is_file()]
+    for path in files:
+        if path not in present:
+            present[path] = Path(path).is_file()
+    gone = [path for path in files if not present[path]]
     if gone:
         return f"module file {gone[0]} disappeared between the build and the run"
     return None
@@ -53,7 +57,8 @@ def run_batch(target: Target, jobs: list[Job], log_dir: Path,
     """Run one batch of jobs, booting again after each early end. Returns a (boot, result) per
     job, in order; boot 0 for a module that did not build and so never ran. When the run is
     stopped (settings.sessions), only the jobs that finished have a result."""
-    problems = {str(i): _unrunnable(job) for i, job in enumerate(jobs)}
+    present: dict[str, bool] = {}
+    problems = {str(i): _unrunnable(job, present) for i, job in enumerate(jobs)}
     settled = {i: (0, error_result(job, target, problems[i]))
                for i, job in enumerate_ids(jobs) if problems[i] is not None}
     pending = [(i, job) for i, job in enumerate_ids(jobs) if problems[i] is None]
@@ -88,10 +93,11 @@ def _batches(targets: list[Target], jobs_for: dict[str, list[Job]],
              settings: RunSettings) -> list[tuple[Target, Batch]]:
     """Every board's batches (sim/schedule.py), in board order, then job order."""
     tasks = []
+    measured = measured_instructions(settings.measured)
     for target in targets:
         board = target.board
         jobs = jobs_for[board.name]
-        costs = [job_cost(board.name, job, board.cpu.clock_hz, settings.measured) for job in jobs]
+        costs = [job_cost(board.name, job, board.cpu.clock_hz, measured) for job in jobs]
         tasks += [(target, batch) for batch in cut_batches(board.name, jobs, costs, settings.batch)]
     return tasks
 

@@ -45,10 +45,25 @@ class Batch:
     cost: int                # predicted, in instructions
 
 
-def job_cost(board: str, job: Job, clock_hz: int, figures: Mapping[str, int]) -> int:
-    measured = [figures.get(f"{board}/{job.module}/timing.{phase}") for phase in TIMING_PHASES]
-    if any(value is not None for value in measured):
-        return JOB_OVERHEAD + sum(value or 0 for value in measured)
+def measured_instructions(figures: Mapping[str, int]) -> dict[tuple[str, str], int]:
+    """Every (board, module)'s measured instructions, all phases summed, from the baseline's
+    figures: worked out once for a run, not once per job."""
+    phases = {f"timing.{phase}" for phase in TIMING_PHASES}
+    measured: dict[tuple[str, str], int] = {}
+    for name, value in figures.items():
+        board_module, _, figure = name.rpartition("/")
+        if figure in phases:
+            board, _, module = board_module.partition("/")
+            measured[(board, module)] = measured.get((board, module), 0) + value
+    return measured
+
+
+def job_cost(board: str, job: Job, clock_hz: int,
+             measured: Mapping[tuple[str, str], int]) -> int:
+    """measured: measured_instructions of the baseline's figures."""
+    instructions = measured.get((board, job.module))
+    if instructions is not None:
+        return JOB_OVERHEAD + instructions
     if job.expect.status == "timeout" and job.budget is not None:
         return JOB_OVERHEAD + ticks_to_instructions(job.budget, clock_hz)
     return JOB_OVERHEAD + UNMEASURED_JOB

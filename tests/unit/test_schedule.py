@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sim.jobs import Expectation, Job
 from sim.schedule import (BATCH_TARGET, JOB_OVERHEAD, UNMEASURED_JOB, Batch, cut_batches,
-                          job_cost, longest_first)
+                          job_cost, longest_first, measured_instructions)
 
 BOARD = "some_board"
 
@@ -13,8 +13,10 @@ def _job(name: str, status: str = "ok", budget: int | None = None) -> Job:
     return Job(name, "module", f"{name}.cmod", (), Expectation(status=status), budget=budget)
 
 
-def _figures(name: str, run: int) -> dict[str, int]:
-    return {f"{BOARD}/{name}/timing.load": 1000, f"{BOARD}/{name}/timing.run": run}
+def _figures(name: str, run: int) -> dict[tuple[str, str], int]:
+    return measured_instructions({f"{BOARD}/{name}/timing.load": 1000,
+                                  f"{BOARD}/{name}/timing.run": run,
+                                  f"{BOARD}/{name}/sizes.file": 96})
 
 
 def test_a_job_costs_what_the_baseline_measured() -> None:
