@@ -172,13 +172,20 @@ class ElfInfo:
     def read(self, address: int, size: int) -> bytes | None:
         """size bytes of the loaded image at address (from a section with contents), or None
         where the ELF holds none (bss, or no section there)."""
-        with open(self.path, "rb") as handle:
-            for section in ELFFile(handle).iter_sections():
-                start = section["sh_addr"]
-                if (section["sh_flags"] & SHF_ALLOC and section["sh_type"] == "SHT_PROGBITS"
-                        and start <= address and address + size <= start + section["sh_size"]):
-                    return section.data()[address - start:address - start + size]
+        for start, data in self._loaded_contents:
+            if start <= address and address + size <= start + len(data):
+                return data[address - start:address - start + size]
         return None
+
+    @cached_property
+    def _loaded_contents(self) -> list[tuple[int, bytes]]:
+        """(address, bytes) of every section with contents that takes memory on the target:
+        read once, as a fault decode asks for the faulting instruction every time."""
+        with open(self.path, "rb") as handle:
+            return [(section["sh_addr"], section.data())
+                    for section in ELFFile(handle).iter_sections()
+                    if section["sh_flags"] & SHF_ALLOC and section["sh_type"] == "SHT_PROGBITS"]
+
 
 def _write_quietly(path: Path, text: str) -> None:
     """Write a cache file whole (a reader never sees half of it), or not at all: a read-only

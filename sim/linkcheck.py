@@ -4,7 +4,6 @@ the CRC of every linked image, for the module and each resident library before i
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 from sim.jobs import Job
 from sim.oracle import ModuleFile, Placement, predict_bindings, predict_image_crc
@@ -47,7 +46,7 @@ def _oracle_reads(path: str, result: RunResult, prefix: str = "") -> ModuleFile 
     """The module file as the oracle reads it; None, and a disagreement on the run, when the
     oracle cannot read a file the target took (a malformed one, from the fuzzer)."""
     try:
-        return ModuleFile.read(Path(path))
+        return ModuleFile.read(path)
     except (struct.error, ValueError, IndexError, UnicodeDecodeError) as error:
         result.link_mismatches.append(f"{prefix}the target took a module file the host oracle "
                                       f"cannot read ({error})")
