@@ -61,8 +61,16 @@ def _firmware_option(text: str) -> tuple[str, Path]:
     return board, Path(path)
 
 
+CONSOLE_SCRIPT = "cortexm-sim"   # pyproject.toml's [project.scripts]: the same commands
+
+
+def _program_name() -> str:
+    """How the user started the suite, for usage lines: the console script, or python -m sim."""
+    return CONSOLE_SCRIPT if Path(sys.argv[0]).name == CONSOLE_SCRIPT else "python -m sim"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sim", description=__doc__)
+    parser = argparse.ArgumentParser(prog=_program_name(), description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log each step")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the module x board matrix and write reports")

@@ -16,11 +16,11 @@ import pytest
 
 from sim import REPO_ROOT
 from sim.boards import Board, board_names
+from sim.cli import CONSOLE_SCRIPT
 from sim.modules import load_module
 from tests.sim.helpers import EXAMPLE, copy_example, run_pytest, two_boards
 
 pytestmark = pytest.mark.qemu
-CONSOLE_SCRIPT = "cortexm-sim"
 MODULE = "collatz"   # the example's module, copied to the team's folder
 
 
@@ -115,6 +115,12 @@ def test_the_installed_package_says_where_the_modules_are_missing(installed: Pat
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "--modules DIR" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_the_console_script_names_itself_in_usage(installed: Path, tmp_path: Path) -> None:
+    done = subprocess.run([str(installed / "bin" / CONSOLE_SCRIPT), "run", "--help"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith(f"usage: {CONSOLE_SCRIPT} run")
 
 
 def test_the_installed_plugin_runs_the_example(installed: Path, boards: dict[str, Board],
