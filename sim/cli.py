@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -37,7 +36,7 @@ from sim.junit import junit_xml
 from sim.merge import copy_logs, merge_outputs
 from sim.modules import Module, benchmark_modules, discover
 from sim.options import EXIT_MISSED, EXIT_OK, EXIT_SETUP, positive_int
-from sim.outdir import ReportFolder, writable_folder
+from sim.outdir import ReportFolder, writable_folder, write_atomically
 from sim.plan import Matrix, build_problem, module_folders, plan, targets_for
 from sim.report import (baseline_lines, miss_explanation, render_fault_report, render_summary,
                         run_headline, write_report)
@@ -432,8 +431,9 @@ def command_firmware(args: argparse.Namespace) -> int:
         raise SetupError(build_problem(error, f"--source {args.source}: ").message) from None
     args.out.parent.mkdir(parents=True, exist_ok=True)
     out_map = args.out.with_suffix(".map")
-    shutil.copyfile(image.elf, args.out)
-    shutil.copyfile(image.map_file, out_map)
+    # Each whole or not at all: a full disk never leaves half an ELF where a flash tool looks.
+    write_atomically(args.out, image.elf.read_bytes())
+    write_atomically(out_map, image.map_file.read_bytes())
     print(f"built the firmware of {source.folder} + {LOADER_DIR.relative_to(DATA_ROOT)} for "
           f"{board.name} (API {image.api[0]}.{image.api[1]} from {source.api_file}):")
     print(f"  ELF {args.out.absolute()}")

@@ -44,14 +44,15 @@ def fsync_folder(folder: Path) -> None:
         os.close(handle)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace path with text in one step: a temporary file in the same folder, flushed to
-    disk, then renamed over path. A reader sees the old file or the new one, whole; when the
-    write fails (a full disk), the old file is left as it was."""
+def write_atomically(path: Path, content: str | bytes) -> None:
+    """Replace path with content (text as UTF-8) in one step: a temporary file in the same
+    folder, flushed to disk, then renamed over path. A reader sees the old file or the new one,
+    whole; when the write fails (a full disk), the old file is left as it was."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}{PARTIAL_SUFFIX}")
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        with open(temp, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(temp, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)
