@@ -142,6 +142,20 @@ enum {
 #define ARCH_V6M 0
 #endif
 
+/* A Thumb function written in a top-level __asm__ block: ASM_FUNCTION_BEGIN opens its own section
+ * (so --gc-sections drops it when nothing calls it) and its label; ASM_FUNCTION_ENTRY adds
+ * another global entry inside the same section (the paths that share its literal pool). */
+#define ASM_FUNCTION_ENTRY(name)           \
+    "   .global " #name "\n"              \
+    "   .type " #name ", %function\n"     \
+    "   .thumb_func\n"                    \
+    #name ":\n"
+#define ASM_FUNCTION_BEGIN(name)                          \
+    "   .syntax unified\n"                               \
+    "   .thumb\n"                                        \
+    "   .section .text." #name ", \"ax\", %progbits\n"   \
+    ASM_FUNCTION_ENTRY(name)
+
 /* The body of a naked exception handler that calls `uint32_t handler(void *frame, uint32_t
  * exc_return)` with the stacked frame (on MSP or PSP, as EXC_RETURN bit 2 says) and leaves with
  * the EXC_RETURN the handler returns (the same one, or another that resumes elsewhere). */

@@ -15,13 +15,7 @@ void clean_slate_zero(uint8_t *start, uint8_t *end);
 #if ARCH_V6M
 /* Thumb-1: STM takes r0-r7 only, so two stores of four registers a pass. */
 __asm__(
-    "   .syntax unified\n"
-    "   .thumb\n"
-    "   .section .text.clean_slate_zero, \"ax\", %progbits\n"
-    "   .global clean_slate_zero\n"
-    "   .type clean_slate_zero, %function\n"
-    "   .thumb_func\n"
-    "clean_slate_zero:\n"
+    ASM_FUNCTION_BEGIN(clean_slate_zero)
     "   push {r4, r5}\n"
     "   movs r2, #0\n"
     "   movs r3, #0\n"
@@ -37,13 +31,7 @@ __asm__(
     "   .size clean_slate_zero, . - clean_slate_zero\n");
 #else
 __asm__(
-    "   .syntax unified\n"
-    "   .thumb\n"
-    "   .section .text.clean_slate_zero, \"ax\", %progbits\n"
-    "   .global clean_slate_zero\n"
-    "   .type clean_slate_zero, %function\n"
-    "   .thumb_func\n"
-    "clean_slate_zero:\n"
+    ASM_FUNCTION_BEGIN(clean_slate_zero)
     "   push {r4-r9}\n"
     "   movs r2, #0\n"
     "   movs r3, #0\n"

@@ -70,13 +70,7 @@ __attribute__((used)) void job_call_arm(void);
  * exist (the code runs privileged whatever `control` asks; README.md, "What is contained on a
  * part without an MPU"). 40 bytes pushed, as on v7-M, so the firmware's stack stays 8-aligned. */
 __asm__(
-    "   .syntax unified\n"
-    "   .thumb\n"
-    "   .section .text.job_call_enter, \"ax\", %progbits\n"
-    "   .global job_call_enter\n"
-    "   .type job_call_enter, %function\n"
-    "   .thumb_func\n"
-    "job_call_enter:\n"                 /* r0 = fn, r1 = args, r2 = CONTROL for the job */
+    ASM_FUNCTION_BEGIN(job_call_enter)  /* r0 = fn, r1 = args, r2 = CONTROL for the job */
     "   push {r3-r7, lr}\n"
     "   mov r4, r8\n"
     "   mov r5, r9\n"
@@ -117,10 +111,7 @@ __asm__(
     "   b job_call_returned\n"          /* not reached */
     "   .ltorg\n"
     "   .size job_call_enter, . - job_call_enter\n"
-    "   .global job_call_resume\n"
-    "   .type job_call_resume, %function\n"
-    "   .thumb_func\n"
-    "job_call_resume:\n"                /* entered by an exception return, on PSP */
+    ASM_FUNCTION_ENTRY(job_call_resume)  /* entered by an exception return, on PSP */
     "   mrs r1, control\n"
     "   movs r2, #3\n"
     "   bics r1, r2\n"
@@ -137,10 +128,7 @@ __asm__(
     "   pop {r3-r7, pc}\n"
     "   .ltorg\n"
     "   .size job_call_resume, . - job_call_resume\n"
-    "   .global SVC_Handler\n"
-    "   .type SVC_Handler, %function\n"
-    "   .thumb_func\n"
-    "SVC_Handler:\n"                    /* r4-r11 are still what the job code left; keep them */
+    ASM_FUNCTION_ENTRY(SVC_Handler)  /* r4-r11 are still what the job code left; keep them */
     "   ldr r0, =job_call_ctx\n"
     "   adds r0, #16\n"
     "   stmia r0!, {r4-r7}\n"
@@ -155,13 +143,7 @@ __asm__(
     "   .size SVC_Handler, . - SVC_Handler\n");
 #else
 __asm__(
-    "   .syntax unified\n"
-    "   .thumb\n"
-    "   .section .text.job_call_enter, \"ax\", %progbits\n"
-    "   .global job_call_enter\n"
-    "   .type job_call_enter, %function\n"
-    "   .thumb_func\n"
-    "job_call_enter:\n"                 /* r0 = fn, r1 = args, r2 = CONTROL for the job */
+    ASM_FUNCTION_BEGIN(job_call_enter)  /* r0 = fn, r1 = args, r2 = CONTROL for the job */
     "   push {r4-r11, ip, lr}\n"
     FP_CALLEE_SAVED_PUSH
     "   ldr r3, =job_call_ctx\n"
@@ -194,10 +176,7 @@ __asm__(
     "   b job_call_returned\n"          /* not reached */
     "   .ltorg\n"
     "   .size job_call_enter, . - job_call_enter\n"
-    "   .global job_call_resume\n"
-    "   .type job_call_resume, %function\n"
-    "   .thumb_func\n"
-    "job_call_resume:\n"                /* entered by an exception return, privileged, on PSP */
+    ASM_FUNCTION_ENTRY(job_call_resume)  /* entered by an exception return, privileged, on PSP */
     "   mrs r1, control\n"
     "   bic r1, r1, #3\n"
     "   msr control, r1\n"
@@ -209,10 +188,7 @@ __asm__(
     "   pop {r4-r11, ip, pc}\n"
     "   .ltorg\n"
     "   .size job_call_resume, . - job_call_resume\n"
-    "   .global SVC_Handler\n"
-    "   .type SVC_Handler, %function\n"
-    "   .thumb_func\n"
-    "SVC_Handler:\n"                    /* r4-r11 are still what the job code left */
+    ASM_FUNCTION_ENTRY(SVC_Handler)  /* r4-r11 are still what the job code left */
     "   ldr r0, =job_call_ctx\n"
     "   add r0, r0, #16\n"
     "   stm r0, {r4-r11}\n"
