@@ -6,6 +6,9 @@ bad options): exit 2. Anything else deriving from SimError is a harness failure.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 
 class SimError(Exception):
     """Base of every error the suite raises on purpose."""
@@ -29,3 +32,18 @@ class BuildError(SimError):
 
 class ProtocolError(SimError):
     """The firmware printed something that is not a valid record."""
+
+
+@contextmanager
+def reading_named_file(where: str, expected: str, missing_hint: str = "") -> Iterator[None]:
+    """Reading a file the user named: an OSError in the block becomes a SetupError that starts
+    with where (the option and its value). expected says what to name when a folder was given
+    ("the results.json"); missing_hint follows "no such file"."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise SetupError(f"{where}: no such file{missing_hint}") from None
+    except IsADirectoryError:
+        raise SetupError(f"{where}: is a folder; name {expected} in it") from None
+    except OSError as error:
+        raise SetupError(f"{where}: cannot read: {error.strerror}") from None

@@ -22,7 +22,7 @@ from sim import MODULES_DIR
 from sim.boards import Board, expectation_board_names, load_boards
 from sim.build import FirmwareImage, build_firmware
 from sim.diagnostics import diagnostic_jobs
-from sim.errors import BuildError, SetupError
+from sim.errors import BuildError, SetupError, reading_named_file
 from sim.exports import EXPORTS_SECTION
 from sim.identity import check_image_architecture, check_image_memory_map
 from sim.jobs import BuildProblem, Expectation, Job
@@ -56,18 +56,12 @@ def check_firmware_elf(board: Board, elf: Path) -> None:
 def _arm_elf(elf: Path, where: str) -> Iterator[ELFFile]:
     """The file as a 32-bit Arm ELF, or a SetupError that starts with where."""
     try:
-        with open(elf, "rb") as handle:
+        with reading_named_file(where, "the firmware's ELF file"), open(elf, "rb") as handle:
             image = ELFFile(handle)
             if image["e_machine"] != "EM_ARM" or image.elfclass != 32:
                 raise SetupError(f"{where}: not a 32-bit Arm ELF (machine {image['e_machine']}, "
                                  f"{image.elfclass}-bit)")
             yield image
-    except FileNotFoundError:
-        raise SetupError(f"{where}: no such file") from None
-    except IsADirectoryError:
-        raise SetupError(f"{where}: is a folder; name the firmware's ELF file in it") from None
-    except OSError as error:
-        raise SetupError(f"{where}: cannot read: {error.strerror}") from None
     except ELFError as error:
         raise SetupError(f"{where}: not a valid ELF file ({error})") from None
 

@@ -17,7 +17,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from sim.errors import SetupError
+from sim.errors import SetupError, reading_named_file
 from sim.schedule import BOOT_OVERHEAD, JOB_OVERHEAD
 from sim.timing import TIMING_PHASES
 
@@ -133,13 +133,9 @@ def read_durations(path: Path) -> dict[RunKey, int]:
     file that is not one is a SetupError naming it."""
     where = f"--shard-durations {path}"
     try:
-        document = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise SetupError(f"{where}: no such file (give a results.json of an earlier run)") from None
-    except IsADirectoryError:
-        raise SetupError(f"{where}: is a folder; name the results.json in it") from None
-    except OSError as error:
-        raise SetupError(f"{where}: cannot read: {error.strerror}") from None
+        with reading_named_file(where, "the results.json",
+                                " (give a results.json of an earlier run)"):
+            document = json.loads(path.read_bytes())
     except ValueError as error:
         raise SetupError(f"{where}: not JSON ({error})") from None
     runs = document.get("runs") if isinstance(document, dict) else None
