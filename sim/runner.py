@@ -26,7 +26,7 @@ from sim.jobs import Job
 from sim.protocol import JobTranscript
 from sim.qemu import SessionGroup
 from sim.results import RunResult
-from sim.schedule import Batch, cut_batches, job_cost, longest_first, measured_instructions
+from sim.schedule import Batch, cut_batches, job_cost, measured_instructions, start_order
 from sim.settle import error_result, finished_jobs, settle_boot, settle_final
 from sim.target import Target
 
@@ -168,12 +168,13 @@ def run_matrix(targets: list[Target], jobs_for: dict[str, list[Job]], settings: 
     total = sum(len(batch.jobs) for _, batch in tasks)
     with deferring_signals():
         pool = ThreadPoolExecutor(max_workers=max(1, settings.parallel))
-        target_of = {id(batch): target for target, batch in tasks}
-        submitted = {id(batch): pool.submit(
-            run_batch, target_of[id(batch)], list(batch.jobs),
-            settings.out_dir / settings.log_folder / batch.board / f"batch{batch.index:03d}",
-            settings) for batch in longest_first([batch for _, batch in tasks])}
-        futures = [submitted[id(batch)] for _, batch in tasks]
+        submitted: dict[int, Future] = {}
+        for index in start_order([batch for _, batch in tasks]):
+            target, batch = tasks[index]
+            log_dir = (settings.out_dir / settings.log_folder / batch.board
+                       / f"batch{batch.index:03d}")
+            submitted[index] = pool.submit(run_batch, target, list(batch.jobs), log_dir, settings)
+        futures = [submitted[index] for index in range(len(tasks))]
         try:
             signum = _wait_for_batches(futures, total, progress)
         except BaseException:

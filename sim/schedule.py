@@ -94,6 +94,7 @@ def cut_batches(board: str, jobs: list[Job], costs: list[int], max_jobs: int) ->
             for number, members in enumerate(batches)]
 
 
-def longest_first(batches: list[Batch]) -> list[Batch]:
-    """The order to start boots in: longest predicted first; ties in board and batch order."""
-    return sorted(batches, key=lambda batch: -batch.cost)
+def start_order(batches: list[Batch]) -> list[int]:
+    """The order to start boots in, as indices into batches: longest predicted first; ties in
+    the order given (board, then batch)."""
+    return sorted(range(len(batches)), key=lambda index: -batches[index].cost)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sim.jobs import Expectation, Job
 from sim.schedule import (BATCH_TARGET, JOB_OVERHEAD, UNMEASURED_JOB, Batch, cut_batches,
-                          job_cost, longest_first, measured_instructions)
+                          job_cost, measured_instructions, start_order)
 
 BOARD = "some_board"
 
@@ -44,7 +44,7 @@ def test_a_long_job_gets_a_boot_of_its_own_and_starts_first() -> None:
     batches = cut_batches(BOARD, jobs, costs, max_jobs=50)
     alone = [batch for batch in batches if jobs[25] in batch.jobs]
     assert [len(batch.jobs) for batch in alone] == [1]
-    assert longest_first(batches)[0] == alone[0]
+    assert batches[start_order(batches)[0]] == alone[0]
     assert [job for batch in batches for job in batch.jobs] == jobs
 
 
@@ -56,4 +56,4 @@ def test_the_cap_holds_whatever_the_costs() -> None:
 
 def test_ties_start_in_board_and_batch_order() -> None:
     batches = [Batch("b", i, (), 5) for i in range(3)]
-    assert longest_first(batches) == batches
+    assert start_order(batches) == [0, 1, 2]
