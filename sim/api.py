@@ -19,12 +19,10 @@ from typing import Any, Sequence
 from sim import BOARDS_DIR
 from sim.boards import Board, expectation_board_names, load_boards
 from sim.build import build_firmware
-from sim.errors import BuildError, SetupError
+from sim.errors import SetupError
 from sim.jobs import Expectation, Job
-from sim.modbuild import build_module
-from sim.modules import (INT32, Module, ModuleIndex, as_int32, discover, load_module,
-                         load_order)
-from sim.plan import build_problem, module_job
+from sim.modules import INT32, Module, ModuleIndex, as_int32, discover, load_module
+from sim.plan import built_job
 from sim.results import RunResult
 from sim.runner import RunSettings, run_batch
 from sim.target import Target
@@ -127,14 +125,12 @@ class Simulator:
     def _job(self, board: Board, call: Call) -> Job:
         boards = expectation_board_names(self.boards_dir)
         module = _with_call_options(load_module(call.folder, boards), call)
-        try:
-            deps = [build_module(board, dep, self.build_dir)
-                    for dep in _dependencies(module, boards)]
-            image = build_module(board, module, self.build_dir)
-        except BuildError as error:
+        # Its dependencies are found beside its folder, as a run finds them (sim/plan.py).
+        siblings = discover([module.path.parent], boards) if module.depends else [module]
+        job = built_job(board, module, ModuleIndex(siblings), self.build_dir)
+        if job.build_error is not None:
             raise SetupError(f"{call.folder}: cannot be built for {board.name}: "
-                             f"{build_problem(error).message}") from None
-        job = module_job(module, board, image, deps)
+                             f"{job.build_error.message}")
         if call.args is not None:   # [expect]'s values were for module.toml's args
             job = dataclasses.replace(job, expect=Expectation(status=job.expect.status))
         return job
@@ -156,14 +152,6 @@ def _with_call_options(module: Module, call: Call) -> Module:
                              "number of instructions")
         changes["budget"] = call.budget
     return dataclasses.replace(module, **changes)
-
-
-def _dependencies(module: Module, boards: set[str]) -> list[Module]:
-    """The modules it depends on, found beside its folder, in load order."""
-    if not module.depends:
-        return []
-    siblings = discover([module.path.parent], boards)
-    return load_order(module, ModuleIndex(siblings))
 
 
 def _module_result(run: RunResult, out_dir: Path) -> ModuleResult:

@@ -132,7 +132,7 @@ def budget_ticks(module: Module, board: Board) -> int:
     return instructions_to_ticks(module.budget or DEFAULT_BUDGET_INSTRUCTIONS, board.cpu.clock_hz)
 
 
-def _module_job(board: Board, module: Module | ModuleProblem, index: ModuleIndex,
+def built_job(board: Board, module: Module | ModuleProblem, index: ModuleIndex,
                 build_dir: Path) -> Job:
     """Build the module and its dependencies for the board; a failure, or a module.toml that
     cannot be used, becomes a job that reports it (an `error` run: every other module still
@@ -216,7 +216,7 @@ def _module_jobs(boards: list[Board], selected: dict[str, list[Module | ModulePr
     index = ModuleIndex(everything)
     pool = ThreadPoolExecutor(max_workers=parallel)
     try:
-        futures = {b.name: [pool.submit(_module_job, b, m, index, build_dir)
+        futures = {b.name: [pool.submit(built_job, b, m, index, build_dir)
                             for m in selected[b.name]] for b in boards}
         return {name: [f.result() for f in jobs] for name, jobs in futures.items()}
     finally:  # after an error or a stop signal, the builds not yet begun are dropped
