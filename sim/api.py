@@ -18,11 +18,10 @@ from typing import Any, Sequence
 
 from sim import BOARDS_DIR
 from sim.boards import Board, expectation_board_names, load_boards
-from sim.build import build_firmware
 from sim.errors import SetupError
 from sim.jobs import Expectation, Job
 from sim.modules import INT32, Module, ModuleIndex, as_int32, discover, load_module
-from sim.plan import built_job
+from sim.plan import built_job, targets_for
 from sim.results import RunResult
 from sim.runner import RunSettings, run_batch
 from sim.target import Target
@@ -96,9 +95,9 @@ class Simulator:
         """The board with its reference firmware, built on first use in this process."""
         with self._lock:
             if board not in self._targets:
-                [loaded] = load_boards([board], self.boards_dir)
                 check_tools()
-                self._targets[board] = Target(loaded, build_firmware(loaded, self.build_dir))
+                [self._targets[board]] = targets_for(load_boards([board], self.boards_dir), [],
+                                                     self.build_dir)
             return self._targets[board]
 
     def run(self, folder: Path | str, board: str, args: Sequence[int] | None = None,
