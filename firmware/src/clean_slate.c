@@ -3,9 +3,7 @@
 #include <stdint.h>
 
 #include "armv7m.h" /* ARCH_V6M */
-
-extern uint8_t __module_arena_start[], __module_arena_end[];
-extern uint8_t __job_stack_bottom[], __job_stack_top[];
+#include "memory_map.h"
 
 /* Zero [start, end): 32 bytes a store, since the arena is up to 64 KiB and this runs before
  * every job (newlib's memset goes a byte at a time). start is 4-byte aligned and end - start a

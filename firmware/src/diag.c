@@ -9,6 +9,7 @@
 #include "armv7m.h"
 #include "board_config.h" /* BOARD_UNMAPPED_ADDRESS, from the board file's [addresses] */
 #include "semihost.h"
+#include "memory_map.h"
 
 /* A clean run: the job path without a fault. Returns the sum of the arguments. */
 __attribute__((noinline)) static int32_t diag_add(int32_t a, int32_t b, int32_t c, int32_t d)
@@ -85,9 +86,6 @@ __attribute__((noinline)) static int32_t diag_unmapped_write(int32_t a, int32_t 
  * ARMv6-M has no FAULTMASK: there the main stack, which the handlers run on, is pointed at the
  * bottom of RAM, with nothing below it, before the fault; the HardFault handler's first push then
  * faults at HardFault priority, which the core cannot escalate either. */
-#if ARCH_V6M
-extern uint8_t __ram_start[];
-#endif
 __attribute__((noinline)) static int32_t diag_lockup(int32_t a, int32_t b, int32_t c, int32_t d)
 {
     (void)a, (void)b, (void)c, (void)d;
@@ -119,7 +117,6 @@ __attribute__((noinline)) static int32_t diag_hang(int32_t a, int32_t b, int32_t
 
 /* Overwrite the canary below the module arena: the check after the job must catch it. Module
  * code cannot do this (the MPU keeps it out of the firmware's RAM); privileged code can. */
-extern uint8_t __module_arena_start[];
 __attribute__((noinline)) static int32_t diag_damage_canary(int32_t a, int32_t b, int32_t c,
                                                             int32_t d)
 {

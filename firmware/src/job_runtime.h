@@ -16,6 +16,7 @@
 #define JOB_RUNTIME_H
 
 #include <stdint.h>
+#include "memory_map.h"
 
 #define JOB_RUNTIME_OUT_BYTES 64u
 #define JOB_RUNTIME_MAX_DESTRUCTORS 16u /* a 17th registration is a contained fault */
@@ -42,8 +43,6 @@ typedef struct {
 /* No padding at the end: heap_next and the output buffer stay 80 and 64 bytes below the arena's
  * end, where hostile/ aims its attacks on them. */
 _Static_assert(sizeof(job_runtime) == JOB_RUNTIME_BYTES, "job_runtime must be a multiple of 8");
-
-extern uint8_t __module_arena_end[];
 
 /* The block: the arena's last JOB_RUNTIME_BYTES bytes (computed as an integer: the arena is a
  * linker symbol, which the compiler would take for a zero-length array). */

@@ -22,8 +22,7 @@
 #include "records.h"
 #include "semihost.h"
 #include "timing.h"
-
-extern uint8_t __module_arena_start[], __module_arena_end[];
+#include "memory_map.h"
 
 #define CMDLINE_BYTES 192
 

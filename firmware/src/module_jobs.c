@@ -19,8 +19,7 @@
 #include "semihost.h"
 #include "tems.h"
 #include "timing.h"
-
-extern uint8_t __module_arena_start[], __module_arena_end[];
+#include "memory_map.h"
 
 #define QEMU_PAGE_BYTES 1024u /* the smallest page QEMU's Arm M-profile TLB uses */
 #if MPU_PMSAV8

@@ -5,6 +5,7 @@
 
 #include "armv7m.h"
 #include "board_config.h" /* BOARD_MPU_FLASH_WINDOW_BASE and _BYTES (mpu.h) */
+#include "memory_map.h"
 
 #if ARCH_V6M
 /* The ARMv6-M parts here have no MPU: nothing to program, and module code and data need no
@@ -31,10 +32,6 @@ void mpu_forbid_code(void)
 {
 }
 #else
-
-extern uint8_t __ram_start[], __ram_end[];
-extern uint8_t __module_arena_start[], __module_arena_end[];
-extern uint8_t __job_stack_bottom[], __job_stack_top[];
 
 enum {
     REGION_SRAM = 0,

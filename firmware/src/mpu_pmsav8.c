@@ -5,10 +5,7 @@
 #if MPU_PMSAV8
 
 #include "armv7m.h"
-
-extern uint8_t __flash_start[], __flash_end[];
-extern uint8_t __module_arena_start[], __module_arena_end[];
-extern uint8_t __job_stack_bottom[], __job_stack_top[];
+#include "memory_map.h"
 
 enum {
     REGION_FLASH = 0,
