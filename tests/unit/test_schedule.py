@@ -25,9 +25,9 @@ def test_a_job_costs_what_the_baseline_measured() -> None:
 
 
 def test_a_job_expected_to_time_out_costs_its_budget() -> None:
-    # 1,000 ticks of a 16 MHz SysTick at QEMU's 64 ns an instruction (sim/timing.py)
-    cost = job_cost(BOARD, _job("spin", "timeout", budget=1000), 16_000_000, {})
-    assert cost > JOB_OVERHEAD
+    # 16,000 ticks of a 16 MHz SysTick are 1 ms: 15,625 instructions at QEMU's 64 ns each
+    cost = job_cost(BOARD, _job("spin", "timeout", budget=16_000), 16_000_000, {})
+    assert cost == JOB_OVERHEAD + 15_625
 
 
 def test_cheap_jobs_are_cut_only_by_the_cap_into_even_batches() -> None:
