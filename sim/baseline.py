@@ -208,12 +208,6 @@ def _or_none(value: int | None) -> str:
     return "none" if value is None else str(value)
 
 
-def compare(baseline: dict[str, int], current: dict[str, int]) -> list[Change]:
-    """Every figure both have that changed, in name order."""
-    return [Change(name, baseline[name], current[name]) for name in sorted(current)
-            if name in baseline and baseline[name] != current[name]]
-
-
 def run_selection(document: dict[str, Any]) -> tuple[set[tuple[str, str]], set[str]]:
     """What a results document ran: its (board, module) runs and the boards whose footprint it
     measured. The figures of these, and only these, are this run's own."""

@@ -110,10 +110,6 @@ def load_diagnostics(boards: frozenset[str], path: Path = DIAGNOSTICS_FILE
     return found
 
 
-def _has_memory_at(board: Board, address: int) -> bool:
-    return any(region.origin <= address < region.end for region in board.memory)
-
-
 def diagnostic_jobs(board: Board) -> list[Job]:
     """Every diagnostic the board's firmware has, with the expectation for this board."""
     diagnostics = load_diagnostics(frozenset(expectation_board_names(board.path.parent)))
