@@ -16,6 +16,7 @@ from sim import FIRMWARE_DIR
 from sim.errors import SetupError
 from sim.faults import EXCEPTION_CLASSES, SVCALL, decode_fault, v6m_fault_names
 from sim.stdoutdiff import first_difference
+from sim.timing import NS_PER_INSTRUCTION
 
 LOADER_HEADER = FIRMWARE_DIR / "loader" / "loader.h"
 # One X(suffix, name, value) of loader.h's LOADER_STATUSES list.
@@ -137,7 +138,23 @@ def joblist_line(job_id: str, job: Job, file_name: str | None = None,
     return " ".join(parts)
 
 
+# A job's id in its boot: its index in the batch, always this many digits wide. What the firmware
+# does with the id and with the staged file names made of it (prints them, opens them) then
+# costs the same instructions wherever the job falls in a batch, and so do the phases around
+# that work: a job's figures cannot depend on which jobs shared its boot.
+JOB_ID_DIGITS = 6
+
+
+def batch_job_id(index: int) -> str:
+    return f"{index:0{JOB_ID_DIGITS}d}"
+
+
+# The guest's instruction time, for a firmware that turns its SysTick ticks into instruction
+# counts itself (PROTOCOL.md, "Timing"); another reads it as a comment and reports ticks.
+TIMING_DIRECTIVE = f"#!timing ns_per_instruction={NS_PER_INSTRUCTION}"
+
+
 def write_joblist(path: Path, lines: list[str]) -> None:
     header = ("# id kind target [dep=file]... [entry=name | abi=tems] [budget=ticks per job] "
               "[args=a,b,c,d]  (firmware/src/PROTOCOL.md)")
-    path.write_text("\n".join([header, *lines]) + "\n")
+    path.write_text("\n".join([header, TIMING_DIRECTIVE, *lines]) + "\n")

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from sim.errors import ProtocolError
+from sim.timing import NS_PER_INSTRUCTION
 
 SUPPORTED_PROTOCOL = 1
 
@@ -100,6 +101,7 @@ class JobTranscript:
     unresolved: list[str] = field(default_factory=list)
     noise: list[str] = field(default_factory=list)   # non-record or broken lines while it ran
     tampering: list[str] = field(default_factory=list)   # records out of place while it ran
+    counts_instructions: bool = False   # its @end's phase figures are instructions (@timing)
 
     def link(self, record: Record) -> LinkTranscript:
         """The module file a @load/@bind/@linked record is about (its `dep` field, if any)."""
@@ -134,6 +136,7 @@ class BootTranscript:
     stray: list[str] = field(default_factory=list)   # lines that are not records
     malformed: list[str] = field(default_factory=list)
     started_now: str | None = None          # the job the line just fed started, if it did
+    instruction_ns: int | None = None       # from @timing: the figures count instructions
     _current: JobTranscript | None = None   # the job between its @job and its @end
     _last: JobTranscript | None = None      # the job that started last (running or ended)
     _started_count: int = 0                 # jobs started so far: the next expected id's index
@@ -235,7 +238,20 @@ class BootTranscript:
     def _on_end(self, record: Record) -> None:
         assert self._current is not None   # _belongs let it through
         self._current.end = record
+        self._current.counts_instructions = self.instruction_ns is not None
         self._current = None
+
+    def _on_timing(self, record: Record) -> None:
+        """The firmware took the job list's timing directive: from here on its figures are
+        instructions of the instruction time the host gave. Printed between jobs, once."""
+        if self._current is not None or self.instruction_ns is not None:
+            self._tampered(record, "@timing while a job ran, or a second one")
+            return
+        if record.text("unit") != "instructions" or record.int("ns_per_instruction") != \
+                NS_PER_INSTRUCTION:
+            raise ProtocolError(f"the firmware counts other than the {NS_PER_INSTRUCTION} ns "
+                                f"instructions the job list gave: {record.line}")
+        self.instruction_ns = NS_PER_INSTRUCTION
 
     def _on_fault(self, record: Record) -> None:
         job_id = record.text("job")

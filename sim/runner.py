@@ -22,7 +22,7 @@ from typing import Callable
 
 from sim.boot import RunSettings, Staged, boot_once
 from sim.interrupt import RunInterrupted, deferring_signals, signal_received
-from sim.jobs import Job
+from sim.jobs import Job, batch_job_id
 from sim.protocol import JobTranscript
 from sim.qemu import SessionGroup
 from sim.results import RunResult
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 def enumerate_ids(jobs: list[Job]) -> list[tuple[str, Job]]:
-    return [(str(index), job) for index, job in enumerate(jobs)]
+    return [(batch_job_id(index), job) for index, job in enumerate(jobs)]
 
 
 def _unrunnable(job: Job, present: dict[str, bool]) -> str | None:
@@ -58,7 +58,7 @@ def run_batch(target: Target, jobs: list[Job], log_dir: Path,
     job, in order; boot 0 for a module that did not build and so never ran. When the run is
     stopped (settings.sessions), only the jobs that finished have a result."""
     present: dict[str, bool] = {}
-    problems = {str(i): _unrunnable(job, present) for i, job in enumerate(jobs)}
+    problems = {job_id: _unrunnable(job, present) for job_id, job in enumerate_ids(jobs)}
     settled = {i: (0, error_result(job, target, problems[i]))
                for i, job in enumerate_ids(jobs) if problems[i] is not None}
     pending = [(i, job) for i, job in enumerate_ids(jobs) if problems[i] is None]

@@ -139,16 +139,25 @@ def _bad_arch_detail(end: Record, job: Job, board: Board) -> str:
     return f"{built_for}; {board.name} has {has}"
 
 
+def _phase_figures(end: Record, counts_instructions: bool, clock_hz: int
+                   ) -> dict[str, int | None]:
+    """@end's figures in instructions: as the firmware counted them once it took the job list's
+    timing directive (@timing), else its SysTick ticks turned into instructions here."""
+    counts = {phase: end.optional_int(phase) for phase in TIMING_PHASES}
+    if counts_instructions:
+        return counts
+    return {phase: None if t is None else ticks_to_instructions(t, clock_hz)
+            for phase, t in counts.items()}
+
+
 def _from_end(result: RunResult, seen: JobTranscript, job: Job, target: Target) -> None:
     end = seen.end
     assert end is not None
     status = end.text("status")
     if status in ("ok", "fault", "timeout"):
         result.status = status
-        clock = target.board.cpu.clock_hz
-        ticks = {phase: end.optional_int(phase) for phase in TIMING_PHASES}
-        result.timing = {phase: None if t is None else ticks_to_instructions(t, clock)
-                         for phase, t in ticks.items()}
+        result.timing = _phase_figures(end, seen.counts_instructions,
+                                       target.board.cpu.clock_hz)
     if status == "ok":
         result.return_value = end.int("ret")
     elif status == "fault" and seen.fault is not None:

@@ -4,8 +4,11 @@ QEMU runs with -icount shift=6: every instruction advances virtual time by 2^6 =
 SysTick counts the board's core clock in virtual time (168 MHz: a tick every 5.95 ns; 24 MHz:
 41.67 ns). A tick is shorter than an instruction on both boards, so n instructions make
 t = floor(64 n / P) ticks (P = 10^9 / clock_hz ns) and n is the one integer in
-[t P / 64, (t + 1) P / 64): n = ceil(t * 10^9 / (clock_hz * 64)). The firmware reports ticks;
-the host reports instructions, the same on every board and every run.
+[t P / 64, (t + 1) P / 64): n = ceil(t * 10^9 / (clock_hz * 64)). The job list's timing
+directive gives the firmware the 64 ns, and it reports instructions itself (it converts each
+reading, so a figure is exact across the SysTick programs a phase spans); a firmware that does
+not take the directive reports ticks, converted here. Either way the host reports instructions,
+the same on every board and every run.
 """
 
 from __future__ import annotations

@@ -224,6 +224,23 @@ static int parse_job(job *out, const char **error)
     return 0;
 }
 
+#define TIMING_DIRECTIVE "#!timing "
+#define NS_PER_SECOND 1000000000u
+
+/* "#!timing ns_per_instruction=N": the host's instruction time, N dividing 10^9. */
+static int parse_timing(const char *line, uint32_t *ns, const char **error)
+{
+    const char *value = line + sizeof TIMING_DIRECTIVE - 1u;
+    uint64_t n = 0;
+    if (strncmp(value, "ns_per_instruction=", 19) != 0 || parse_budget(value + 19, &n) < 0 ||
+        n > NS_PER_SECOND || NS_PER_SECOND % n != 0u) {
+        *error = "bad timing directive (#!timing ns_per_instruction=N, N dividing 10^9)";
+        return -1;
+    }
+    *ns = (uint32_t)n;
+    return 0;
+}
+
 static int is_blank_or_comment(const char *line)
 {
     while (*line == ' ' || *line == '\t') {
@@ -242,7 +259,11 @@ int joblist_next(joblist_reader *reader, job *out, const char **error)
             }
             return got;
         }
-        if (!is_blank_or_comment(out->line)) {
+        if (strncmp(out->line, TIMING_DIRECTIVE, sizeof TIMING_DIRECTIVE - 1u) == 0) {
+            if (parse_timing(out->line, &reader->ns_per_instruction, error) < 0) {
+                return -1;
+            }
+        } else if (!is_blank_or_comment(out->line)) {
             return parse_job(out, error) < 0 ? -1 : 1;
         }
     }

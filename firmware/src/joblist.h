@@ -31,13 +31,15 @@ typedef struct {
     size_t chunk_len;
     size_t chunk_pos;
     unsigned line_number;
+    uint32_t ns_per_instruction; /* from a "#!timing ns_per_instruction=N" line; 0: none yet */
 } joblist_reader;
 
 /* Open the job list. Returns 0, or -1 if the host file cannot be opened. */
 int joblist_open(joblist_reader *reader, const char *path);
 
 /* Read the next job. Returns 1 with *out filled, 0 at the end of the list, or -1 with *error
- * naming what is wrong with the current line (reader->line_number). */
+ * naming what is wrong with the current line (reader->line_number). A timing directive on the
+ * way sets reader->ns_per_instruction. */
 int joblist_next(joblist_reader *reader, job *out, const char **error);
 
 void joblist_close(joblist_reader *reader);

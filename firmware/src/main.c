@@ -92,14 +92,14 @@ static void run_diag_job(const job *j)
     uint64_t elapsed = 0;
     if (diagnostic != NULL && strncmp(j->target, DIAG_FIRMWARE_PREFIX,
                                       sizeof DIAG_FIRMWARE_PREFIX - 1u) == 0) {
-        timing_restart();
+        timing_stamp start = timing_mark();
         result = diagnostic(j->args[0], j->args[1], j->args[2], j->args[3]); /* not contained */
-        elapsed = timing_now();
+        elapsed = timing_since(&start);
         outcome = 0;
     } else if (diagnostic != NULL) {
-        timing_restart();
+        timing_stamp start = timing_mark();
         outcome = job_outcome_of_call(job_call(diagnostic, j->args, 1, &result));
-        elapsed = timing_now();
+        elapsed = timing_since(&start);
     }
     rec_begin("end");
     rec_word("id", j->id);
@@ -126,6 +126,20 @@ static void check_integrity(const job *j)
     finish(FW_EXIT_CORRUPTED);
 }
 
+/* From the job list's timing directive on, the figures count instructions; @timing says so
+ * before the first @end that does. */
+static void take_timing_directive(const joblist_reader *list)
+{
+    if (list->ns_per_instruction == timing_instruction_ns()) {
+        return;
+    }
+    timing_set_instruction_ns(list->ns_per_instruction);
+    rec_begin("timing");
+    rec_word("unit", "instructions");
+    rec_u32("ns_per_instruction", list->ns_per_instruction);
+    rec_end();
+}
+
 static void run_job(const job *j)
 {
     clean_slate(); /* nothing an earlier job left may reach this one */
@@ -138,6 +152,7 @@ static void run_job(const job *j)
     rec_flush(); /* the host times each job from its @job line: it must not wait in a buffer */
 
     faults_set_job(j->id);
+    timing_begin_job();
     if (strcmp(j->kind, "diag") == 0) {
         run_diag_job(j);
     } else if (strcmp(j->kind, "module") == 0) {
@@ -173,6 +188,7 @@ int main(void)
     const char *error = 0;
     int got;
     while ((got = joblist_next(&reader, &current, &error)) == 1) {
+        take_timing_directive(&reader);
         run_job(&current);
     }
     if (got < 0) {

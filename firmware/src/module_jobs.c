@@ -182,9 +182,9 @@ static int load_and_link(const job *j, int dep, const char *path, loaded_module 
     if (semihost_source_open(&source, path) != 0) {
         return JOB_NOFILE;
     }
-    timing_restart();
+    timing_stamp start = timing_mark();
     int status = loader_read(&env, &arena, &source.base, module);
-    t->load += timing_now();
+    t->load += timing_since(&start);
     semihost_source_close(&source);
     if (status != LOADER_OK) {
         return status;
@@ -192,9 +192,9 @@ static int load_and_link(const job *j, int dep, const char *path, loaded_module 
     end_block(module);
     report_load(j, dep, module);
     cache_count_clear();
-    timing_restart();
+    start = timing_mark();
     status = loader_link(&env, module);
-    t->link += timing_now();
+    t->link += timing_since(&start);
     report_linked(j, dep, module, status);
     rec_flush(); /* what was loaded where, out before any of its code runs */
     if (status != LOADER_OK) {
@@ -294,16 +294,16 @@ static int tems_init_and_run(const job *j, const loaded_module *module, uint8_t 
     }
     tems_start start = (tems_start)(uintptr_t)entry;
     tems_module_info *info = NULL;
-    timing_restart();
+    timing_stamp began = timing_mark();
     status = tems_start_module(j, start, free_start, &info);
-    t->init = timing_now();
+    t->init = timing_since(&began);
     if (status != LOADER_OK) {
         return status;
     }
     int32_t args[4] = {(int32_t)(uintptr_t)info, TEMS_ACTION_RUN, 0, 0};
-    timing_restart();
+    began = timing_mark();
     status = call_module_code((job_fn)(uintptr_t)start, args, result);
-    t->run = timing_now();
+    t->run = timing_since(&began);
     return status;
 }
 
@@ -316,15 +316,15 @@ static int init_and_run(const job *j, const loaded_module *module, phase_times *
     if (status != LOADER_OK) {
         return status;
     }
-    timing_restart();
+    timing_stamp start = timing_mark();
     status = init_all(j);
-    t->init = timing_now();
+    t->init = timing_since(&start);
     if (status != LOADER_OK) {
         return status;
     }
-    timing_restart();
+    start = timing_mark();
     status = call_module_code((job_fn)(uintptr_t)entry, j->args, result);
-    t->run = timing_now();
+    t->run = timing_since(&start);
     return status;
 }
 
@@ -389,7 +389,7 @@ void module_job_run(const job *j)
         status = j->abi_tems ? tems_init_and_run(j, module, free_start, &t, &result)
                              : init_and_run(j, module, &t, &result);
     }
-    timing_restart();
+    timing_stamp unload_start = timing_mark();
     if (status == LOADER_OK) { /* a job that faulted or was refused runs none, as abort() */
         status = run_destructors();
     }
@@ -397,6 +397,6 @@ void module_job_run(const job *j)
     /* The one clean-up for every way the job ended (loader.h): its modules and dependencies,
      * or whatever a failed load or link left, go back at once (the arena is last in, first out). */
     loader_arena_release(&arena, mark);
-    t.unload = timing_now();
+    t.unload = timing_since(&unload_start);
     report_end(j, status, dep, result, &t);
 }

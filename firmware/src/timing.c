@@ -1,6 +1,7 @@
 #include "timing.h"
 
 #include "armv7m.h"
+#include "board_config.h" /* BOARD_CLOCK_HZ */
 #include "faults.h"
 #include "job_call.h"
 
@@ -12,7 +13,26 @@
  * (every later period). Nothing is written to the reload register right after the start: QEMU
  * loads the counter at the first instruction boundary after a tick, which can fall behind such
  * a store, and the first period then took the second's length (a budget whose two first
- * periods differed by a tick stopped an instruction late at 20 MHz). */
+ * periods differed by a tick stopped an instruction late at 20 MHz).
+ *
+ * A fresh start is dear under QEMU: the counter's load one tick after it is a timer event that
+ * QEMU's main loop thread handles while the guest waits. So only a job's start is fresh
+ * (timing_begin_job). A budget is armed by resuming: SysTick stopped and enabled again with
+ * what VAL held as the first period (QEMU runs a stopped SysTick on from the count it holds,
+ * in phase with the enabling instruction, no event at once), its reload register giving the
+ * second, and so on; afresh only when what it holds does not fit the budget's periods.
+ * Disarming leaves the budget's program running (its expiry is ignored once the code is
+ * back). Phases do not restart anything: a phase's figure is the difference of two readings.
+ *
+ * A reading n instructions into a program is floor(n * r) ticks (r ticks an instruction) but
+ * for QEMU's rounding of VAL, which can put it a tick off depending on where in the period it
+ * falls. Given the instruction time (the job list's timing directive, PROTOCOL.md), each
+ * reading is turned into the instructions that make it, so a figure is in instructions
+ * however many programs its phase spans. Every reading, every program start (and so every
+ * wrap, an interrupt that costs the job's code instructions) falls at a point of the job's
+ * own instruction stream, after the fresh start at its beginning: the figures are the same
+ * wherever the job runs, as long as that stream is (the host writes job ids and module file
+ * names the same length in every batch for that). */
 #define FULL_PERIOD (SYSTICK_LOAD_MAX + 1u)
 /* A budget of at least a full period is 2 * first + third + n * BUDGET_PERIOD, first at least
  * MIN_SPLIT_PERIOD, so the reload writes behind the periods can never be late (a handler
@@ -22,11 +42,16 @@
 #define MIN_SPLIT_PERIOD (1u << 22)
 #define BUDGET_PERIOD (1u << 23)
 #define MIN_PERIOD 2u /* a reload of 0 would stop SysTick */
+/* A resumed program's first period at least: shorter, and its wrap could fall before the
+ * enabling code has returned. */
+#define MIN_HELD (1u << 12)
 /* The wrap count is 32 bits: longer budgets (over 6 years at 168 MHz) are cut to this. */
 #define MAX_BUDGET_TICKS ((uint64_t)(UINT32_MAX - 3u) * BUDGET_PERIOD)
 
 static timer_source active_source;
-static uint64_t systick_base;            /* ticks of earlier programs in this measurement */
+static uint64_t closed_count;            /* the job's count in the programs it closed */
+static uint64_t closed_ticks;            /* ticks of the last program closed, not yet counted */
+static uint32_t instruction_ns;          /* the host's instruction time; 0: count ticks */
 static volatile uint32_t program_wraps;  /* wraps since the program started */
 static volatile uint64_t program_done;   /* ticks of the program's completed periods */
 static volatile uint32_t period_now;     /* the length of the running period */
@@ -54,24 +79,50 @@ static int dwt_counts(void)
 #endif
 }
 
-/* Stop, then start with two periods of `first` ticks, one of `third`, then periods of
- * `repeat`. QEMU keeps the tick phase of a running SysTick across a write to VAL, but starts a
- * stopped one in phase with the instruction that enables it. A wrap still pending from the old
- * program is dropped: it belongs to what was accounted before. */
-static void systick_program(uint32_t first, uint32_t third, uint32_t repeat, uint32_t expiry)
+/* Stop SysTick, dropping a wrap still pending from the old program (it belongs to what was
+ * accounted before); the ticks left in its period, which VAL holds while it is stopped. */
+static uint32_t systick_stop(void)
 {
     SYSTICK_CTRL = 0;
     SCB_ICSR = SCB_ICSR_PENDSTCLR_Msk;
+    return SYSTICK_VAL;
+}
+
+static void program_reset(uint32_t first, uint32_t next, uint32_t third, uint32_t repeat,
+                          uint32_t expiry)
+{
     program_wraps = 0;
     program_done = 0;
     period_now = first;
-    period_next = first;
+    period_next = next;
     period_third = third;
     period_repeat = repeat;
     expiry_wrap = expiry;
+}
+
+static void systick_enable(void)
+{
+    SYSTICK_CTRL = SYSTICK_CTRL_CLKSOURCE_Msk | SYSTICK_CTRL_TICKINT_Msk | SYSTICK_CTRL_ENABLE_Msk;
+}
+
+/* A fresh program: two periods of `first` ticks, one of `third`, then periods of `repeat`. */
+static void systick_program(uint32_t first, uint32_t third, uint32_t repeat, uint32_t expiry)
+{
+    systick_stop();
+    program_reset(first, first, third, repeat, expiry);
     SYSTICK_LOAD = first - 1u;
     SYSTICK_VAL = 0;
-    SYSTICK_CTRL = SYSTICK_CTRL_CLKSOURCE_Msk | SYSTICK_CTRL_TICKINT_Msk | SYSTICK_CTRL_ENABLE_Msk;
+    systick_enable();
+}
+
+/* A resumed program (SysTick stopped with `held` ticks left in VAL): periods of `held`, `next`,
+ * `third`, then `repeat` ticks. */
+static void systick_resume(uint32_t held, uint32_t next, uint32_t third, uint32_t repeat,
+                           uint32_t expiry)
+{
+    program_reset(held, next, third, repeat, expiry);
+    SYSTICK_LOAD = next - 1u;
+    systick_enable();
 }
 
 static void systick_free(void)
@@ -82,7 +133,8 @@ static void systick_free(void)
 timer_source timing_init(void)
 {
     active_source = dwt_counts() ? TIMER_DWT : TIMER_SYSTICK;
-    systick_base = 0;
+    closed_count = 0;
+    closed_ticks = 0;
     systick_free(); /* SysTick runs either way: it enforces budgets */
     return active_source;
 }
@@ -113,24 +165,45 @@ static void dwt_restart(void)
     dwt_last_low = 0;
 }
 
-void timing_restart(void)
+void timing_set_instruction_ns(uint32_t ns)
+{
+    instruction_ns = ns;
+}
+
+uint32_t timing_instruction_ns(void)
+{
+    return instruction_ns;
+}
+
+/* SysTick ticks as the job's count: the instructions that make them (the one n with
+ * floor(n * r) = ticks: n = ceil(ticks * 10^9 / (clock * ns))), or the ticks themselves. */
+static uint64_t count_of_ticks(uint64_t ticks)
+{
+    if (instruction_ns == 0u) {
+        return ticks;
+    }
+    uint64_t per_second = 1000000000u / instruction_ns; /* instructions a second of virtual time */
+    if (ticks <= UINT64_MAX / per_second) {
+        return (ticks * per_second + BOARD_CLOCK_HZ - 1u) / BOARD_CLOCK_HZ;
+    }
+    uint64_t seconds = ticks / BOARD_CLOCK_HZ; /* past 2^64 scaled: over an hour at 168 MHz */
+    uint64_t rest = ticks % BOARD_CLOCK_HZ;
+    return seconds * per_second + (rest * per_second + BOARD_CLOCK_HZ - 1u) / BOARD_CLOCK_HZ;
+}
+
+void timing_begin_job(void)
 {
     if (active_source == TIMER_DWT) {
         dwt_restart();
     }
-    systick_base = 0;
+    closed_count = 0;
+    closed_ticks = 0;
     systick_free();
 }
 
-void timing_arm_budget(uint64_t ticks)
+/* A budget of `ticks` as a fresh program. */
+static void budget_fresh(uint64_t ticks)
 {
-    systick_base += program_elapsed();
-    if (ticks < MIN_PERIOD) {
-        ticks = MIN_PERIOD;
-    }
-    if (ticks > MAX_BUDGET_TICKS) {
-        ticks = MAX_BUDGET_TICKS;
-    }
     if (ticks < FULL_PERIOD) {
         /* Full periods after the expiry: short ones would pend SysTick faster than its
          * handler runs until the budget is disarmed. */
@@ -144,12 +217,48 @@ void timing_arm_budget(uint64_t ticks)
     systick_program((uint32_t)((rest - third) / 2u), third, BUDGET_PERIOD, (uint32_t)n + 3u);
 }
 
+/* A budget of held + rest ticks as a resumed program, rest at least MIN_SPLIT_PERIOD. */
+static void budget_resumed(uint32_t held, uint64_t rest)
+{
+    if (rest < FULL_PERIOD) {
+        systick_resume(held, (uint32_t)rest, FULL_PERIOD, FULL_PERIOD, 2);
+        return;
+    }
+    /* rest = next + (n + 1) * BUDGET_PERIOD, next in [2^22, 2^22 + 2^23). */
+    uint64_t n = (rest - MIN_SPLIT_PERIOD - BUDGET_PERIOD) / BUDGET_PERIOD;
+    uint32_t next = (uint32_t)(rest - (n + 1u) * BUDGET_PERIOD);
+    systick_resume(held, next, BUDGET_PERIOD, BUDGET_PERIOD, (uint32_t)n + 3u);
+}
+
+/* Resumed where the held ticks allow it. A resumed budget has at least two wraps and a fresh
+ * one below a full period one, so resuming only while held + MIN_SPLIT_PERIOD is at most a
+ * full period keeps the number of wraps growing with the budget. */
+void timing_arm_budget(uint64_t ticks)
+{
+    /* Counted later, outside the window: only another program closing first counts it here
+     * (a job's second constructor). */
+    if (closed_ticks != 0u) {
+        closed_count += count_of_ticks(closed_ticks);
+    }
+    closed_ticks = program_elapsed();
+    if (ticks < MIN_PERIOD) {
+        ticks = MIN_PERIOD;
+    }
+    if (ticks > MAX_BUDGET_TICKS) {
+        ticks = MAX_BUDGET_TICKS;
+    }
+    uint32_t held = systick_stop();
+    if (held >= MIN_HELD && held <= FULL_PERIOD - MIN_SPLIT_PERIOD &&
+        ticks >= (uint64_t)held + MIN_SPLIT_PERIOD) {
+        budget_resumed(held, ticks - held);
+    } else {
+        budget_fresh(ticks);
+    }
+}
+
 uint64_t timing_disarm_budget(void)
 {
-    uint64_t used = program_elapsed();
-    systick_base += used;
-    systick_free();
-    return used;
+    return program_elapsed();
 }
 
 const char *timing_source_name(timer_source source)
@@ -191,7 +300,26 @@ static uint64_t dwt_now(void)
     return ((uint64_t)dwt_high << 32) | low;
 }
 
-uint64_t timing_now(void)
+timing_stamp timing_mark(void)
 {
-    return active_source == TIMER_DWT ? dwt_now() : systick_base + program_elapsed();
+    timing_stamp now;
+    now.ticks = active_source == TIMER_DWT ? dwt_now() : program_elapsed();
+    now.closed_count = closed_count; /* after the reading: a window's end counts none of this */
+    now.closed_ticks = closed_ticks;
+    return now;
+}
+
+/* A stamp as the job's count: the conversions come after the readings, outside the window. */
+static uint64_t stamp_count(const timing_stamp *stamp)
+{
+    if (active_source == TIMER_DWT) {
+        return stamp->ticks;
+    }
+    return stamp->closed_count + count_of_ticks(stamp->closed_ticks) + count_of_ticks(stamp->ticks);
+}
+
+uint64_t timing_since(const timing_stamp *start)
+{
+    timing_stamp now = timing_mark();
+    return stamp_count(&now) - stamp_count(start);
 }

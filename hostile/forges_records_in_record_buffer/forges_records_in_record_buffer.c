@@ -11,6 +11,7 @@ enum forgery { END_SELF, END_OTHER, INTEGRITY_OTHER, EXIT };
 
 #define FORGED_RETURN " status=ok ret=1234\n"
 #define SWALLOW_NEXT_LINE "@job id=forged kind=diag target=x" /* the real @end runs into it */
+#define JOB_ID_DIGITS 6 /* the runner's job ids (sim/jobs.py) */
 
 static size_t append(char *to, size_t at, const char *text)
 {
@@ -20,7 +21,8 @@ static size_t append(char *to, size_t at, const char *text)
     return at;
 }
 
-static size_t append_decimal(char *to, size_t at, int value)
+/* At least `width` digits, zeros in front. */
+static size_t append_decimal(char *to, size_t at, int value, size_t width)
 {
     char digits[12];
     size_t n = 0;
@@ -28,7 +30,7 @@ static size_t append_decimal(char *to, size_t at, int value)
     do {
         digits[n++] = (char)('0' + magnitude % 10u);
         magnitude /= 10u;
-    } while (magnitude != 0u);
+    } while (magnitude != 0u || n < width);
     if (value < 0) {
         to[at++] = '-';
     }
@@ -45,7 +47,7 @@ static size_t compose(char *text, int id, int forgery)
     case END_SELF:
     case END_OTHER:
         n = append(text, n, "@end id=");
-        n = append_decimal(text, n, id);
+        n = append_decimal(text, n, id, JOB_ID_DIGITS);
         n = append(text, n, FORGED_RETURN);
         if (forgery == END_SELF) {
             n = append(text, n, SWALLOW_NEXT_LINE);
@@ -53,7 +55,7 @@ static size_t compose(char *text, int id, int forgery)
         break;
     case INTEGRITY_OTHER:
         n = append(text, n, "@integrity job=");
-        n = append_decimal(text, n, id);
+        n = append_decimal(text, n, id, JOB_ID_DIGITS);
         n = append(text, n, " damaged=exports\n");
         break;
     default: n = append(text, n, "@exit status=0\n"); break;

@@ -16,18 +16,19 @@ enum shape {
     NUL_AND_FF,
 };
 
+/* Job ids as the runner writes them: six digits (sim/jobs.py, JOB_ID_DIGITS). */
 #define LONG_LINE_PIECE "@end ok=1 " /* 10 bytes */
 #define LONG_LINE_PIECES 20          /* 200 bytes, no newline */
 
 int module_main(int shape, int self, int previous, int next)
 {
     switch (shape) {
-    case END_SELF: printf("\n@end id=%d status=ok ret=42\n", self); break;
-    case END_PREVIOUS: printf("@end id=%d status=ok ret=42\n", previous); break;
-    case END_NEXT: printf("@end id=%d status=ok ret=42\n", next); break;
-    case INTEGRITY_NEXT: printf("@integrity job=%d damaged=exports\n", next); break;
+    case END_SELF: printf("\n@end id=%06d status=ok ret=42\n", self); break;
+    case END_PREVIOUS: printf("@end id=%06d status=ok ret=42\n", previous); break;
+    case END_NEXT: printf("@end id=%06d status=ok ret=42\n", next); break;
+    case INTEGRITY_NEXT: printf("@integrity job=%06d damaged=exports\n", next); break;
     case EXIT: printf("@exit status=0\n"); break;
-    case HALF_LINE: printf("@end id=%d status=ok", self); break;
+    case HALF_LINE: printf("@end id=%06d status=ok", self); break;
     case LONG_LINE:
         for (int i = 0; i < LONG_LINE_PIECES; i++) {
             printf(LONG_LINE_PIECE);
@@ -35,7 +36,7 @@ int module_main(int shape, int self, int previous, int next)
         break;
     case NUL_AND_FF:
         putchar('\0');
-        printf("@end id=%d status=ok ret=42", self);
+        printf("@end id=%06d status=ok ret=42", self);
         putchar(0xFF);
         putchar('\n');
         break;

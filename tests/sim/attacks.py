@@ -34,7 +34,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
 from sim import REPO_ROOT
-from sim.jobs import Expectation
+from sim.jobs import Expectation, batch_job_id
 from sim.modules import EXPECT_KEYS, EXPECT_STATUSES, Module
 
 HOSTILE_DIR = REPO_ROOT / "hostile"
@@ -73,6 +73,10 @@ class Place:
     def words(self) -> dict[str, int]:
         return {word: getattr(self, word) for word in JOB_ID_WORDS}
 
+    def ids(self) -> dict[str, str]:
+        """The job ids as the runner writes them (what a forged record must name)."""
+        return {word: batch_job_id(index) for word, index in self.words().items()}
+
 
 @dataclass(frozen=True)
 class Attack:
@@ -97,7 +101,7 @@ class Attack:
         in with the run's job ids."""
         overrides = {**self.expect, **self.expect_by_board.get(board, {})}
         if "stdout" in overrides:
-            overrides["stdout"] = overrides["stdout"].format(**place.words())
+            overrides["stdout"] = overrides["stdout"].format(**place.ids())
         merged = dataclasses.replace(
             self.module, expect={**self.module.expect, **overrides},
             expect_boards={b: {**e, **overrides} for b, e in self.module.expect_boards.items()})

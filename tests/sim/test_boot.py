@@ -8,7 +8,9 @@ import pytest
 
 from sim.boards import board_names
 from sim.cores import CPUID_PARTS
+from sim.jobs import TIMING_DIRECTIVE
 from sim.target import Target
+from sim.timing import NS_PER_INSTRUCTION, ticks_to_instructions
 
 from .helpers import boot
 
@@ -46,6 +48,22 @@ def test_a_job_list_runs_and_exits_0(name: str, targets: dict[str, Target], tmp_
     assert all(line.startswith("@") for line in result.console), result.console
 
 
+def test_the_timing_directive_makes_the_figures_instructions(board: str, targets: dict[str, Target],
+                                                             tmp_path: Path) -> None:
+    """With the job list's directive the firmware says @timing and counts instructions; without
+    it, it reports SysTick ticks, which the host's conversion brings within a couple of
+    instructions of the same count (a difference of two readings, each within a tick)."""
+    jobs = "0 diag add args=40,2\n"
+    counted = boot(targets[board], tmp_path / "counted", f"{TIMING_DIRECTIVE}\n{jobs}")
+    ticked = boot(targets[board], tmp_path / "ticked", jobs)
+    assert counted.transcript.instruction_ns == NS_PER_INSTRUCTION
+    assert ticked.transcript.instruction_ns is None
+    instructions = counted.transcript.jobs["0"].end.int("run")
+    ticks = ticked.transcript.jobs["0"].end.int("run")
+    clock = targets[board].board.cpu.clock_hz
+    assert instructions > 0 and abs(ticks_to_instructions(ticks, clock) - instructions) <= 2
+
+
 def test_no_job_list_path_exits_2(board: str, targets: dict[str, Target], tmp_path: Path) -> None:
     result = boot(targets[board], tmp_path, None, args=("firmware",))
     assert result.exit.status == 2
@@ -59,6 +77,9 @@ def test_no_job_list_path_exits_2(board: str, targets: dict[str, Target], tmp_pa
     ("0 diag add args=1\n1 diag\n", 2, "expected: <id> <kind> <target>"),
     ('0 diag "add\n', 1, "unterminated quote"),
     ("0 diag add args=" + "1" * 300 + "\n", 1, "line too long"),
+    ("#!timing ns_per_instruction=7\n0 diag add\n", 1, "bad timing directive"),
+    ("0 diag add\n#!timing ns_per_instruction=\n", 2, "bad timing directive"),
+    ("#!timing speed=fast\n", 1, "bad timing directive"),
 ])
 def test_bad_job_list_exits_2_naming_the_line(joblist: str, line: int, message: str, board: str,
                                               targets: dict[str, Target], tmp_path: Path) -> None:

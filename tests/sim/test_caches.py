@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sim.boards import Board
+from sim.jobs import batch_job_id
 from sim.modbuild import build_module
 from sim.modules import Module, load_order
 from sim.oracle import ModuleFile
@@ -40,15 +41,15 @@ def _boot_records(target: Target, catalogue: dict[str, Module], build_dir: Path,
                   out: Path) -> tuple[list, dict[tuple[str, str], int]]:
     """Run MODULES in one boot: (its console's records, text bytes by (job id, dep))."""
     jobs, text = [], {}
-    for job_id, name in enumerate(MODULES):
+    for index, name in enumerate(MODULES):
         module = catalogue[name]
         deps = [build_module(target.board, d, build_dir)
                 for d in load_order(module, list(catalogue.values()))]
         image = build_module(target.board, module, build_dir)
         jobs.append(module_job(module, target.board, image, deps))
         for dep, dep_image in enumerate(deps):
-            text[(str(job_id), str(dep))] = ModuleFile.read(dep_image.file).text_size
-        text[(str(job_id), "-")] = ModuleFile.read(image.file).text_size
+            text[(batch_job_id(index), str(dep))] = ModuleFile.read(dep_image.file).text_size
+        text[(batch_job_id(index), "-")] = ModuleFile.read(image.file).text_size
     results = run_batch(target, jobs, out / "logs", RunSettings(out_dir=out))
     assert [(boot, r.ok) for boot, r in results] == [(1, True)] * len(MODULES)
     console = (out / "logs" / "boot1" / "console.log").read_text().splitlines()

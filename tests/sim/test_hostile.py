@@ -21,15 +21,15 @@ from pathlib import Path
 import pytest
 
 from sim.boards import PERIPHERAL_SYMBOL_PREFIX, Board
-from sim.jobs import Job
+from sim.jobs import Job, batch_job_id
 from sim.modbuild import build_module
 from sim.modules import Module, discover_modules, load_order
 from sim.plan import module_job
 from sim.results import RunResult
 from sim.target import Target
 from sim.runner import RunSettings, enumerate_ids, run_batch, run_matrix
-from tests.sim.attacks import (HOSTILE_DIR, SENTINEL, Attack, AttackFileError, Place,
-                               firmware_symbols, load_attacks, resolve, symbols_needed)
+from tests.sim.attacks import (HOSTILE_DIR, JOB_ID_WORDS, SENTINEL, Arg, Attack, AttackFileError,
+                               Place, firmware_symbols, load_attacks, resolve, symbols_needed)
 
 pytestmark = pytest.mark.qemu
 
@@ -102,6 +102,14 @@ def _skip_reason(attack: Attack, target: Target) -> str | None:
     return None
 
 
+def _define_value(value: Arg, elf: Path, place: Place) -> str:
+    """A -D value: a job id as the runner writes it (a module stringifies it into a forged
+    record), anything else resolved to its number."""
+    if value in JOB_ID_WORDS:
+        return place.ids()[value]
+    return str(resolve(value, elf, place))
+
+
 def _attack_job(attack: Attack, target: Target, place: Place, hostile: dict[str, Module],
                 build_dir: Path) -> Job:
     """The attack's module built (with its defines) and its job, arguments resolved for this
@@ -109,7 +117,7 @@ def _attack_job(attack: Attack, target: Target, place: Place, hostile: dict[str,
     board, elf = target.board, target.image.elf
     module = attack.module
     if attack.defines:  # a build of its own: the defines are part of the code
-        flags = tuple(f"-D{key}={resolve(value, elf, place)}" for key, value in attack.defines)
+        flags = tuple(f"-D{key}={_define_value(value, elf, place)}" for key, value in attack.defines)
         module = dataclasses.replace(module, name=attack.name, build=dataclasses.replace(
             module.build, cflags=(*module.build.cflags, *flags)))
     deps = [build_module(board, d, build_dir) for d in load_order(module, list(hostile.values()))]
@@ -132,7 +140,8 @@ def plan_batch(target: Target, attacks: list[Attack], hostile: dict[str, Module]
         at = len(jobs)  # the runner names jobs by their place in the batch (checked below)
         jobs += [_attack_job(attack, target, Place(at, at - 1, at + 1), hostile, build_dir),
                  sentinel]
-    assert [job_id for job_id, _ in enumerate_ids(jobs)] == [str(n) for n in range(len(jobs))]
+    assert [job_id for job_id, _ in enumerate_ids(jobs)] == [batch_job_id(n)
+                                                              for n in range(len(jobs))]
     return Planned(usable, jobs, [reason for reason in reasons.values() if reason is not None])
 
 

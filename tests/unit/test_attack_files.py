@@ -54,7 +54,7 @@ def test_board_args_and_expectations(tmp_path: Path) -> None:
     assert attack.args_for(listed) == (7,)
     assert all(attack.args_for(board) is None for board in others)
     expect = attack.expectation(listed, Place(4, 3, 5))
-    assert (expect.status, expect.return_value, expect.stdout) == ("ok", 1, "id=4 before=3")
+    assert (expect.status, expect.return_value, expect.stdout) == ("ok", 1, "id=000004 before=000003")
 
 
 def test_a_boards_own_expectation_goes_over_the_runs(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from sim.jobs import Expectation, Job, joblist_line, write_joblist
 from sim.modules import Module
 from sim.plan import budget_ticks
 from sim.timing import (BUDGET_MAX_INSTRUCTIONS, DEFAULT_BUDGET_INSTRUCTIONS,
-                        instructions_to_ticks)
+                        NS_PER_INSTRUCTION, instructions_to_ticks)
 
 
 def test_joblist_lines(tmp_path: Path) -> None:
@@ -19,7 +19,8 @@ def test_joblist_lines(tmp_path: Path) -> None:
     assert joblist_line("7", add) == "7 diag add args=5,-3"
     path = tmp_path / "jobs.txt"
     write_joblist(path, [joblist_line("0", add), joblist_line("1", undefined)])
-    assert path.read_text().splitlines()[1:] == ["0 diag add args=5,-3", "1 diag undefined"]
+    assert path.read_text().splitlines()[1:] == [f"#!timing ns_per_instruction={NS_PER_INSTRUCTION}",
+                                                 "0 diag add args=5,-3", "1 diag undefined"]
 
 
 def test_module_lines_quote_the_file_and_name_the_entry() -> None:

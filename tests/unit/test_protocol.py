@@ -154,3 +154,21 @@ def test_started_now_names_the_job_a_line_started_and_only_that_line() -> None:
         transcript.feed(line)
         seen.append(transcript.started_now)
     assert seen == ["0", None, None, "1"]   # job 7 is out of order: no job of the list starts
+
+
+def test_timing_marks_the_ends_after_it_as_instructions_once_and_between_jobs() -> None:
+    transcript = BootTranscript()
+    for line in ["@job id=0 kind=diag target=add", "@end id=0 status=ok ret=1 run=53",
+                 "@timing unit=instructions ns_per_instruction=64",
+                 "@job id=1 kind=diag target=add", "@end id=1 status=ok ret=1 run=5",
+                 "@timing unit=instructions ns_per_instruction=64"]:
+        transcript.feed(line)
+    assert not transcript.jobs["0"].counts_instructions
+    assert transcript.jobs["1"].counts_instructions
+    assert transcript.jobs["1"].tampering   # a second @timing: not the firmware's writer
+
+
+def test_timing_in_another_unit_than_the_job_list_gave_is_refused() -> None:
+    transcript = BootTranscript()
+    transcript.feed("@timing unit=instructions ns_per_instruction=32")
+    assert transcript.instruction_ns is None and transcript.malformed
