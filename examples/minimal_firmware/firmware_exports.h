@@ -1,5 +1,4 @@
-/* The export table the build generates from exports.txt (sim/exports.py): the generated
- * source includes this header by this name. */
+/* The export table the build generates from exports.txt (sim/exports.py) includes this. */
 #ifndef FIRMWARE_EXPORTS_H
 #define FIRMWARE_EXPORTS_H
 

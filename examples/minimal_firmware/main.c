@@ -1,207 +1,237 @@
-/* The smallest job runner that speaks the record protocol (firmware/src/PROTOCOL.md) around
- * the loader library (firmware/loader/loader.h): read the job list named on the semihosting
- * command line, and for each module job read the file, link it, find its entry, run its
- * constructors, call the entry, give the arena back, and report each step. README.md beside
- * this file says what it leaves out. */
+/* A minimal firmware on the loader library (firmware/loader/loader.h): reset, semihosting, and
+ * the smallest job runner that speaks the record protocol (firmware/src/PROTOCOL.md) to run the
+ * job list named on the command line. README.md beside this file says what it leaves out. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "board_config.h" /* generated per board by the build: BOARD_NAME, BOARD_CLOCK_HZ, ... */
 #include "firmware_exports.h"
 #include "loader.h"
-#include "records.h"
-#include "semihost.h"
 
 #define SCB_CPUID (*(volatile uint32_t *)0xE000ED00u)
-#define FIRMWARE_VERSION "minimal-0.1"
-#define RECORD_PROTOCOL 1u
-#define LINE_BYTES 257u   /* a job list line: at most 255 bytes, its newline, a NUL */
-#define MAX_FIELDS 8u
+#define LINE_BYTES 256u   /* a job list line: at most 255 bytes (PROTOCOL.md), and a NUL */
 #define ARENA_CANARY 0xC0DEDBADu
 
-enum { EXIT_COMPLETED = 0, EXIT_BAD_JOBLIST = 2, EXIT_DAMAGED = 4 }; /* PROTOCOL.md */
-
-/* How a job ended besides the loader's statuses (LOADER_OK and the negative errors). */
-enum { JOB_NOFILE = 1, JOB_UNKNOWN = 2 };
-
-extern uint8_t __module_arena_start[], __module_arena_end[];
-
-/* boards/sections.ld places both: the stack the modules run on first in RAM, and 8 bytes just
- * below the module arena, which a module writing below its image overwrites. */
-__attribute__((section(".job_stack"))) static uint64_t job_stack[BOARD_JOB_STACK_BYTES / 8u];
-__attribute__((section(".canary.arena"), used)) static volatile uint32_t arena_canary[2];
-
-static const uint32_t crc32_table[LOADER_CRC32_TABLE_ENTRIES] = LOADER_CRC32_TABLE;
-static loader_arena arena;
-static loader_env env;
+/* ARM semihosting: these calls and no other (QEMU aborts on one it does not have). */
+enum { SYS_OPEN = 0x01, SYS_CLOSE = 0x02, SYS_WRITE0 = 0x04, SYS_READ = 0x06, SYS_SEEK = 0x0A,
+       SYS_FLEN = 0x0C, SYS_GET_CMDLINE = 0x15, SYS_EXIT_EXTENDED = 0x20 };
+enum { EXIT_COMPLETED = 0, EXIT_BAD_JOBLIST = 2, EXIT_FAULT = 3, EXIT_DAMAGED = 4 }; /* PROTOCOL */
+enum { JOB_NOFILE = 1, JOB_UNKNOWN = 2 };   /* how a job ends besides the loader's statuses */
 
 typedef struct {
-    const char *id, *kind, *target, *entry;
+    const char *id, *kind, *target, *entry;   /* entry NULL: dep= or abi=tems, not done here */
     int32_t args[4];
-    int supported;   /* 0: dep= or abi=tems, which this firmware does not do */
 } job;
+
+extern uint32_t __stack_top, __data_start, __data_end, __data_load, __bss_start, __bss_end;
+extern uint8_t __module_arena_start[], __module_arena_end[];
+/* First in RAM (boards/sections.ld), so running off it faults: Reset_Handler's PSP. */
+__attribute__((section(".job_stack"))) static uint64_t job_stack[BOARD_JOB_STACK_BYTES / 8u];
+/* Just below the module arena (boards/sections.ld): a module writing below its image hits it. */
+__attribute__((section(".canary.arena"), used)) static volatile uint32_t arena_canary[2];
+/* No MPU here, so a module's code and data need no boundary of their own: 8-byte alignment. */
+static loader_arena arena = {.start = __module_arena_start, .end = __module_arena_end,
+                             .top = __module_arena_start, .segment_align = 8u, .data_align = 8u};
+static const uint32_t crc32_table[LOADER_CRC32_TABLE_ENTRIES] = LOADER_CRC32_TABLE;
+static int32_t module_file;   /* the semihosting handle loader_read reads through */
+static char out[64];          /* module output: 64 bytes per @out record at most (PROTOCOL.md) */
+static size_t out_len;
+
+void Fault_Handler(void);
+void Reset_Handler(void);
+
+/* "bkpt 0xAB", the operation in r0, its argument block in r1, the answer in r0. */
+static int32_t semihost(uint32_t op, const void *block)
+{
+    register uint32_t r0 __asm__("r0") = op;
+    register const void *r1 __asm__("r1") = block;
+    __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
+    return (int32_t)r0;
+}
+
+/* A record, or the start of one record_quoted ends, out at once (the host reads lines). */
+__attribute__((format(printf, 1, 2))) static void record(const char *format, ...)
+{
+    static char piece[320];   /* a record's own text and a job list line's 255 bytes */
+    va_list args;
+    va_start(args, format);
+    vsnprintf(piece, sizeof piece, format, args);
+    va_end(args);
+    semihost(SYS_WRITE0, piece);
+}
+
+/* A record's last value, quoted, then "\n": '"', '\\' and unprintable bytes as \xHH. */
+static void record_quoted(const char *text, size_t len)
+{
+    record("\"");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        record(c >= 0x20u && c < 0x7Fu && c != '"' && c != '\\' ? "%c" : "\\x%02x", c);
+    }
+    record("\"\n");
+}
 
 __attribute__((noreturn)) static void finish(uint32_t status)
 {
-    rec_begin("exit");
-    rec_u32("status", status);
-    rec_end();
-    rec_flush();
-    sh_exit(status);
+    record("@exit status=%lu\n", status);
+    for (;;) {   /* ADP_Stopped_ApplicationExit: QEMU exits with the status */
+        semihost(SYS_EXIT_EXTENDED, (uint32_t[2]){0x20026u, status});
+    }
+}
+
+/* What the running module printed and was not sent yet, as an @out record. */
+static void out_flush(void)
+{
+    if (out_len != 0u) {
+        record("@out text=");
+        record_quoted(out, out_len);
+        out_len = 0;
+    }
+}
+
+/* The console modules import (exports.txt). Modules run privileged here: no SVC to reach it. */
+int putchar(int c)
+{
+    out[out_len++] = (char)c;
+    if (c == '\n' || out_len == sizeof out) {
+        out_flush();
+    }
+    return (unsigned char)c;
+}
+
+/* newlib-nano's vsnprintf formats, so a module prints what the same C prints on the host. One
+ * call prints 255 bytes at most (README.md beside this file) and returns the full length. */
+int printf(const char *format, ...)
+{
+    static char text[256];
+    va_list args;
+    va_start(args, format);
+    int length = vsnprintf(text, sizeof text, format, args);
+    va_end(args);
+    for (int i = 0; i < length && i < (int)sizeof text - 1; i++) {
+        putchar(text[i]);
+    }
+    return length;
+}
+
+int puts(const char *text)
+{
+    return printf("%s\n", text);
+}
+
+/* vsnprintf links malloc (to grow an asprintf string), and malloc _sbrk: there is no heap. */
+void *_sbrk(ptrdiff_t increment);
+void *_sbrk(ptrdiff_t increment)
+{
+    (void)increment;
+    return (void *)-1;
+}
+
+/* Nothing is contained: a module's fault is the firmware's (README.md beside this file). */
+void Fault_Handler(void)
+{
+    uint32_t ipsr, cfsr = 0, hfsr = 0;
+    __asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
+#if !defined(__ARM_ARCH_6M__) /* which has no CFSR or HFSR: 0 (PROTOCOL.md) */
+    cfsr = *(volatile uint32_t *)0xE000ED28u;
+    hfsr = *(volatile uint32_t *)0xE000ED2Cu;
+#endif
+    out_flush(); /* what the module printed came first */
+    record("@fault job=- exc=%lu cfsr=0x%08lx hfsr=0x%08lx\n", ipsr & 0x1FFu, cfsr, hfsr);
+    finish(EXIT_FAULT);
 }
 
 __attribute__((noreturn)) static void joblist_failed(const char *what, uint32_t line)
 {
-    rec_begin("error");
-    rec_word("in", "joblist");
-    rec_u32("line", line);
-    rec_str("msg", what, strlen(what));
-    rec_end();
+    record("@error in=joblist line=%lu msg=", line);
+    record_quoted(what, strlen(what));
     finish(EXIT_BAD_JOBLIST);
 }
 
 static void report_unresolved(void *context, const char *name)
 {
-    rec_begin("unresolved");
-    rec_word("id", (const char *)context);
-    rec_str("name", name, strlen(name));
-    rec_end();
+    record("@unresolved id=%s name=", (const char *)context);
+    record_quoted(name, strlen(name));
 }
 
-/* The arena, the running core and the export table, once: the loader's env (loader.h). */
+/* No hooks: constructors are called directly, and no cache is on (the loader's DSB, ISB do). */
+static loader_env env = {.exports = &firmware_exports, .crc32_table = crc32_table,
+                         .report_unresolved = report_unresolved};
+
+/* The running core and FPU for the loader, and the @boot record; the export table's check. */
 static int loader_setup(void)
 {
-    arena.start = arena.top = __module_arena_start;
-    arena.end = __module_arena_end;
-    arena.segment_align = 8u;   /* no MPU: code and data need no boundary of their own */
-    arena.data_align = 8u;
     env.core = loader_core_from_cpuid(SCB_CPUID);
 #if defined(__ARM_FP)
     env.fpu = BOARD_FPU_KIND;   /* Reset_Handler enabled it */
-#else
-    env.fpu = MOD_FPU_NONE;
 #endif
-    env.exports = &firmware_exports;
-    env.crc32_table = crc32_table;
-    env.report_unresolved = report_unresolved;
-    /* run_constructor NULL: constructors are called directly. sync_code NULL: this firmware
-     * never turns caches on, so the loader's DSB and ISB are all it needs. */
-    return loader_check_exports(&firmware_exports, crc32_table);
+    int status = loader_check_exports(&firmware_exports, crc32_table);
+    record("@boot proto=1 fw=minimal-0.2 board=%s cpuid=0x%08lx fpu=%d caches=0 timer=none "
+           "clock=%lu arena=0x%08lx arena_bytes=%lu api_major=%u api_minor=%u exports=%s\n",
+           BOARD_NAME, SCB_CPUID, env.fpu != MOD_FPU_NONE, (uint32_t)BOARD_CLOCK_HZ,
+           (uint32_t)arena.start, (uint32_t)(arena.end - arena.start), firmware_exports.api_major,
+           firmware_exports.api_minor, status == LOADER_OK ? "ok" : "bad");
+    return status;
 }
 
-static void report_boot(int exports_status)
-{
-    rec_begin("boot");
-    rec_u32("proto", RECORD_PROTOCOL);
-    rec_word("fw", FIRMWARE_VERSION);
-    rec_word("board", BOARD_NAME);
-    rec_hex("cpuid", SCB_CPUID);
-    rec_u32("fpu", env.fpu != MOD_FPU_NONE);
-    rec_u32("caches", 0);
-    rec_word("timer", "none");   /* it times nothing: no phase figures in @end */
-    rec_u32("clock", BOARD_CLOCK_HZ);
-    rec_hex("arena", (uint32_t)(uintptr_t)arena.start);
-    rec_u32("arena_bytes", (uint32_t)(arena.end - arena.start));
-    rec_u32("api_major", firmware_exports.api_major);
-    rec_u32("api_minor", firmware_exports.api_minor);
-    rec_word("exports", exports_status == LOADER_OK ? "ok" : "bad");
-    rec_end();
-}
-
-/* Call entry(args) on the job stack, and come back to the main stack. */
-__attribute__((naked)) static int32_t call_on_job_stack(const int32_t *args, void *entry,
-                                                        void *stack_top)
-{
-    (void)args, (void)entry, (void)stack_top;
-    __asm__ volatile("push {r4, r5, r6, lr}\n\t"
-                     "mov r4, sp\n\t"
-                     "mov sp, r2\n\t"
-                     "mov r5, r1\n\t"
-                     "ldr r3, [r0, #12]\n\t"
-                     "ldr r2, [r0, #8]\n\t"
-                     "ldr r1, [r0, #4]\n\t"
-                     "ldr r0, [r0, #0]\n\t"
-                     "blx r5\n\t"
-                     "mov sp, r4\n\t"
-                     "pop {r4, r5, r6, pc}");
-}
-
-static void report_load(const job *j, const loaded_module *module)
-{
-    rec_begin("load");
-    rec_word("id", j->id);
-    rec_hex("base", (uint32_t)(uintptr_t)module->base);
-    rec_hex("data", (uint32_t)(uintptr_t)module->data);
-    rec_u32("bytes", (uint32_t)(arena.top - module->base));
-    rec_u32("held", (uint32_t)(arena.top - module->block_start));
-    rec_end();
-}
-
-/* Every import's slot as bound, then the CRC of the linked image: what the host's oracle
- * predicts from the module file and this firmware's export table. */
-static void report_link(const job *j, const loaded_module *module, int status)
+/* Where it landed, each import's slot, the image's CRC: what the host's oracle predicts. */
+static void report_link(const char *id, const loaded_module *module, int status)
 {
     const mod_header *h = &module->header;
+    record("@load id=%s base=0x%08lx data=0x%08lx bytes=%lu held=%lu\n", id,
+           (uint32_t)module->base, (uint32_t)module->data,
+           (uint32_t)(arena.top - module->base), (uint32_t)(arena.top - module->block_start));
     uint32_t bound = status == LOADER_OK || status == LOADER_E_UNRESOLVED ? h->import_count : 0;
     for (uint32_t i = 0; i < bound; i++) {
         uint32_t address;
         memcpy(&address, loader_address(module, module->imports[i].slot), sizeof address);
         const char *name = module->strings + module->imports[i].name;
-        rec_begin("bind");
-        rec_word("id", j->id);
-        rec_str("name", name, strlen(name));
-        rec_hex("addr", address);
-        rec_end();
+        record("@bind id=%s addr=0x%08lx name=", id, address);
+        record_quoted(name, strlen(name));
     }
     if (status == LOADER_OK) {
         uint32_t crc = loader_crc32(crc32_table, 0, module->base, h->text_size);
-        rec_begin("linked");
-        rec_word("id", j->id);
-        rec_hex("crc", loader_crc32(crc32_table, crc, module->data, h->data_size));
-        rec_end();
+        crc = loader_crc32(crc32_table, crc, module->data, h->data_size);
+        record("@linked id=%s crc=0x%08lx\n", id, crc);
     }
 }
 
-typedef struct {
-    loader_source base;
-    int handle;
-} file_source;
-
-static int file_read(loader_source *self, uint32_t offset, void *dst, uint32_t len)
+static int32_t open_to_read(const char *path) /* a handle, or -1 */
 {
-    file_source *file = (file_source *)self;
-    if (len == 0u) {
-        return 0;
-    }
-    if (sh_seek(file->handle, offset) != 0) {
-        return -1;
-    }
-    return sh_read(file->handle, dst, len) == (int)len ? 0 : -1;
+    return semihost(SYS_OPEN, (uint32_t[3]){(uint32_t)path, 1u /* "rb" */, strlen(path)});
+}
+
+/* SYS_READ answers how many bytes it could not read: 0 is all of them, len the end of file. */
+static int32_t read_bytes(int32_t handle, void *dst, uint32_t len)
+{
+    return semihost(SYS_READ, (uint32_t[3]){(uint32_t)handle, (uint32_t)dst, len});
+}
+
+/* The loader_source's read: all len bytes from offset in module_file, or -1. */
+static int read_module(loader_source *self, uint32_t offset, void *dst, uint32_t len)
+{
+    (void)self;
+    int32_t seek = semihost(SYS_SEEK, (uint32_t[2]){(uint32_t)module_file, offset});
+    return seek == 0 && read_bytes(module_file, dst, len) == 0 ? 0 : -1;
 }
 
 /* The loader's stages in loader.h's order; whatever happens, the arena goes back to the mark. */
 static int run_module(const job *j, int32_t *result)
 {
-    file_source file = {{file_read, 0}, sh_open_read(j->target)};
-    int length = file.handle >= 0 ? sh_flen(file.handle) : -1;
-    if (length < 0) {
-        if (file.handle >= 0) {
-            sh_close(file.handle);
-        }
-        return JOB_NOFILE;
-    }
-    file.base.size = (uint32_t)length;
-    env.context = (void *)(uintptr_t)j->id; /* report_unresolved names the job */
+    module_file = open_to_read(j->target);
+    int32_t length = semihost(SYS_FLEN, &module_file);   /* -1 for the handle -1 too */
+    loader_source source = {read_module, (uint32_t)length};
     loader_mark mark = loader_arena_mark(&arena);
-    loaded_module module;
+    static loaded_module module;   /* static: the job stack is the module's */
     void *entry = NULL;
-    int status = loader_read(&env, &arena, &file.base, &module);
-    sh_close(file.handle);
+    env.context = (void *)(uintptr_t)j->id;   /* report_unresolved names the job */
+    int status = length < 0 ? JOB_NOFILE : loader_read(&env, &arena, &source, &module);
+    semihost(SYS_CLOSE, &module_file);
     if (status == LOADER_OK) {
-        report_load(j, &module);
         status = loader_link(&env, &module);
-        report_link(j, &module, status);
-        rec_flush(); /* what was loaded where, out before any of its code runs */
+        report_link(j->id, &module, status);
     }
     if (status == LOADER_OK) {
         status = loader_find(&module, j->entry, &entry);
@@ -210,7 +240,8 @@ static int run_module(const job *j, int32_t *result)
         status = loader_init(&env, &module);
     }
     if (status == LOADER_OK) {
-        *result = call_on_job_stack(j->args, entry, &job_stack[sizeof job_stack / 8u]);
+        int32_t (*call)(int32_t, int32_t, int32_t, int32_t) = entry;
+        *result = call(j->args[0], j->args[1], j->args[2], j->args[3]);
     }
     loader_arena_release(&arena, mark);
     return status;
@@ -218,74 +249,48 @@ static int run_module(const job *j, int32_t *result)
 
 static void run_job(const job *j, int exports_status)
 {
-    rec_begin("job");
-    rec_word("id", j->id);
-    rec_word("kind", j->kind);
-    rec_str("target", j->target, strlen(j->target));
-    rec_end();
-    rec_flush();
+    record("@job id=%s kind=%s target=", j->id, j->kind);
+    record_quoted(j->target, strlen(j->target));
     int32_t result = 0;
     int status = JOB_UNKNOWN;
-    if (strcmp(j->kind, "module") == 0 && j->supported) {
+    if (strcmp(j->kind, "module") == 0 && j->entry != NULL) {
         status = exports_status != LOADER_OK ? exports_status : run_module(j, &result);
     }
-    rec_begin("end");
-    rec_word("id", j->id);
-    rec_word("status", status == LOADER_OK ? "ok" : status == JOB_NOFILE ? "nofile"
-                       : status == JOB_UNKNOWN ? "unknown" : "rejected");
+    out_flush(); /* what the module printed belongs before its @end */
     if (status == LOADER_OK) {
-        rec_i32("ret", result);
+        record("@end id=%s status=ok ret=%ld\n", j->id, result);
     } else if (status < 0) {
-        rec_word("error", loader_strerror(status));
+        record("@end id=%s status=rejected error=%s\n", j->id, loader_strerror(status));
+    } else {
+        record("@end id=%s status=%s\n", j->id, status == JOB_NOFILE ? "nofile" : "unknown");
     }
-    rec_end();
+    if (arena_canary[0] != ARENA_CANARY || arena_canary[1] != ARENA_CANARY) {
+        record("@integrity job=%s damaged=arena_canary\n", j->id);
+        finish(EXIT_DAMAGED);
+    }
 }
 
-/* After every job: a module that wrote below its image damaged the firmware's RAM. */
-static void check_arena_canary(const job *j)
-{
-    if (arena_canary[0] == ARENA_CANARY && arena_canary[1] == ARENA_CANARY) {
-        return;
-    }
-    rec_begin("integrity");
-    rec_word("job", j->id);
-    rec_word("damaged", "arena_canary");
-    rec_end();
-    finish(EXIT_DAMAGED);
-}
-
-/* The next space-separated field, or one in double quotes (which may hold spaces); NULL at
- * the end of the line. */
+/* The next field, NUL-ended in place (one in double quotes may hold spaces); NULL at the end. */
 static char *next_field(char **cursor)
 {
-    char *p = *cursor;
-    while (*p == ' ' || *p == '\t') {
-        p++;
-    }
-    if (*p == '\0') {
+    char *start = *cursor + strspn(*cursor, " \t");
+    if (*start == '\0') {
         return NULL;
     }
-    char stop = *p == '"' ? '"' : ' ';
-    char *start = stop == '"' ? ++p : p;
-    while (*p != '\0' && *p != stop && !(stop == ' ' && *p == '\t')) {
-        p++;
-    }
-    if (*p != '\0') {
-        *p++ = '\0';
-    }
-    *cursor = p;
-    return start;
+    int quoted = *start == '"';
+    char *end = start + quoted + strcspn(start + quoted, quoted ? "\"" : " \t");
+    *cursor = *end != '\0' ? end + 1 : end;
+    *end = '\0';
+    return start + quoted;
 }
 
+/* Up to four comma-separated decimal integers: 0, or -1 (what is not one stops the parse). */
 static int parse_args(char *text, int32_t args[4])
 {
     for (unsigned n = 0; n < 4u && *text != '\0'; n++) {
         char *end;
         args[n] = (int32_t)strtol(text, &end, 10);
-        if (end == text || (*end != ',' && *end != '\0')) {
-            return -1;
-        }
-        text = *end == ',' ? end + 1 : end;
+        text = end != text && *end == ',' ? end + 1 : end;
     }
     return *text == '\0' ? 0 : -1;
 }
@@ -293,81 +298,58 @@ static int parse_args(char *text, int32_t args[4])
 /* A job list line (PROTOCOL.md, "Job list") as a job; an error message, or NULL. */
 static const char *parse_job(char *line, job *j)
 {
-    char *cursor = line;
-    memset(j, 0, sizeof *j);
-    j->id = next_field(&cursor);
-    j->kind = next_field(&cursor);
-    j->target = next_field(&cursor);
-    j->entry = "module_main";
-    j->supported = 1;
+    *j = (job){.entry = "module_main"};
+    j->id = next_field(&line);
+    j->kind = next_field(&line);
+    j->target = next_field(&line);
     if (j->target == NULL) {
         return "expected: id kind target [options]";
     }
-    for (char *option; (option = next_field(&cursor)) != NULL;) {
-        if (strncmp(option, "entry=", 6) == 0) {
-            j->entry = option + 6;
+    for (char *option; (option = next_field(&line)) != NULL;) {
+        if (strncmp(option, "dep=", 4) == 0 || strcmp(option, "abi=tems") == 0) {
+            j->entry = NULL;
+        } else if (strncmp(option, "entry=", 6) == 0) {
+            j->entry = j->entry != NULL ? option + 6 : NULL;
         } else if (strncmp(option, "args=", 5) == 0) {
             if (parse_args(option + 5, j->args) != 0) {
                 return "args= takes up to four decimal integers";
             }
-        } else if (strncmp(option, "dep=", 4) == 0 || strcmp(option, "abi=tems") == 0) {
-            j->supported = 0;
-        } else if (strncmp(option, "budget=", 7) != 0) { /* budgets: not enforced here */
+        } else if (strncmp(option, "budget=", 7) != 0) {   /* budgets: not enforced here */
             return "unknown option";
         }
     }
     return NULL;
 }
 
-/* The job list, a line at a time from a file offset: no buffer for the whole file. */
-static int joblist_handle;
-static uint32_t joblist_offset;
-
-static int next_line(char line[LINE_BYTES])
+/* The job list's next line, read bytewise (RAM holds a line, not the file): 1, 0 at its end, or
+ * -1 for a line over 255 bytes or a failed read. */
+static int next_line(int32_t handle, char line[LINE_BYTES])
 {
-    if (sh_seek(joblist_handle, joblist_offset) != 0) {
-        return 0;
+    size_t len = 0;
+    int32_t not_read;
+    while ((not_read = read_bytes(handle, &line[len], 1)) == 0 && line[len] != '\n') {
+        if (++len == LINE_BYTES) {
+            return -1;
+        }
     }
-    int got = sh_read(joblist_handle, line, LINE_BYTES - 1u);
-    if (got <= 0) {
-        return got;
-    }
-    line[got] = '\0';
-    char *end = memchr(line, '\n', (size_t)got);
-    if (end == NULL && got == (int)(LINE_BYTES - 1u)) {
-        return -1;
-    }
-    end = end != NULL ? end : line + got;
-    joblist_offset += (uint32_t)(end - line) + 1u;
-    *end = '\0';
-    if (end > line && end[-1] == '\r') {
-        end[-1] = '\0';
-    }
-    return 1;
+    line[len] = '\0';
+    return not_read < 0 ? -1 : not_read == 0 || len > 0u;
 }
 
 int main(void)
 {
+    static char cmdline[192], line[LINE_BYTES];
+    static job current;
     arena_canary[0] = arena_canary[1] = ARENA_CANARY;
     int exports_status = loader_setup();
-    report_boot(exports_status);
-    static char cmdline[192];
-    char *path = sh_get_cmdline(cmdline, sizeof cmdline) == 0 ? strchr(cmdline, ' ') : NULL;
-    while (path != NULL && *path == ' ') {
-        path++; /* the job list: everything after the first word */
+    int32_t got = semihost(SYS_GET_CMDLINE, (uint32_t[2]){(uint32_t)cmdline, sizeof cmdline});
+    char *path = got == 0 ? strchr(cmdline, ' ') : NULL;   /* after the first word */
+    int32_t handle = path != NULL ? open_to_read(path + strspn(path, " ")) : -1;
+    if (handle < 0) {
+        joblist_failed("no job list on the semihosting command line, or it does not open", 0);
     }
-    if (path == NULL || *path == '\0') {
-        joblist_failed("no job list path on the semihosting command line", 0);
-    }
-    joblist_handle = sh_open_read(path);
-    if (joblist_handle < 0) {
-        joblist_failed("cannot open the job list", 0);
-    }
-    static char line[LINE_BYTES];
-    static job current;
-    int got;
     uint32_t number = 0;
-    while ((got = next_line(line)) == 1) {
+    while ((got = next_line(handle, line)) == 1) {
         number++;
         if (line[strspn(line, " \t")] == '\0' || line[0] == '#') {
             continue;
@@ -377,11 +359,32 @@ int main(void)
             joblist_failed(error, number);
         }
         run_job(&current, exports_status);
-        check_arena_canary(&current);
     }
     if (got < 0) {
         joblist_failed("a line longer than 255 bytes, or unreadable", number + 1u);
     }
-    sh_close(joblist_handle);
+    semihost(SYS_CLOSE, &handle);
     finish(EXIT_COMPLETED);
 }
+
+void Reset_Handler(void)
+{
+#if defined(__ARM_FP)
+    *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20; /* CPACR: before any FP instruction */
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+#endif
+    memcpy(&__data_start, &__data_load, (uintptr_t)&__data_end - (uintptr_t)&__data_start);
+    memset(&__bss_start, 0, (uintptr_t)&__bss_end - (uintptr_t)&__bss_start);
+    /* Thread code (main and the modules it calls) on the job stack; handlers keep the main
+     * stack, so Fault_Handler has one even when a module ran off the job stack. */
+    __asm__ volatile("msr psp, %0\n\tmsr control, %1\n\tisb"   /* CONTROL.SPSEL: PSP */
+                     : : "r"(&job_stack[sizeof job_stack / 8u]), "r"(2u) : "memory");
+    main();
+}
+
+/* The system exceptions only: no interrupt is enabled, and any exception is a fault. */
+__attribute__((section(".isr_vector"), used)) static void (*const vector_table[16])(void) = {
+    [0] = (void (*)(void))&__stack_top,
+    [1] = Reset_Handler,
+    [2 ... 15] = Fault_Handler,
+};
