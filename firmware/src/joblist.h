@@ -27,7 +27,7 @@ typedef struct {
 
 typedef struct {
     int handle;
-    char chunk[64];
+    char chunk[256];           /* one read covers several job lines: fewer semihosting calls */
     size_t chunk_len;
     size_t chunk_pos;
     unsigned line_number;
