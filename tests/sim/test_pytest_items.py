@@ -88,6 +88,7 @@ class Runs:
     parallel: subprocess.CompletedProcess[str]
     folder: Path
     common: list[str]      # pytest options of the selection
+    run_options: list[str]   # python -m sim run's options of the same selection
 
 
 @pytest.fixture(scope="module")
@@ -101,14 +102,15 @@ def runs(boards: dict[str, Board], build_dir: Path, own_modules: Path,
     # what --only 'diag:<name>*' does.
     common = [f"--sim-modules={mine}", f"--sim-build-dir={build_dir}", "--sim-jobs=2",
               *_board_options(chosen, "--sim-board"), "-k", f"answer or {diagnostic}"]
-    whole = run_sim("run", "--modules", str(mine), "--build-dir", str(build_dir), "-j", "2",
-                    *_board_options(chosen, "--board"), "--only", "*answer*", "--only",
-                    f"{diagnostic}*", "--out", str(folder / "whole"))
+    run_options = ["--modules", str(mine), "--build-dir", str(build_dir), "-j", "2",
+                   *_board_options(chosen, "--board"), "--only", "*answer*", "--only",
+                   f"{diagnostic}*"]
+    whole = run_sim("run", *run_options, "--out", str(folder / "whole"))
     items = _pytest(folder, *common, f"--sim-out={folder / 'items'}",
                     f"--junitxml={folder / 'items.xml'}", cache=True)
     parallel = _pytest(folder, *common, "-n", "2", f"--sim-out={folder / 'parallel'}",
                        f"--junitxml={folder / 'parallel.xml'}")
-    return Runs(chosen, whole, items, parallel, folder, common)
+    return Runs(chosen, whole, items, parallel, folder, common, run_options)
 
 
 def test_item_ids_name_board_and_module_and_k_and_m_select(boards: dict[str, Board],
@@ -171,6 +173,21 @@ def test_last_failed_reruns_only_the_runs_that_missed(runs: Runs) -> None:
         f"sim.{name}::{MISSES}": "failed" for name in runs.boards}
     assert [(run["board"], run["module"]) for run in _document(runs.folder / "again")["runs"]] \
         == [(name, MISSES) for name in runs.boards]
+
+
+@pytest.mark.qemu
+def test_a_shard_equals_python_m_sim_runs_shard(runs: Runs) -> None:
+    """--sim-shard cuts what -k left as --shard cuts what --only left: the same runs, the same
+    shard record (the whole selection); under xdist the controller learns the whole selection
+    from the worker's collection."""
+    shard = runs.folder / "shard"
+    done = _pytest(runs.folder, *runs.common, "-n", "2", "--sim-shard", "2/2",
+                   f"--sim-out={shard}")
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    whole = run_sim("run", *runs.run_options, "--shard", "2/2", "--out", str(runs.folder / "ws"))
+    assert whole.returncode == done.returncode, whole.stdout + whole.stderr
+    assert _document(shard) == _document(runs.folder / "ws")
+    assert 0 < len(_document(shard)["runs"]) < len(_document(runs.folder / "items")["runs"])
 
 
 @pytest.mark.qemu
