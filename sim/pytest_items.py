@@ -308,6 +308,7 @@ class SimItems:
         if self.outcome is None:
             return
         outcome = self.outcome
+        terminalreporter.ensure_newline()   # else the progress line's end comes after the title
         terminalreporter.section("sim")
         terminalreporter.write_line(f"{run_headline(outcome.runs, outcome.comparison)}; "
                                     f"reports in {self.args.out.absolute()}")
