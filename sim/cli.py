@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log each step")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the module x board matrix and write reports")
-    _add_run_options(run)
+    add_run_options(run.add_argument)
     merge = commands.add_parser("merge", help="combine the outputs of run --shard K/N into "
                                 "the reports of the whole run")
     merge.add_argument("folders", nargs="+", type=Path, metavar="DIR",
@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 "boot per board, on the same runs")
     bench.add_argument("--runs", type=positive_int, default=200,
                        help="module runs per board (default 200)")
-    _add_run_options(bench)
+    add_run_options(bench.add_argument)
     fuzz = commands.add_parser("fuzz", help="load mutated module files and count escapes")
     fuzz.add_argument("--board", required=True, help="the board to fuzz")
     fuzz.add_argument("--count", type=positive_int, default=1000, help="module files to load")
@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "its figures to the baseline file")
     baseline.add_argument("--chart", type=Path, metavar="SVG|HTML", help="draw the headline "
                           "figures across the baseline's git history (an .svg or .html file)")
-    _add_run_options(baseline)
+    add_run_options(baseline.add_argument)
     commands.add_parser("hostfuzz", add_help=False, help="fuzz the loader on the host "
                                    "with libFuzzer and the sanitizers (its own options: "
                                    "hostfuzz --help)")
@@ -112,16 +112,6 @@ def build_parser() -> argparse.ArgumentParser:
     boards.add_argument("--boards-dir", type=Path, default=BOARDS_DIR,
                         help="the folder of board files (default boards/)")
     return parser
-
-
-def _add_run_options(run: argparse.ArgumentParser) -> None:
-    run.add_argument("--only", action="append", metavar="PATTERN", help="run only the "
-                     "modules and diagnostics (diag:NAME) whose name matches this shell-style "
-                     "pattern, such as 'uart*' or 'diag:*' (repeatable)")
-    run.add_argument("--tag", action="append", metavar="NAME", help="run only the modules and "
-                     "diagnostics carrying this tag (repeatable: any of them; with --only, "
-                     "both must hold)")
-    add_run_options(run.add_argument)
 
 
 BENCH_FOLDER = "bench"   # bench writes its boots' logs to <--out>/bench

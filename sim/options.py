@@ -44,14 +44,22 @@ DEFAULT_BATCH = 50   # jobs per QEMU boot at most (sim/schedule.py cuts them by 
 AddOption = Callable[..., Any]   # argparse's add_argument, or a caller's that renames the flags
 
 
-def add_run_options(add: AddOption) -> None:
-    """The options of a run besides --only and --tag: which boards and modules, which shard,
-    where the reports, the builds and the baseline are, how many QEMU at once and how many jobs
-    a boot. Each is added with add(flags..., **argparse settings)."""
+def add_run_options(add: AddOption, selecting: bool = True) -> None:
+    """The options of a run: which boards and modules (and, when selecting, which of their runs:
+    --only, --tag; pytest --sim selects with -k and -m instead), which shard, where the reports,
+    the builds and the baseline are, how many QEMU at once and how many jobs a boot. Each is
+    added with add(flags..., **argparse settings)."""
     add("--board", action="append", help="a board from boards/ (repeatable; default every "
         "board)")
     add("--modules", action="append", type=Path, help="a folder of module folders "
         "(repeatable; default modules/)")
+    if selecting:
+        add("--only", action="append", metavar="PATTERN", help="run only the modules and "
+            "diagnostics (diag:NAME) whose name matches this shell-style pattern, such as "
+            "'uart*' or 'diag:*' (repeatable)")
+        add("--tag", action="append", metavar="NAME", help="run only the modules and "
+            "diagnostics carrying this tag (repeatable: any of them; with --only, both must "
+            "hold)")
     add("--shard", type=shard_option, metavar="K/N", help="run only the K-th of N "
         "deterministic parts of the selected runs (python -m sim merge puts them together)")
     add("--shard-durations", type=Path, metavar="RESULTS_JSON", help="balance the shards by "

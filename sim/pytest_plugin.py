@@ -45,7 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="collect the module x board matrix as test items, one per run "
                     "(sim::<board>::<module>), made in shared QEMU boots with the reports "
                     "written as `python -m sim run` writes them")
-    add_run_options(_as_sim_option(group))
+    add_run_options(_as_sim_option(group), selecting=False)
 
 
 def _as_sim_option(group: pytest.OptionGroup) -> AddOption:
@@ -64,7 +64,8 @@ def _as_sim_option(group: pytest.OptionGroup) -> AddOption:
 def _run_option_names() -> list[str]:
     """The dest of each run option (board, modules, shard, ...), as add_run_options adds them."""
     names: list[str] = []
-    add_run_options(lambda *flags, **_: names.append(flags[-1][2:].replace("-", "_")))
+    add_run_options(lambda *flags, **_: names.append(flags[-1][2:].replace("-", "_")),
+                    selecting=False)
     return names
 
 
