@@ -18,46 +18,31 @@ from pathlib import Path
 from tabulate import tabulate
 
 from sim import BOARDS_DIR, BUILD_DIR, DATA_ROOT, REPORTS_DIR, hostfuzz
-from sim.baseline import (BASELINE_FILE, Comparison, baseline_history, compare_run,
-                          headline_figures, read_baseline, tracked_figures, updated_figures,
-                          write_baseline)
+from sim.baseline import (BASELINE_FILE, Comparison, baseline_history, headline_figures,
+                          read_baseline, tracked_figures, updated_figures, write_baseline)
 from sim.bench import DistinctModules, distinct_modules, throughput
 from sim.build import (LOADER_DIR, REFERENCE_DIR, FirmwareSource, build_firmware_from,
                        source_folder_key)
-from sim.boards import Board, board_names, expectation_board_names, load_boards
+from sim.boards import board_names, expectation_board_names, load_boards
 from sim.ci_summary import append_step_summary
 from sim.diagnostics import diagnostic_jobs
-from sim.errors import BuildError, SetupError, SimError
-from sim.footprint import firmware_footprint
-from sim.loader_library import library_footprint
+from sim.errors import BuildError, SetupError, SimError, os_error_text
 from sim.fuzz import FUZZ_BUDGET_INSTRUCTIONS, catalogue_seeds, run_fuzz
-from sim.interrupt import Interrupted, RunInterrupted, handling_signals, signal_received
-from sim.junit import junit_xml
+from sim.interrupt import Interrupted, RunInterrupted, handling_signals
+from sim.matrix_run import interrupted_line, run_and_report, write_reports
 from sim.merge import copy_logs, merge_outputs
-from sim.modules import Module, benchmark_modules, discover
-from sim.options import EXIT_MISSED, EXIT_OK, EXIT_SETUP, positive_int
-from sim.outdir import ReportFolder, writable_folder, write_atomically
-from sim.plan import Matrix, build_problem, module_folders, plan, targets_for
-from sim.report import (baseline_lines, miss_explanation, render_fault_report, render_summary,
-                        run_headline, write_report)
-from sim.report_html import render_html_report
-from sim.results import (RunResult, current_commit, results_document, shard_record,
-                         write_results)
-from sim.select import shard_option
-from sim.runner import RunSettings, print_progress, run_matrix
+from sim.modules import benchmark_modules, discover
+from sim.options import EXIT_MISSED, EXIT_OK, EXIT_SETUP, add_run_options, positive_int
+from sim.outdir import ReportFolder, publishing, writable_folder, write_atomically
+from sim.plan import build_problem, module_folders, plan, targets_for
+from sim.report import baseline_lines, miss_explanation, run_headline
+from sim.results import RunResult
 from sim.timing import instructions_to_ticks
 from sim.toolchain import check_tools, install_missing_tools
 from sim.trend_chart import check_chart_path, write_trend_chart
 
 log = logging.getLogger("sim")
 
-
-
-def _firmware_option(text: str) -> tuple[str, Path]:
-    board, sep, path = text.partition("=")
-    if not sep or not board or not path:
-        raise argparse.ArgumentTypeError(f"expected BOARD=ELF, got {text!r}")
-    return board, Path(path)
 
 
 CONSOLE_SCRIPT = "cortexm-sim"   # pyproject.toml's [project.scripts]: the same commands
@@ -73,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log each step")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the module x board matrix and write reports")
-    _add_run_options(run)
+    add_run_options(run.add_argument)
     merge = commands.add_parser("merge", help="combine the outputs of run --shard K/N into "
                                 "the reports of the whole run")
     merge.add_argument("folders", nargs="+", type=Path, metavar="DIR",
@@ -90,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 "boot per board, on the same runs")
     bench.add_argument("--runs", type=positive_int, default=200,
                        help="module runs per board (default 200)")
-    _add_run_options(bench)
+    add_run_options(bench.add_argument)
     fuzz = commands.add_parser("fuzz", help="load mutated module files and count escapes")
     fuzz.add_argument("--board", required=True, help="the board to fuzz")
     fuzz.add_argument("--count", type=positive_int, default=1000, help="module files to load")
@@ -106,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "its figures to the baseline file")
     baseline.add_argument("--chart", type=Path, metavar="SVG|HTML", help="draw the headline "
                           "figures across the baseline's git history (an .svg or .html file)")
-    _add_run_options(baseline)
+    add_run_options(baseline.add_argument)
     commands.add_parser("hostfuzz", add_help=False, help="fuzz the loader on the host "
                                    "with libFuzzer and the sanitizers (its own options: "
                                    "hostfuzz --help)")
@@ -127,42 +112,6 @@ def build_parser() -> argparse.ArgumentParser:
     boards.add_argument("--boards-dir", type=Path, default=BOARDS_DIR,
                         help="the folder of board files (default boards/)")
     return parser
-
-
-def _add_run_options(run: argparse.ArgumentParser) -> None:
-    run.add_argument("--board", action="append", help="a board from boards/ (repeatable; "
-                     "default every board)")
-    run.add_argument("--modules", action="append", type=Path, help="a folder of module folders "
-                     "(repeatable; default modules/)")
-    run.add_argument("--only", action="append", metavar="PATTERN", help="run only the "
-                     "modules and diagnostics (diag:NAME) whose name matches this shell-style "
-                     "pattern, such as 'uart*' or 'diag:*' (repeatable)")
-    run.add_argument("--tag", action="append", metavar="NAME", help="run only the modules and "
-                     "diagnostics carrying this tag (repeatable: any of them; with --only, "
-                     "both must hold)")
-    run.add_argument("--shard", type=shard_option, metavar="K/N", help="run only the K-th of "
-                     "N deterministic parts of the selected runs (python -m sim merge puts "
-                     "them together)")
-    run.add_argument("--shard-durations", type=Path, metavar="RESULTS_JSON", help="balance "
-                     "the shards by the instructions each run took in this earlier "
-                     "results.json (default: by count)")
-    run.add_argument("-j", "--jobs", type=positive_int, default=os.cpu_count() or 1,
-                     help="QEMU instances at once (default: the core count)")
-    run.add_argument("--out", type=Path, default=REPORTS_DIR, help="report folder (default "
-                     "reports/)")
-    run.add_argument("--firmware", action="append", type=_firmware_option, default=[],
-                     metavar="BOARD=ELF", help="use this prebuilt, unmodified firmware image")
-    run.add_argument("--firmware-debug", action="append", type=_firmware_option, default=[],
-                     metavar="BOARD=ELF", help="the unstripped ELF of a stripped --firmware "
-                     "image: names fault and timeout addresses (must match the image)")
-    run.add_argument("--batch", type=positive_int, default=50,
-                     help="jobs per QEMU boot; 1 boots a fresh QEMU for every run (default 50)")
-    run.add_argument("--build-dir", type=Path, default=BUILD_DIR,
-                     help="where firmware is built (default build/)")
-    run.add_argument("--boards-dir", type=Path, default=BOARDS_DIR,
-                     help="the folder of board files (default boards/)")
-    run.add_argument("--baseline", type=Path, default=BASELINE_FILE,
-                     help="the performance baseline (default reports/baseline.json)")
 
 
 BENCH_FOLDER = "bench"   # bench writes its boots' logs to <--out>/bench
@@ -189,41 +138,6 @@ def _fresh_out_dir(out: Path) -> Path:
     return staging
 
 
-def _write_reports(out_dir: Path, runs: list[RunResult], boards: list[Board],
-                   footprints: dict[str, dict[str, int | None]], before: dict[str, int] | None,
-                   stopped: RunInterrupted | None, benchmarks: list[Module],
-                   commit: str | None, library: dict[str, dict[str, int]],
-                   shard: dict | None = None, baseline: Path = BASELINE_FILE
-                   ) -> tuple[dict, Comparison | None]:
-    """Write the reports (run's and merge's); return results.json's document and its figures
-    judged against the baseline's figures (before; None without a baseline). library: the
-    loader built alone per core; shard: results.json's record of a shard (sim/results.py,
-    shard_record), None for a whole run; baseline: its file, for the trend chart's history."""
-    document = results_document(runs, footprints, commit,
-                                interrupted_by=stopped.signal_name if stopped else None,
-                                library=library, shard=shard)
-    comparison = None if before is None else compare_run(before, document)
-    document["baseline"] = None if comparison is None else comparison.to_json()
-    write_results(out_dir / "results.json", document)
-    write_report(out_dir / "summary.md", render_summary(runs, boards, footprints, commit,
-                                                        comparison, _interruption(stopped),
-                                                        benchmarks, library))
-    write_report(out_dir / "faults.md", render_fault_report(runs))
-    write_report(out_dir / "junit.xml", junit_xml(runs, [board.name for board in boards],
-                                                  comparison))
-    write_report(out_dir / "report.html", render_html_report(runs, boards, footprints, document,
-                                                             comparison, benchmarks, baseline))
-    return document, comparison
-
-
-def _interruption(stopped: RunInterrupted | None) -> str | None:
-    """How an interrupted run is headed in summary.md and on the console."""
-    if stopped is None:
-        return None
-    return (f"INTERRUPTED by {stopped.signal_name} after {len(stopped.finished)} of "
-            f"{stopped.planned} runs")
-
-
 def _print_outcome(runs: list[RunResult], out: Path, comparison: Comparison | None) -> bool:
     """Print what a person needs to see; True when everything met its expectation and no
     figure regressed."""
@@ -245,35 +159,12 @@ def _print_outcome(runs: list[RunResult], out: Path, comparison: Comparison | No
 def _run_matrix(args: argparse.Namespace) -> tuple[bool, dict, RunInterrupted | None]:
     """Plan, run and write the reports: (everything met and nothing regressed, results.json's
     document, the interruption if a signal stopped the run)."""
-    before = read_baseline(args.baseline)   # a bad --baseline stops the run before it starts
-    boards, targets, jobs_for, benchmarks, matrix = plan(args)
-    out_dir = _fresh_out_dir(args.out)
-    # A shard keeps its logs in a folder of its own, so that merged shards' never collide.
-    logs = matrix.shard.log_folder if matrix.shard is not None else RunSettings.log_folder
-    settings = RunSettings(out_dir, args.batch, args.jobs, measured=before or {},
-                           log_folder=logs)
-    try:
-        runs = run_matrix(targets, jobs_for, settings, print_progress)
-        stopped = None
-    except RunInterrupted as stop:   # the finished jobs' results still make a report
-        runs, stopped = stop.finished, stop
-    footprints = {t.board.name: firmware_footprint(t.image, t.board) for t in targets}
-    document, comparison = _write_reports(out_dir, runs, boards, footprints, before, stopped,
-                                          benchmarks, current_commit(),
-                                          library_footprint(boards, args.build_dir),
-                                          _shard_record(matrix), args.baseline)
-    if stopped is not None:
-        missed = sum(not run.ok for run in runs)
-        print(f"{_interruption(stopped)}: {len(runs) - missed} met their expectation, {missed} "
-              f"missed; reports in {args.out.absolute()}")
-        return False, document, stopped
-    return _print_outcome(runs, args.out, comparison), document, None
-
-
-def _shard_record(matrix: Matrix) -> dict | None:
-    if matrix.shard is None:
-        return None
-    return shard_record(matrix.shard.index, matrix.shard.count, matrix.whole)
+    outcome = run_and_report(args, _fresh_out_dir(args.out))
+    if outcome.stopped is not None:
+        print(interrupted_line(outcome, args.out))
+        return False, outcome.document, outcome.stopped
+    return (_print_outcome(outcome.runs, args.out, outcome.comparison), outcome.document,
+            None)
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -293,9 +184,9 @@ def command_merge(args: argparse.Namespace) -> int:
     modules = discover(module_folders(args.modules), expectation_board_names(args.boards_dir))
     out_dir = _fresh_out_dir(args.out)
     copy_logs(args.folders, out_dir)
-    _, comparison = _write_reports(out_dir, merged.runs, boards, merged.footprints, before,
-                                   None, benchmark_modules(modules), merged.commit,
-                                   merged.library, baseline=args.baseline)
+    _, comparison = write_reports(out_dir, merged.runs, boards, merged.footprints, before,
+                                  None, benchmark_modules(modules), merged.commit,
+                                  merged.library, baseline=args.baseline)
     passed = _print_outcome(merged.runs, args.out, comparison)
     return EXIT_OK if passed else EXIT_MISSED
 
@@ -492,23 +383,13 @@ def _run_command(args: argparse.Namespace, folder: Path | None) -> int:
     set is swapped in only when the command returns."""
     if folder is None:
         return COMMANDS[args.command](args)
-    reports = ReportFolder(folder)
-    try:
-        reports.open()   # a second run into the same folder stops here, at once
+    with publishing(folder) as reports:
         _check_input_folders(args)
         _OPEN_REPORT_FOLDERS[folder.absolute()] = reports
-        status = COMMANDS[args.command](args)
-        # Stopping on a signal, be quick: the next run deletes the set that is not current.
-        reports.publish(remove_replaced=signal_received() is None)
-    finally:
-        _OPEN_REPORT_FOLDERS.pop(folder.absolute(), None)
-        reports.close(remove_unpublished=signal_received() is None)
-    return status
-
-
-def _os_error_text(error: OSError) -> str:
-    where = error.filename if error.filename is not None else "a file"
-    return f"{where}: {error.strerror or error}"
+        try:
+            return COMMANDS[args.command](args)
+        finally:
+            _OPEN_REPORT_FOLDERS.pop(folder.absolute(), None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -533,5 +414,5 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_SETUP
         except OSError as error:    # a full disk, a folder that went read-only, ...
-            print(f"error: {_os_error_text(error)}{kept}", file=sys.stderr)
+            print(f"error: {os_error_text(error)}{kept}", file=sys.stderr)
             return EXIT_SETUP

@@ -1,7 +1,9 @@
-"""One error vocabulary for the suite. Exit codes are chosen only in sim.cli.
+"""One error vocabulary for the suite. Exit codes are chosen only in sim.cli (and, for
+`pytest --sim`, in sim.pytest_plugin).
 
 SetupError and its subclasses are problems the user fixes (a bad board file, a missing tool,
-bad options): exit 2. Anything else deriving from SimError is a harness failure.
+bad options): exit 2 (pytest's usage error under `pytest --sim`). Anything else deriving from
+SimError is a harness failure.
 """
 
 from __future__ import annotations
@@ -47,3 +49,9 @@ def reading_named_file(where: str, expected: str, missing_hint: str = "") -> Ite
         raise SetupError(f"{where}: is a folder; name {expected} in it") from None
     except OSError as error:
         raise SetupError(f"{where}: cannot read: {error.strerror}") from None
+
+
+def os_error_text(error: OSError) -> str:
+    """An OSError as a message naming its file: a full disk, a folder that went read-only."""
+    where = error.filename if error.filename is not None else "a file"
+    return f"{where}: {error.strerror or error}"

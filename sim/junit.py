@@ -31,8 +31,9 @@ def xml_safe_text(text: str) -> str:
                         else f"\\u{ord(m[0]):04x}", text)
 
 
-def _details(run: RunResult) -> tuple[str, str]:
-    """(message, text) of a failure or error: the one-line explanation, then the rest."""
+def miss_details(run: RunResult) -> tuple[str, str]:
+    """(message, text) of a failure or error: the one-line explanation, then the rest (also
+    the failure of a `pytest --sim` item, sim/pytest_plugin.py)."""
     why, below = miss_explanation(run)
     lines = [f"expected: {run.expected}", f"observed: status {run.status}" +
              (f", return {run.return_value}" if run.return_value is not None else "") +
@@ -51,19 +52,24 @@ def _details(run: RunResult) -> tuple[str, str]:
 FOOTPRINT_CASE = "footprint"   # a board's testcase for its regressed footprint figures
 
 
-def _regression_failure(case: ET.Element, regressed: list[Change]) -> None:
+def regression_message(regressed: list[Change]) -> str:
+    """The one line of a failure for regressed figures: how many, and each by name."""
     figures = "figure" if len(regressed) == 1 else "figures"
-    message = (f"{len(regressed)} {figures} regressed past the threshold: "
-               + ", ".join(change.label() for change in regressed))
-    ET.SubElement(case, "failure", message=message, type="regressed").text = \
-        "\n".join(change.detail() for change in regressed)
+    return (f"{len(regressed)} {figures} regressed past the threshold: "
+            + ", ".join(change.label() for change in regressed))
+
+
+def _regression_failure(case: ET.Element, regressed: list[Change]) -> None:
+    failure = ET.SubElement(case, "failure", message=regression_message(regressed),
+                            type="regressed")
+    failure.text = "\n".join(change.detail() for change in regressed)
 
 
 def _testcase(suite: ET.Element, run: RunResult, regressed: list[Change]) -> None:
     case = ET.SubElement(suite, "testcase", classname=run.board, name=run.module)
     if not run.ok:
         kind = "error" if run.status == "error" else "failure"
-        message, text = _details(run)
+        message, text = miss_details(run)
         text = "\n".join([text, *(change.detail() for change in regressed)])
         ET.SubElement(case, kind, message=xml_safe_text(message), type=run.status).text = \
             xml_safe_text(text)
@@ -73,7 +79,7 @@ def _testcase(suite: ET.Element, run: RunResult, regressed: list[Change]) -> Non
         ET.SubElement(case, "system-out").text = xml_safe_text(run.stdout)
 
 
-def _regressions_by_owner(comparison: Comparison | None
+def regressions_by_owner(comparison: Comparison | None
                           ) -> dict[tuple[str, str | None], list[Change]]:
     """Regressed figures by (board, module); module None for a board's footprint."""
     owners: dict[tuple[str, str | None], list[Change]] = {}
@@ -86,7 +92,7 @@ def junit_xml(runs: list[RunResult], boards: list[str],
               comparison: Comparison | None = None) -> str:
     """The whole run: a testsuite per board, in the order given, each case in run order;
     comparison: the run's figures against the baseline, whose regressions fail cases."""
-    regressions = _regressions_by_owner(comparison)
+    regressions = regressions_by_owner(comparison)
     root = ET.Element("testsuites", name="sim")
     totals = {"tests": 0, "failures": 0, "errors": 0}
     for board in boards:

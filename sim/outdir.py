@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from sim.errors import SetupError
+from sim.interrupt import signal_received
 
 SET_PREFIX = ".sim-set-"
 CURRENT = ".sim-current"
@@ -226,6 +227,21 @@ class ReportFolder:
         if self._lock is not None:
             self._lock.close()   # the kernel drops the flock with the last descriptor
             self._lock = None
+
+
+@contextmanager
+def publishing(path: Path) -> Iterator[ReportFolder]:
+    """The report folder path, opened (locked, with a fresh set to write), for the block; its
+    set is published when the block ends without an exception, and the folder is unlocked
+    however it ends. A second run into the same folder stops at open(), at once. Stopping on a
+    signal, be quick: the next run deletes the set that is not current."""
+    reports = ReportFolder(path)
+    try:
+        reports.open()
+        yield reports
+        reports.publish(remove_replaced=signal_received() is None)
+    finally:
+        reports.close(remove_unpublished=signal_received() is None)
 
 
 def _link_target(entry: Path) -> str | None:

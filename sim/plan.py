@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
@@ -237,21 +237,60 @@ class Matrix:
     shard: Shard | None
 
 
-def _matrix(boards: list[Board], diagnostics: dict[str, list[Job]],
-            modules: list[Module | ModuleProblem], args: argparse.Namespace) -> Matrix:
+@dataclass(frozen=True)
+class RunInputs:
+    """What the run options name, read but not built: the boards, every module of the
+    --modules folders (those whose module.toml cannot be used too) and each board's
+    diagnostics."""
+    boards: list[Board]
+    modules: list[Module | ModuleProblem]
+    diagnostics: dict[str, list[Job]]
+
+    def candidates(self) -> list[Candidate]:
+        """Every run these could make, in the order the runner reports them: board by board,
+        its diagnostics, then the modules."""
+        candidates = []
+        for board in self.boards:
+            candidates += [Candidate(board.name, job.module, job.tags)
+                           for job in self.diagnostics[board.name]]
+            candidates += [Candidate(board.name, m.name, _tags(m)) for m in self.modules]
+        return candidates
+
+
+def run_inputs(args: argparse.Namespace) -> RunInputs:
+    """The boards, modules and diagnostics of the run options (a bad board, a missing folder
+    of modules, a dependency cycle: SetupError). Nothing is built."""
+    boards = load_boards(args.board, args.boards_dir)
+    modules = discover(module_folders(args.modules), expectation_board_names(args.boards_dir))
+    check_dependency_cycles([m for m in modules if isinstance(m, Module)])
+    return RunInputs(boards, modules, {b.name: diagnostic_jobs(b) for b in boards})
+
+
+def shard_cut(whole: Sequence[RunKey], args: argparse.Namespace) -> set[RunKey]:
+    """The runs of the selection whole that --shard's part makes (all without --shard),
+    balanced by --shard-durations when given."""
+    costs = read_durations(args.shard_durations) if args.shard_durations is not None else None
+    return in_shard(whole, args.shard, costs)
+
+
+def _matrix(candidates: list[Candidate], args: argparse.Namespace) -> Matrix:
     """Select by --only and --tag (a pattern or tag that matches nothing is a SetupError), then
     keep --shard's part."""
-    candidates = []
-    for board in boards:   # the order the runner reports them in
-        candidates += [Candidate(board.name, job.module, job.tags)
-                       for job in diagnostics[board.name]]
-        candidates += [Candidate(board.name, m.name, _tags(m)) for m in modules]
     selection = selection_from(args)
     selection.check(candidates)
     whole = tuple(c.key for c in candidates if selection.wants(c.name, c.tags))
-    costs = read_durations(args.shard_durations) if args.shard_durations is not None else None
-    chosen = in_shard(whole, args.shard, costs)
+    chosen = shard_cut(whole, args)
     return Matrix(tuple(key for key in whole if key in chosen), whole, args.shard)
+
+
+def _check_chosen(chosen: Matrix, candidates: list[Candidate]) -> None:
+    """Runs chosen by a caller (pytest --sim's items) must be runs the options can make."""
+    known = {c.key for c in candidates}
+    unknown = [key for key in (*chosen.runs, *chosen.whole) if key not in known]
+    if unknown:
+        board, module = unknown[0]
+        raise SetupError(f"no run {module!r} on board {board!r}: not a module or diagnostic "
+                         "of the selected boards and --modules folders")
 
 
 def module_folders(given: list[Path] | None) -> list[Path]:
@@ -266,23 +305,26 @@ def module_folders(given: list[Path] | None) -> list[Path]:
     return [MODULES_DIR]
 
 
-def plan(args: argparse.Namespace
+def plan(args: argparse.Namespace, chosen: Matrix | None = None
          ) -> tuple[list[Board], list[Target], dict[str, list[Job]], list[Module], Matrix]:
     """Boards, their firmware, every board's jobs (modules built on the way), the modules
-    that declare a [benchmark], and the matrix of runs, from the run options. Every board's
-    firmware is built even when a shard runs nothing on it, so that each shard reports every
-    board's footprint."""
-    boards = load_boards(args.board, args.boards_dir)
-    all_boards = expectation_board_names(args.boards_dir)
-    modules = discover(module_folders(args.modules), all_boards)
-    check_dependency_cycles([m for m in modules if isinstance(m, Module)])
-    diagnostics = {b.name: diagnostic_jobs(b) for b in boards}
-    matrix = _matrix(boards, diagnostics, modules, args)
-    chosen = set(matrix.runs)
+    that declare a [benchmark], and the matrix of runs, from the run options; chosen, when
+    given, is the matrix instead of what --only, --tag and --shard select (pytest --sim's
+    items after -k, -m and --sim-shard). Every board's firmware is built even when a shard runs
+    nothing on it, so that each shard reports every board's footprint."""
+    inputs = run_inputs(args)
+    boards, modules = inputs.boards, inputs.modules
+    candidates = inputs.candidates()
+    if chosen is None:
+        matrix = _matrix(candidates, args)
+    else:
+        _check_chosen(chosen, candidates)
+        matrix = chosen
+    wanted = set(matrix.runs)
     check_tools()
     targets = targets_for(boards, args.firmware, args.build_dir, args.firmware_debug)
-    built = _module_jobs(boards, {b.name: [m for m in modules if (b.name, m.name) in chosen]
+    built = _module_jobs(boards, {b.name: [m for m in modules if (b.name, m.name) in wanted]
                                   for b in boards}, modules, args.build_dir, args.jobs)
-    jobs_for = {b.name: [job for job in diagnostics[b.name] if (b.name, job.module) in chosen]
-                + built[b.name] for b in boards}
+    jobs_for = {b.name: [job for job in inputs.diagnostics[b.name]
+                         if (b.name, job.module) in wanted] + built[b.name] for b in boards}
     return boards, targets, jobs_for, benchmark_modules(modules), matrix

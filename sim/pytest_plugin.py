@@ -1,6 +1,8 @@
 """The pytest plugin: fixtures for a team's own tests of its modules (README.md, "Testing your
-own modules with pytest"). Installed with the package, pytest loads it through the `pytest11`
-entry point; in a checkout, load it with `-p sim.pytest_plugin`.
+own modules with pytest"), and `pytest --sim`, the module x board matrix as test items
+(sim/pytest_items.py; README.md, "Running the suite by hand"). Installed with the package,
+pytest loads it through the `pytest11` entry point; in a checkout, load it with
+`-p sim.pytest_plugin`.
 
 Fixtures:
 - sim_board: one board name; a test that takes it runs once per selected board (--sim-board,
@@ -12,38 +14,67 @@ Fixtures:
   board defaults to the test's sim_board.
 - sim_baseline: the tracked figures of --sim-baseline (default reports/baseline.json).
 
-The options are in one `sim` group. (`--sim-shard`, once `python -m sim run` cuts a run into
-shards, belongs here too and selects the same way; _add_options is where it goes.)
+The options are in one `sim` group: --sim, and each option of `python -m sim run` but --only
+and --tag (-k and -m select items) as --sim-<name>, with its meaning, type and default
+(sim/options.py, add_run_options). One default differs: without --sim-build-dir the fixtures
+build in the session's temporary folder, where `pytest --sim` builds in build/ as `run` does.
 """
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import pytest
 
-from sim import BOARDS_DIR
+from sim import BUILD_DIR
 from sim.api import ModuleResult, Simulator
-from sim.baseline import BASELINE_FILE, read_baseline
+from sim.baseline import read_baseline
 from sim.boards import load_boards
 from sim.errors import SimError
+from sim.options import AddOption, add_run_options
+from sim.plan import run_inputs
+from sim.pytest_items import SESSION_PLUGIN, SimItems, check_tags
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sim", "Cortex-M module simulation (sim.pytest_plugin)")
-    group.addoption("--sim-board", action="append", metavar="NAME",
-                    help="a board for tests that take sim_board (repeatable; default every "
-                    "board of --sim-boards-dir)")
-    group.addoption("--sim-boards-dir", type=Path, default=BOARDS_DIR, metavar="DIR",
-                    help="the folder of board files (default: the suite's boards)")
-    group.addoption("--sim-build-dir", type=Path, metavar="DIR",
-                    help="where firmware and modules are built (default: a folder in the "
-                    "session's temporary folder)")
-    group.addoption("--sim-baseline", type=Path, default=BASELINE_FILE, metavar="FILE",
-                    help="the tracked figures sim_baseline reads (default "
-                    "reports/baseline.json)")
+    group.addoption("--sim", action="store_true",
+                    help="collect the module x board matrix as test items, one per run "
+                    "(sim::<board>::<module>), made in shared QEMU boots with the reports "
+                    "written as `python -m sim run` writes them")
+    add_run_options(_as_sim_option(group), selecting=False)
+
+
+def _as_sim_option(group: pytest.OptionGroup) -> AddOption:
+    """add_run_options' add: `--X` becomes `--sim-X` (pytest keeps short options for itself)."""
+    def add(*flags: str, **settings: Any) -> None:
+        names = [f"--sim-{flag[2:]}" for flag in flags if flag.startswith("--")]
+        if names == ["--sim-build-dir"]:
+            settings.update(default=None, help="where firmware and modules are built "
+                            "(default: build/ for --sim, as `python -m sim run`; for the "
+                            "fixtures a folder of the session's temporary folder, shared by "
+                            "xdist workers)")
+        group.addoption(*names, **settings)
+    return add
+
+
+def _run_option_names() -> list[str]:
+    """The dest of each run option (board, modules, shard, ...), as add_run_options adds them."""
+    names: list[str] = []
+    add_run_options(lambda *flags, **_: names.append(flags[-1][2:].replace("-", "_")),
+                    selecting=False)
+    return names
+
+
+def run_arguments(config: pytest.Config) -> argparse.Namespace:
+    """The --sim-<name> options as the options of `python -m sim run` (no --only, --tag)."""
+    args = argparse.Namespace(only=None, tag=None, **{
+        name: config.getoption(f"sim_{name}") for name in _run_option_names()})
+    args.build_dir = args.build_dir or BUILD_DIR
+    return args
 
 
 def _selected_boards(config: pytest.Config) -> list[str]:
@@ -59,9 +90,27 @@ def _selected_boards(config: pytest.Config) -> list[str]:
 def pytest_configure(config: pytest.Config) -> None:
     """Named boards are checked before collection, so a typo is a usage error (exit 4). (The
     plugin is loaded in every session of an environment it is installed in: without --sim-board
-    it reads no board file until a test asks for one.)"""
+    or --sim it reads no board file until a test asks for one.)"""
     if config.getoption("sim_board"):
         _selected_boards(config)
+    if config.getoption("sim"):
+        _configure_items(config)
+
+
+def _configure_items(config: pytest.Config) -> None:
+    """--sim: read the boards, modules and diagnostics (a problem is a usage error, as `run`
+    stops with exit 2) and register the items' side of the session. The matrix is the session:
+    unless test paths are named on the command line, no test files are collected (not
+    `testpaths`, not the current folder)."""
+    args = run_arguments(config)
+    try:
+        inputs = run_inputs(args)
+        check_tags(inputs)
+    except SimError as error:
+        raise pytest.UsageError(f"sim: {error}") from None
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args = []
+    config.pluginmanager.register(SimItems(config, args, inputs), SESSION_PLUGIN)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ import pytest
 
 from sim import REPO_ROOT
 from sim.boards import Board
+from sim.modules import Module
+from sim.outdir import SET_PREFIX
 
 from sim.protocol import BootTranscript
 from sim.qemu import QemuExit, QemuSession, qemu_argv
@@ -97,3 +100,46 @@ def copy_example(tmp_path: Path) -> Path:
     folder = tmp_path / "example"
     shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("__pycache__"))
     return folder
+
+
+SLOW_MODULES = 6
+PASSES = 75_000_000   # counted_loop: 2 instructions a pass, so 150 million: about a second
+
+
+def write_slow_modules(folder: Path, catalogue: dict[str, Module]) -> Path:
+    """SLOW_MODULES modules that each keep a QEMU busy for about a second (copies of
+    counted_loop): a run of them is still going when a test stops it."""
+    loop = catalogue["counted_loop"]
+    for index in range(SLOW_MODULES):
+        module = folder / f"slow_{index}"
+        module.mkdir(parents=True)
+        for source in loop.sources:
+            (module / source.name).write_bytes(source.read_bytes())
+        (module / "module.toml").write_text(
+            f'description = "runs long"\nargs = [{PASSES}]\nbudget = {2 * PASSES + 10_000}\n'
+            "[expect]\nreturn = 0\n")
+    return folder
+
+
+def qemu_under(folder: Path) -> list[int]:
+    """QEMU processes whose working directory (a boot's log folder) is inside folder."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"qemu-system-arm" in (entry / "cmdline").read_bytes() \
+                    and os.readlink(entry / "cwd").startswith(str(folder.resolve())):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def wait_for_slow_boots(out: Path, count: int, process: subprocess.Popen[str]) -> None:
+    """Until count boots of slow modules have started (their module file is staged)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if len(list(out.glob(f"{SET_PREFIX}*/logs/*/*/boot*/*.cmod"))) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the run did not get to {count} slow boots: "
+                         f"{process.communicate()}")

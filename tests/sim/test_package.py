@@ -132,3 +132,22 @@ def test_the_installed_plugin_runs_the_example(installed: Path, boards: dict[str
                       tmp_path / "build", tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert " failed" not in done.stdout, done.stdout
+
+
+def test_the_installed_plugin_makes_the_matrix_items(installed: Path, boards: dict[str, Board],
+                                                     tmp_path: Path) -> None:
+    """pytest --sim of the virtual environment, from the team's folder: the plugin comes from
+    the entry point, its module's runs are items, and the reports go to the team's folder."""
+    chosen = two_boards(boards)
+    team = team_folder(tmp_path)
+    options = [arg for board in chosen for arg in ("--sim-board", board)]
+    done = subprocess.run([str(installed / "bin" / "python"), "-m", "pytest", "--sim",
+                           "--sim-modules=mods", *options, "-k", MODULE, "-v", "-p",
+                           "no:cacheprovider"], cwd=team, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for board in chosen:
+        assert f"sim::{board}::{MODULE} PASSED" in done.stdout, done.stdout
+    document = json.loads((team / "reports" / "results.json").read_text())
+    assert [(run["board"], run["module"], run["ok"]) for run in document["runs"]] == [
+        (board, MODULE, True) for board in chosen]

@@ -23,58 +23,22 @@ from sim.diagnostics import diagnostic_jobs
 from sim.modules import Module
 from sim.outdir import SET_PREFIX
 
-from .helpers import run_sim, tmpfs
+from .helpers import (SLOW_MODULES, qemu_under, run_sim, tmpfs, wait_for_slow_boots,
+                      write_slow_modules)
 
 pytestmark = pytest.mark.qemu
-
-SLOW_MODULES = 6
-PASSES = 75_000_000   # counted_loop: 2 instructions a pass, so 150 million: about a second
 
 
 @pytest.fixture
 def slow_modules(tmp_path: Path, catalogue: dict[str, Module]) -> Path:
     """Modules that each keep a QEMU busy for about a second: a run of them is still going
     when the test stops it."""
-    folder = tmp_path / "slow"
-    loop = catalogue["counted_loop"]
-    for index in range(SLOW_MODULES):
-        module = folder / f"slow_{index}"
-        module.mkdir(parents=True)
-        for source in loop.sources:
-            (module / source.name).write_bytes(source.read_bytes())
-        (module / "module.toml").write_text(
-            f'description = "runs long"\nargs = [{PASSES}]\nbudget = {2 * PASSES + 10_000}\n'
-            "[expect]\nreturn = 0\n")
-    return folder
+    return write_slow_modules(tmp_path / "slow", catalogue)
 
 
 def _sim(*args: str, **popen: object) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=REPO_ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
-
-
-def _qemu_under(folder: Path) -> list[int]:
-    """QEMU processes whose working directory (a boot's log folder) is inside folder."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and b"qemu-system-arm" in (entry / "cmdline").read_bytes() \
-                    and os.readlink(entry / "cwd").startswith(str(folder.resolve())):
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
-def _wait_for_slow_boots(out: Path, count: int, process: subprocess.Popen[str]) -> None:
-    """Until count boots of slow modules have started (their module file is staged)."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        if len(list(out.glob(f"{SET_PREFIX}*/logs/*/*/boot*/*.cmod"))) >= count:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"the run did not get to {count} slow boots: "
-                         f"{process.communicate()}")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -87,7 +51,7 @@ def test_a_signal_stops_the_run_keeping_what_finished(signum: int, board: str, b
     process = _sim("run", "--board", board, "--modules", str(slow_modules), "--batch", "1",
                    "-j", "2", "--out", str(out), "--build-dir", build)
     try:
-        _wait_for_slow_boots(out, 3, process)   # one slow job finished or nearly, two running
+        wait_for_slow_boots(out, 3, process)   # one slow job finished or nearly, two running
         sent = time.monotonic()
         process.send_signal(signum)
         stdout, stderr = process.communicate(timeout=30)
@@ -97,7 +61,7 @@ def test_a_signal_stops_the_run_keeping_what_finished(signum: int, board: str, b
     name = signal.Signals(signum).name
     assert process.returncode == 128 + signum, stdout + stderr
     assert took < 2.0, took
-    assert _qemu_under(tmp_path) == []
+    assert qemu_under(tmp_path) == []
     assert "Traceback" not in stderr, stderr
     [line] = stdout.splitlines()
     assert line.startswith(f"INTERRUPTED by {name} after ") and f" of {planned} runs: " in line
@@ -137,7 +101,7 @@ def test_ctrl_c_at_a_terminal_stops_the_run(board: str, build: str, slow_modules
         terminal.close(force=True)
     assert terminal.exitstatus == 130, terminal.before
     assert "Traceback" not in (terminal.before or "")
-    assert _qemu_under(tmp_path) == []
+    assert qemu_under(tmp_path) == []
     assert json.loads((out / "results.json").read_text())["signal"] == "SIGINT"
 
 
@@ -152,13 +116,13 @@ def test_a_run_killed_outright_leaves_the_last_reports(board: str, build: str,
     process = _sim("run", "--board", board, "--modules", str(slow_modules), "--batch", "1",
                    "--out", str(out), "--build-dir", build)
     try:
-        _wait_for_slow_boots(out, 1, process)
+        wait_for_slow_boots(out, 1, process)
         process.kill()   # SIGKILL: no handler, no clean-up
         process.communicate(timeout=30)
         assert (out / "results.json").read_text() == before
         assert len(list(out.glob(f"{SET_PREFIX}*"))) == 2   # the dead run's set is left over
     finally:
-        for pid in _qemu_under(tmp_path):   # orphans of the killed run
+        for pid in qemu_under(tmp_path):   # orphans of the killed run
             os.kill(pid, signal.SIGKILL)
     after = run_sim("run", "--board", board, "--only", "diag:add", "--out", str(out), "--build-dir",
                  build)

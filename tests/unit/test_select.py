@@ -16,7 +16,7 @@ from sim.boards import Board, board_names
 from sim.diagnostics import diagnostic_jobs, load_diagnostics
 from sim.errors import SetupError
 from sim.modules import discover, load_module
-from sim.plan import _matrix
+from sim.plan import RunInputs, _matrix
 from sim.schedule import JOB_OVERHEAD
 from sim.select import (DIAGNOSTIC_TAG, Candidate, Selection, Shard, assign_shards, in_shard,
                         read_durations, run_cost, shard_option)
@@ -185,17 +185,17 @@ def test_shards_of_the_real_catalogue_cover_its_matrix_diagnostics_included(
     chosen = [boards[name] for name in sorted(boards)]
     modules = discover([MODULES_DIR], set(boards))
     diagnostics = {board.name: diagnostic_jobs(board) for board in chosen}
-    whole = _matrix(chosen, diagnostics, modules, _options())
+    candidates = RunInputs(chosen, modules, diagnostics).candidates()
+    whole = _matrix(candidates, _options())
     assert whole.runs == whole.whole and whole.shard is None
     assert any(module.startswith("diag:") for _, module in whole.runs)
-    parts = [_matrix(chosen, diagnostics, modules, _options(shard=Shard(k, 3)))
+    parts = [_matrix(candidates, _options(shard=Shard(k, 3)))
              for k in (1, 2, 3)]
     assert all(part.whole == whole.runs for part in parts)
     together = [key for part in parts for key in part.runs]
     assert sorted(together) == sorted(whole.runs) and len(set(together)) == len(together)
     for part in parts:   # each in report order
         assert list(part.runs) == [key for key in whole.runs if key in set(part.runs)]
-    tagged = _matrix(chosen, diagnostics, modules, _options(tag=[DIAGNOSTIC_TAG],
-                                                            only=["diag:*"]))
+    tagged = _matrix(candidates, _options(tag=[DIAGNOSTIC_TAG], only=["diag:*"]))
     assert {module for _, module in tagged.runs} == {m for _, m in whole.runs
                                                      if m.startswith("diag:")}
