@@ -351,7 +351,8 @@ def load_board(path: Path) -> Board:
         raise top.fail("name", f"must match the file name '{path.stem}', got {name!r}")
     description = top.get("description", str)
     mcu = top.get("mcu", str)
-    script = path.parent / top.get("linker_script", str)
+    # Absolute: the firmware is linked in its build folder, not where the board file was named.
+    script = path.parent.absolute() / top.get("linker_script", str)
     cpu = _load_cpu(top.table("cpu"))
     top.used.add("memory")
     memory = _load_memory(path, data.get("memory"))

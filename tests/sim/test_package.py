@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import REPO_ROOT
+from sim import BOARDS_DIR, REPO_ROOT
 from sim.boards import Board, board_names
 from sim.cli import CONSOLE_SCRIPT
 from sim.modules import load_module
@@ -151,3 +151,45 @@ def test_the_installed_plugin_makes_the_matrix_items(installed: Path, boards: di
     document = json.loads((team / "reports" / "results.json").read_text())
     assert [(run["board"], run["module"], run["ok"]) for run in document["runs"]] == [
         (board, MODULE, True) for board in chosen]
+
+
+def own_board(team: Path, seed: Board) -> str:
+    """A board file of the team's own in team/boards: the seed board under another name (its
+    linker MEMORY map beside it), as a team starts one for its part."""
+    name = f"team_{seed.name}".replace("-", "_")
+    folder = team / "boards"
+    folder.mkdir()
+    script = BOARDS_DIR / seed.linker_script
+    shutil.copy2(script, folder / f"{name}.ld")
+    text = (BOARDS_DIR / f"{seed.name}.toml").read_text()
+    text = text.replace(f'name = "{seed.name}"', f'name = "{name}"', 1)
+    text = text.replace(f'linker_script = "{script.name}"', f'linker_script = "{name}.ld"', 1)
+    (folder / f"{name}.toml").write_text(text)
+    return name
+
+
+def test_a_team_runs_its_own_board_and_firmware_image_from_its_folder(
+        installed: Path, boards: dict[str, Board], tmp_path: Path) -> None:
+    """README.md, "From your own repository, step by step": from the team's folder, its own
+    board file, a firmware image it built for that board with `firmware` and passes with
+    --firmware, and its module: the run meets the module's expectation with the figures of the
+    same module on the seed board the board file copies (same core, same clock)."""
+    seed = boards[two_boards(boards)[0]]
+    team = team_folder(tmp_path)
+    board = own_board(team, seed)
+    script = str(installed / "bin" / CONSOLE_SCRIPT)
+    built = subprocess.run([script, "firmware", "--board", board, "--boards-dir", "boards",
+                            "--out", "fw/firmware.elf"], cwd=team, capture_output=True,
+                           text=True, timeout=600)
+    assert built.returncode == 0, built.stdout + built.stderr
+    ran = subprocess.run([script, "run", "--boards-dir", "boards", "--board", board,
+                          "--modules", "mods", "--firmware", f"{board}=fw/firmware.elf",
+                          "--out", "own"], cwd=team, capture_output=True, text=True, timeout=600)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    [own] = [run for run in json.loads((team / "own" / "results.json").read_text())["runs"]
+             if run["module"] == MODULE]
+    reference = run_installed([script], team, [seed.name])["runs"]
+    [seed_run] = [run for run in reference if run["module"] == MODULE]
+    assert own["board"] == board and own["ok"] and own["status"] == "ok"
+    assert (own["return"], own["stdout"], own["timing"]) == (
+        seed_run["return"], seed_run["stdout"], seed_run["timing"])
