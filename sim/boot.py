@@ -1,7 +1,9 @@
-"""One QEMU boot of a batch of jobs: the module files staged beside the job list, QEMU started
-with a command a person can rerun (command.sh), the console fed to the protocol's transcript
-and kept (console.log), and how the boot ended (BootOutcome). The firmware's @boot record is
-checked against the board and image the run asked for (sim/identity.py)."""
+"""One boot of a batch of jobs: the module files staged beside the job list, the target booted
+through the run's transport (sim/transport.py; QEMU unless told otherwise) with a command a
+person can rerun (command.sh), the console fed to the protocol's transcript and kept
+(console.log), and how the boot ended (BootOutcome). The firmware's @boot record is checked
+against the board and image the run asked for (sim/identity.py). Nothing here knows how the
+target is run: only the transport's interface is used."""
 
 from __future__ import annotations
 
@@ -19,15 +21,12 @@ from sim.identity import check_identity
 from sim.jobs import Job, joblist_line, write_joblist
 from sim.outdir import naming_errors
 from sim.protocol import BootTranscript, JobTranscript
-from sim.qemu import QemuExit, QemuSession, SessionGroup, qemu_argv, rerun_command
+from sim.qemu import QemuTransport
 from sim.target import Target
 from sim.timing import ticks_to_instructions
+from sim.transport import BootExit, SessionGroup, Transport
 
 log = logging.getLogger(__name__)
-
-LOCKUP_MARKER = "Lockup"       # QEMU: "qemu: fatal: Lockup: can't escalate 3 to HardFault ..."
-LOCKUP_EXIT_STATUS = 134       # QEMU aborts after a lockup
-
 
 # The host's hang deadline gives a job's budget time at this rate: a conservative floor for
 # QEMU's speed on a loaded machine, so a job that uses a long budget is not taken for a hang.
@@ -45,8 +44,10 @@ class RunSettings:
     measured: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
     # Boots' logs go under out_dir/log_folder/<board>/; a shard's has its own (sim/select.py).
     log_folder: str = "logs"
-    # Every QEMU of the run, so a stop (a signal, another batch's error) can end them at once.
+    # Every boot of the run, so a stop (a signal, another batch's error) can end them at once.
     sessions: SessionGroup = field(default_factory=SessionGroup, compare=False, repr=False)
+    # What runs the firmware (sim/transport.py): qemu-system-arm, the one implementation.
+    transport: Transport = field(default_factory=QemuTransport, compare=False, repr=False)
 
     def job_deadline(self, job: Job, clock_hz: int) -> float:
         """Seconds a job may take before its boot counts as hung: job_deadline_s, plus its
@@ -61,7 +62,7 @@ class RunSettings:
 @dataclass
 class BootOutcome:
     transcript: BootTranscript
-    exit: QemuExit
+    exit: BootExit
     log_dir: Path
     console_tail: tuple[str, ...] = ()   # the last lines QEMU printed, for the evidence
 
@@ -76,7 +77,7 @@ class BootOutcome:
         stderr = self.exit.stderr
         if self.exit.teardown == "not started":
             return "error", f"could not start QEMU: {stderr}"
-        if LOCKUP_MARKER in stderr or self.exit.status == LOCKUP_EXIT_STATUS:
+        if self.exit.lockup:
             return "lockup", _last_line(stderr) or "QEMU lockup"
         if self.exit.deadline_hit:
             return "hang", "no progress before the host deadline"
@@ -100,6 +101,9 @@ def _last_line(text: str) -> str:
     lines = [line for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else ""
 
+
+# The firmware's semihosting command line: its name, then the job list in the boot's folder.
+SEMIHOSTING_ARGS = ("firmware", "jobs.txt")
 
 Staged = dict[str, Path]   # a batch's module files: built path -> its first copy in a boot folder
 
@@ -135,8 +139,8 @@ def _stage_job(job_id: str, job: Job, log_dir: Path, staged: Staged) -> str:
     return joblist_line(job_id, job, name, dep_names)
 
 
-def _start_failure(error: Exception) -> QemuExit:
-    return QemuExit(status=None, signal=None, deadline_hit=False, teardown="not started",
+def _start_failure(error: Exception) -> BootExit:
+    return BootExit(status=None, signal=None, deadline_hit=False, teardown="not started",
                     stderr=str(error).splitlines()[0])
 
 
@@ -166,13 +170,13 @@ def _boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
                       [_stage_job(job_id, job, log_dir, staged) for job_id, job in jobs])
     except FileNotFoundError as error:  # a file went between the check and the copy
         return BootOutcome(transcript, _start_failure(error), log_dir)
-    argv = qemu_argv(target.board.qemu_machine, target.image.elf.resolve(),
-                     ["firmware", "jobs.txt"])
-    (log_dir / "command.sh").write_text(rerun_command(argv, log_dir) + "\n")
+    transport = settings.transport
+    (log_dir / "command.sh").write_text(
+        transport.rerun_command(target, log_dir, SEMIHOSTING_ARGS) + "\n")
     deadlines = {job_id: settings.job_deadline(job, target.board.cpu.clock_hz)
                  for job_id, job in jobs}
     tail: deque[str] = deque(maxlen=3)
-    session = QemuSession(argv, log_dir, log_dir / "stderr.log", settings.boot_deadline_s)
+    session = transport.session(target, log_dir, SEMIHOSTING_ARGS, settings.boot_deadline_s)
     try:
         if not settings.sessions.start(session):
             return None

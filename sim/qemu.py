@@ -1,9 +1,11 @@
-"""Running the firmware on qemu-system-arm.
+"""Running the firmware on qemu-system-arm: the transport (sim/transport.py) every boot goes
+through today.
 
 qemu_argv() builds the command line as a pure function, so it can be unit-tested and printed
 for a person to rerun by hand (rerun_command). QemuSession starts it, reads the
 semihosting console line by line against a host-side deadline, keeps QEMU's stderr in a file
-(a lockup is reported only there) and tears QEMU down in escalating steps.
+(a lockup is reported only there) and tears QEMU down in escalating steps. QemuTransport puts
+the two together for a board's target.
 """
 
 from __future__ import annotations
@@ -14,15 +16,16 @@ import select
 import shlex
 import signal
 import subprocess
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
-
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from sim.timing import ICOUNT_SHIFT
 from sim.toolchain import QEMU
+from sim.transport import BootExit
+
+if TYPE_CHECKING:
+    from sim.target import Target
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,8 @@ log = logging.getLogger(__name__)
 ICOUNT = f"shift={ICOUNT_SHIFT},align=off,sleep=off"
 CONSOLE_CHARDEV = "semihosting"
 READ_CHUNK = 65536
+LOCKUP_MARKER = "Lockup"       # QEMU: "qemu: fatal: Lockup: can't escalate 3 to HardFault ..."
+LOCKUP_EXIT_STATUS = 134       # QEMU aborts after a lockup
 
 
 def _semihosting_config(args: Sequence[str]) -> str:
@@ -65,17 +70,9 @@ def rerun_command(argv: Sequence[str], cwd: Path) -> str:
     return f"cd {shlex.quote(str(cwd))} && {shlex.join(argv)}"
 
 
-@dataclass(frozen=True)
-class QemuExit:
-    status: int | None        # QEMU's exit status, if it exited by itself
-    signal: int | None        # the signal that ended it, if any
-    deadline_hit: bool        # the host-side deadline ran out first
-    teardown: str             # "exited" | "terminated" | "killed" | "stopped" (the run was)
-    stderr: str
-
-
 class QemuSession:
-    """One QEMU process. Use as a context manager; iterate lines(); then read exit."""
+    """One QEMU process, a transport.TargetSession. Use as a context manager; iterate chunks();
+    then read exit."""
 
     GRACE_S = 2.0   # after the console closes, time for QEMU to exit by itself
     TERM_S = 2.0    # after SIGTERM, time before SIGKILL
@@ -86,7 +83,7 @@ class QemuSession:
         self.stderr_path = stderr_path
         self.deadline_s = deadline_s
         self.deadline_hit = False
-        self.exit: QemuExit | None = None
+        self.exit: BootExit | None = None
         self.stopped = False      # kill() ended it: the run is stopping, not the guest's doing
         self._child: subprocess.Popen | None = None
         self._deadline = 0.0
@@ -103,7 +100,7 @@ class QemuSession:
 
     def kill(self) -> None:
         """End QEMU now (SIGKILL to its process group: it leads a session of its own). Safe
-        from another thread; lines() then ends as QEMU's console closes."""
+        from another thread; chunks() then ends as QEMU's console closes."""
         self.stopped = True
         # Not once close() has reaped it (its pid could then be another process's, though not
         # within the instant between the reaping and close() setting exit).
@@ -132,16 +129,11 @@ class QemuSession:
         """From now, allow seconds more before the deadline (a job just started)."""
         self._deadline = time.monotonic() + seconds
 
-    def lines(self) -> Iterator[str]:
-        """Console lines (without line endings) until QEMU closes it or the deadline passes.
-        Reads in large chunks and splits them here: a pattern match per line would cost more
-        than QEMU takes to run a job."""
-        for chunk in self.chunks():
-            yield from chunk
-
     def chunks(self) -> Iterator[list[str]]:
-        """The console as lists of whole lines, as they arrive (a last line without its newline
-        comes alone at the end); the same deadline as lines()."""
+        """The console as lists of whole lines (without line endings), as they arrive (a last
+        line without its newline comes alone at the end), until QEMU closes it or the deadline
+        passes. Reads in large chunks and splits them here: a pattern match per line would cost
+        more than QEMU takes to run a job."""
         assert self._child is not None, "start() first"
         stdout = self._child.stdout
         pending = b""
@@ -159,7 +151,7 @@ class QemuSession:
         if pending.strip(b"\r"):
             yield [pending.decode("utf-8", "replace").rstrip("\r")]
 
-    def close(self) -> QemuExit:
+    def close(self) -> BootExit:
         """Tear down: let QEMU exit, then SIGTERM, then SIGKILL. Idempotent."""
         if self.exit is not None:
             return self.exit
@@ -179,10 +171,12 @@ class QemuSession:
         if child is not None:
             child.stdout.close()
         status = child.returncode if child is not None else None
-        self.exit = QemuExit(
+        stderr = self._read_stderr()
+        self.exit = BootExit(
             status=status if status is not None and status >= 0 else None,
             signal=-status if status is not None and status < 0 else None,
-            deadline_hit=self.deadline_hit, teardown=teardown, stderr=self._read_stderr())
+            deadline_hit=self.deadline_hit, teardown=teardown, stderr=stderr,
+            lockup=LOCKUP_MARKER in stderr or status == LOCKUP_EXIT_STATUS)
         return self.exit
 
     @staticmethod
@@ -200,34 +194,17 @@ class QemuSession:
             return ""
 
 
-class SessionGroup:
-    """The QEMU sessions of one run, so that stopping the run ends them all at once. Once
-    stop() has been called, start() starts nothing: no QEMU can slip in after the stop."""
+class QemuTransport:
+    """A transport.Transport: every boot a qemu-system-arm of the board's machine, with
+    -icount (exact instruction counts), -no-reboot and the semihosting console on stdout."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._live: set[QemuSession] = set()
-        self._stopped = False
+    def session(self, target: "Target", workdir: Path, args: Sequence[str],
+                deadline_s: float) -> QemuSession:
+        return QemuSession(self._argv(target, args), workdir, workdir / "stderr.log", deadline_s)
 
-    @property
-    def stopped(self) -> bool:
-        return self._stopped
+    def rerun_command(self, target: "Target", workdir: Path, args: Sequence[str]) -> str:
+        return rerun_command(self._argv(target, args), workdir)
 
-    def start(self, session: QemuSession) -> bool:
-        """Start the session and keep it; False (not started) when the run is stopping."""
-        with self._lock:
-            if self._stopped:
-                return False
-            session.start()
-            self._live.add(session)
-        return True
-
-    def finished(self, session: QemuSession) -> None:
-        with self._lock:
-            self._live.discard(session)
-
-    def stop(self) -> None:
-        with self._lock:
-            self._stopped = True
-            for session in self._live:
-                session.kill()
+    @staticmethod
+    def _argv(target: "Target", args: Sequence[str]) -> list[str]:
+        return qemu_argv(target.board.qemu_machine, target.image.elf.resolve(), args)

@@ -24,7 +24,7 @@ from sim.boot import RunSettings, Staged, boot_once
 from sim.interrupt import RunInterrupted, deferring_signals, signal_received
 from sim.jobs import Job, batch_job_id
 from sim.protocol import JobTranscript
-from sim.qemu import SessionGroup
+from sim.transport import SessionGroup
 from sim.results import RunResult
 from sim.schedule import Batch, cut_batches, job_cost, measured_instructions, start_order
 from sim.settle import error_result, finished_jobs, settle_boot, settle_final

@@ -1,5 +1,6 @@
 """Boot the real firmware on real QEMU with a hand-written job list, for tests that look at the
-records themselves rather than at the runner's results."""
+records themselves rather than at the runner's results. Boots go through a transport
+(sim/transport.py), as the runner's do."""
 
 from __future__ import annotations
 
@@ -21,28 +22,30 @@ from sim.modules import Module
 from sim.outdir import SET_PREFIX
 
 from sim.protocol import BootTranscript
-from sim.qemu import QemuExit, QemuSession, qemu_argv
+from sim.qemu import QemuTransport
 from sim.target import Target
+from sim.transport import BootExit, Transport
 
 
 @dataclass
 class Boot:
     transcript: BootTranscript
-    exit: QemuExit
+    exit: BootExit
     console: list[str]
 
 
 def boot(target: Target, workdir: Path, joblist: str | None,
-         args: tuple[str, ...] = ("firmware", "jobs.txt"), deadline_s: float = 20.0) -> Boot:
-    """Boot once with the semihosting command line args, and joblist (if given) as jobs.txt."""
+         args: tuple[str, ...] = ("firmware", "jobs.txt"), deadline_s: float = 20.0,
+         transport: Transport | None = None) -> Boot:
+    """Boot once with the semihosting command line args, and joblist (if given) as jobs.txt;
+    through QEMU unless another transport is given."""
     workdir.mkdir(parents=True, exist_ok=True)
     if joblist is not None:
         (workdir / "jobs.txt").write_text(joblist)
-    argv = qemu_argv(target.board.qemu_machine, target.image.elf, args)
     transcript = BootTranscript()
     console = []
-    with QemuSession(argv, workdir, workdir / "stderr.log", deadline_s) as session:
-        for line in session.lines():
+    with (transport or QemuTransport()).session(target, workdir, args, deadline_s) as session:
+        for line in (line for chunk in session.chunks() for line in chunk):
             console.append(line)
             transcript.feed(line)
     assert session.exit is not None
