@@ -3,7 +3,12 @@ timed in the same invocation (`python -m sim bench`); and the batched boots repl
 alone (each boot's own command.sh, the console to a file), so the host's share of a job's cost
 is measured against QEMU's on the same machine at the same moment. Then the run's own matrix,
 where every job is a different module: planned again (build cache warm) and run as `run` runs
-it, against QEMU alone on the same boots, for the host's cost per module."""
+it, against QEMU alone on the same boots, for the host's cost per module.
+
+QEMU only, on purpose: the runs go through the default transport (sim/transport.py), and the
+replay runs the boots' command.sh as a QEMU command line. What is measured is the host's share
+against QEMU's on one machine; on a board the semihosting calls through the probe would cost
+more than either, and a board runs one boot at a time (sim/PROBE.md)."""
 
 from __future__ import annotations
 
