@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class BootExit:
     """How a boot ended, as the transport saw it (the firmware's own @exit record is read from
-    the console, not here)."""
+    the console, not here). A system reset ends the boot too, as status 0 with no @exit record
+    on the console (QEMU's -no-reboot; a probe would halt at the reset vector): sim/boot.py's
+    BootOutcome.ending() reads it so."""
     status: int | None        # the target's exit status, if it ended by itself
     signal: int | None        # the signal that ended the process running it, if any
     deadline_hit: bool        # the host-side deadline ran out first
