@@ -256,7 +256,14 @@ void job_call_arm(void)
 
 job_call_status job_call(job_fn fn, const int32_t args[4], int privileged, int32_t *result)
 {
-    job_call_ctx.psp_top = (uint32_t)(uintptr_t)&job_stack[sizeof job_stack / sizeof job_stack[0]];
+    uint32_t top = (uint32_t)(uintptr_t)&job_stack[sizeof job_stack / sizeof job_stack[0]];
+    return job_call_on_stack(fn, args, privileged, top, result);
+}
+
+job_call_status job_call_on_stack(job_fn fn, const int32_t args[4], int privileged,
+                                  uint32_t stack_top, int32_t *result)
+{
+    job_call_ctx.psp_top = stack_top;
     abort_reason = JOB_CALL_RETURNED;
     active = 1;
     /* ARMv6-M has no unprivileged thread mode: there the code runs privileged either way. */

@@ -23,9 +23,9 @@ uint32_t mpu_segment_bytes(void)
 }
 
 void mpu_allow_module(const uint8_t *code, uint32_t code_bytes, const uint8_t *data,
-                      uint32_t data_bytes)
+                      uint32_t data_bytes, mpu_code_access access)
 {
-    (void)code, (void)code_bytes, (void)data, (void)data_bytes;
+    (void)code, (void)code_bytes, (void)data, (void)data_bytes, (void)access;
 }
 
 void mpu_forbid_code(void)
@@ -47,6 +47,7 @@ enum {
 #define NORMAL_MEMORY (MPU_RASR_C_Msk | MPU_RASR_S_Msk)
 
 static uint32_t code_subregions; /* bit n set: subregion n holds code of the current job */
+static uint32_t code_access = MPU_RASR_AP_FULL; /* the code subregions' access permissions */
 
 /* RASR.SIZE for a power-of-two size: the region is 2^(SIZE + 1) bytes. */
 static uint32_t size_field(uint32_t bytes)
@@ -89,7 +90,7 @@ static void write_code_region(void)
     uint32_t disabled = ALL_SUBREGIONS_DISABLED & ~code_subregions;
     set_region(REGION_ARENA_CODE, __module_arena_start,
                span(__module_arena_start, __module_arena_end),
-               NORMAL_MEMORY | MPU_RASR_AP_FULL | (disabled << MPU_RASR_SRD_Pos));
+               NORMAL_MEMORY | code_access | (disabled << MPU_RASR_SRD_Pos));
     dsb();
     isb();
 }
@@ -117,9 +118,10 @@ void mpu_init(void)
 
 /* Whole subregions; the module's data is in region 2 already. */
 void mpu_allow_module(const uint8_t *start, uint32_t bytes, const uint8_t *data,
-                      uint32_t data_bytes)
+                      uint32_t data_bytes, mpu_code_access access)
 {
     (void)data, (void)data_bytes;
+    code_access = access == MPU_CODE_READ_ONLY ? MPU_RASR_AP_READ_ONLY : MPU_RASR_AP_FULL;
     uint32_t segment = mpu_segment_bytes();
     uint32_t first = span(__module_arena_start, start) / segment;
     uint32_t count = (bytes + segment - 1u) / segment;
@@ -132,6 +134,7 @@ void mpu_allow_module(const uint8_t *start, uint32_t bytes, const uint8_t *data,
 void mpu_forbid_code(void)
 {
     code_subregions = 0;
+    code_access = MPU_RASR_AP_FULL;
     write_code_region();
 }
 
