@@ -429,10 +429,11 @@ void module_job_run(const job *j)
         status = j->abi_tems ? tems_init_and_run(j, module, free_start, &t, &result)
                              : init_and_run(j, module, &t, &result);
     }
-    timing_stamp unload_start = timing_mark();
     /* A job that faulted or was refused runs none, as abort(); nor does an application image,
      * which has no unload: the firmware only takes back the memory it was given. */
-    if (status == LOADER_OK && !application) {
+    int destructors_due = status == LOADER_OK && !application;
+    timing_stamp unload_start = timing_mark();
+    if (destructors_due) {
         status = run_destructors();
     }
     mpu_forbid_code();
