@@ -41,7 +41,7 @@ from pathlib import Path
 from sim import MODULES_DIR
 from sim.boards import Board, board_names
 from sim.errors import SimError
-from sim.jobs import Expectation, Job
+from sim.jobs import APP_IMAGE_ERRORS, Expectation, Job
 from sim.modbuild import build_module
 from sim.modules import discover_modules, load_order
 from sim.mutate import FAMILIES, MUTATORS, ModuleParts
@@ -54,8 +54,9 @@ from sim.runner import RunSettings, print_progress, run_matrix
 CONTAINED = ("ok", "rejected", "fault", "timeout")
 ESCAPE_KINDS = ("lockup", "hang", "reset", "error", "crc_ignored", "oracle", "next_module")
 # Loader errors given only after the CRC check passed (firmware/loader/loader.c: the table
-# checks' bad_header is not here, as the header checks before the CRC give it too).
-AFTER_CRC_ERRORS = ("bad_reloc", "unresolved", "startup", "no_entry")
+# checks' bad_header is not here, as the header checks before the CRC give it too), and an
+# application image's, checked after its link (firmware/src/PROTOCOL.md, "Application images").
+AFTER_CRC_ERRORS = ("bad_reloc", "unresolved", "startup", "no_entry", *APP_IMAGE_ERRORS)
 DEPENDENCY_SHARE = 0.2               # of the mutants, when some seed has dependencies
 FUZZ_BUDGET_INSTRUCTIONS = 200_000   # mutated code may loop: stop it early
 

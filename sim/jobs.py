@@ -23,18 +23,26 @@ LOADER_HEADER = FIRMWARE_DIR / "loader" / "loader.h"
 _STATUS_ENTRY = re.compile(r"\bX\(\s*(\w+)\s*,\s*(\w+)\s*,\s*(-?\d+)\s*\)")
 
 
-def loader_statuses(header: Path = LOADER_HEADER) -> dict[str, int]:
+def loader_statuses(header: Path = LOADER_HEADER, list_name: str = "LOADER_STATUSES"
+                    ) -> dict[str, int]:
     """Every loader status by name ("ok": 0, "bad_magic": -1, ...), read from the library's
-    LOADER_STATUSES list, the one the firmware's enum and loader_strerror() are made from."""
+    LOADER_STATUSES list, the one the firmware's enum and loader_strerror() are made from (or
+    another X-macro list of the same form: APP_IMAGE_STATUSES)."""
     text = re.sub(r"/\*.*?\*/", " ", header.read_text(), flags=re.DOTALL)
-    body = re.search(r"#define LOADER_STATUSES\(X\)((?:[^\n]*\\\n)*[^\n]*)", text)
+    body = re.search(rf"#define {list_name}\(X\)((?:[^\n]*\\\n)*[^\n]*)", text)
     if body is None:
-        raise SetupError(f"{header}: no '#define LOADER_STATUSES(X)' list")
+        raise SetupError(f"{header}: no '#define {list_name}(X)' list")
     return {name: int(value) for _, name, value in _STATUS_ENTRY.findall(body[1])}
 
 
 # The loader's error names, as a rejected job's @end record spells them (its "ok" is no error).
 LOADER_ERRORS = tuple(name for name, value in loader_statuses().items() if value != 0)
+# What refuses an application image's vector table (firmware/src/app_image.h): an app job's
+# @end error besides the loader's.
+APP_IMAGE_HEADER = FIRMWARE_DIR / "src" / "app_image.h"
+APP_IMAGE_ERRORS = tuple(loader_statuses(APP_IMAGE_HEADER, "APP_IMAGE_STATUSES"))
+# Every error name a rejected job can show.
+JOB_ERRORS = LOADER_ERRORS + APP_IMAGE_ERRORS
 # The runner's name for job code that returned with r4-r11 or sp changed (an @abi record).
 CALLEE_SAVED_FAULT = "ABI.CALLEE_SAVED"
 
@@ -118,6 +126,13 @@ class Job:
     sizes: dict[str, int] | None = None
     build_error: BuildProblem | None = None   # the module could not be built: an error run
     tags: tuple[str, ...] = ()       # what --tag selects it by (sim/select.py)
+    # module jobs: the file is an application image, started through its vector table (the
+    # job list's kind `app`; README.md, "Adding a module")
+    application: bool = False
+
+    def joblist_kind(self) -> str:
+        """The kind the job list names: an application image's module job is `app`."""
+        return "app" if self.application else self.kind
 
 
 def joblist_line(job_id: str, job: Job, file_name: str | None = None,
@@ -125,7 +140,7 @@ def joblist_line(job_id: str, job: Job, file_name: str | None = None,
     """One job list line; file_name and dep_names replace a module job's paths (the runner copies
     the files beside the job list)."""
     target = job.target if job.kind == "diag" else f'"{file_name or job.target}"'
-    parts = [job_id, job.kind, target]
+    parts = [job_id, job.joblist_kind(), target]
     parts += [f"dep={name}" for name in (dep_names if dep_names is not None else job.deps)]
     if job.abi is not None:
         parts.append(f"abi={job.abi}")
@@ -156,5 +171,5 @@ TIMING_DIRECTIVE = f"#!timing ns_per_instruction={NS_PER_INSTRUCTION}"
 
 def write_joblist(path: Path, lines: list[str]) -> None:
     header = ("# id kind target [dep=file]... [entry=name | abi=tems] [budget=ticks per job] "
-              "[args=a,b,c,d]  (firmware/src/PROTOCOL.md)")
+              "[args=a,b,c,d]  (firmware/src/PROTOCOL.md; kind app: target and budget only)")
     path.write_text("\n".join([header, TIMING_DIRECTIVE, *lines]) + "\n")

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from sim import FIRMWARE_DIR
 from sim.cores import ARCHITECTURES, CORES, FLOAT_ABIS, FPU_PRECISION, FPUS, MPU_KINDS
 from sim.errors import SetupError, SimError
-from sim.jobs import LOADER_ERRORS, Expectation, fault_names
+from sim.jobs import JOB_ERRORS, Expectation, fault_names
 from sim.select import TAG
 from sim.textfiles import read_toml_text
 from sim.timing import BUDGET_MAX_INSTRUCTIONS, BUDGET_MIN_INSTRUCTIONS, TIMING_PHASES
@@ -37,6 +37,12 @@ DEFAULT_STATUS = "ok"
 DIAGNOSTIC_STATUSES = tuple(KEYS_FOR_STATUS)
 EXPECT_STATUSES = tuple(status for status in KEYS_FOR_STATUS if status != "error")
 ABIS = ("tems",)
+# What a module folder builds (README.md, "Adding a module"): a module the firmware calls by
+# entry, or an application image with its own vector table, started as a bootloader starts one.
+KINDS = ("module", "application")
+APPLICATION_ENTRY = "Reset_Handler"  # an application's default entry: CMSIS's name
+# What an application image has no use for: it runs alone, from its reset handler.
+NOT_FOR_APPLICATIONS = ("args", "depends", "abi")
 INT32 = (-(1 << 31), (1 << 32) - 1)  # args and returns: int32, or uint32 written as positive
 
 
@@ -55,6 +61,7 @@ class Module:
     description: str
     sources: tuple[Path, ...]
     entry: str = "module_main"
+    kind: str = "module"                    # KINDS
     args: tuple[int, ...] = ()
     depends: tuple[str, ...] = ()
     exports: tuple[str, ...] = ()           # besides the entry (README, "Adding a module")
@@ -210,7 +217,7 @@ def _expect_table(check: Checker, table: Any, prefix: str) -> dict[str, Any]:
     if "stdout" in table:
         found["stdout"] = check.string(table, "stdout", prefix)
     if "error" in table:  # the loader's error names; a name it never reports could never match
-        found["error"] = check.string(table, "error", prefix, LOADER_ERRORS)
+        found["error"] = check.string(table, "error", prefix, JOB_ERRORS)
     if "fault" in table:
         found["fault"] = check.string(table, "fault", prefix, fault_names())
     return found
@@ -339,7 +346,7 @@ def _budget(check: Checker, value: Any) -> int | None:
     return value
 
 
-TOP_KEYS = {"description", "entry", "args", "depends", "exports", "abi", "budget", "tags",
+TOP_KEYS = {"description", "kind", "entry", "args", "depends", "exports", "abi", "budget", "tags",
             "build", "benchmark", "expect", "when"}
 BENCHMARK_KEYS = {"phase", "per", "against", "title"}
 # What a benchmark's cost is divided by: the difference in one of its sizes against the
@@ -407,6 +414,17 @@ def _exports(check: Checker, data: dict[str, Any]) -> tuple[str, ...]:
     return names
 
 
+def _kind(check: Checker, data: dict[str, Any]) -> str:
+    """module.toml's kind; an application takes none of the keys only a called module uses."""
+    kind = check.string(data, "kind", choices=KINDS) or "module"
+    if kind == "application":
+        for key in NOT_FOR_APPLICATIONS:
+            if key in data:
+                raise check.fail(key, "not for kind = \"application\": an application image "
+                                 "runs alone from its reset handler, which takes no arguments")
+    return kind
+
+
 def _check_name(folder: Path) -> None:
     if folder.name.startswith(RESERVED_PREFIX):
         raise SetupError(f"{folder}: the module name {folder.name!r} would pass for one of the "
@@ -423,6 +441,7 @@ def load_module(folder: Path, boards: set[str]) -> Module:
     except tomllib.TOMLDecodeError as error:
         raise SetupError(f"{path}: not valid TOML: {error}") from error
     check.unknown(data, TOP_KEYS)
+    kind = _kind(check, data)
     entry = _entry(check, data)
     args = data.get("args", [])
     if not isinstance(args, list) or len(args) > 4:
@@ -437,7 +456,8 @@ def load_module(folder: Path, boards: set[str]) -> Module:
     return Module(
         name=folder.name, path=folder, sources=sources,
         description=check.string(data, "description") or "",
-        entry=entry or "module_main",
+        kind=kind,
+        entry=entry or (APPLICATION_ENTRY if kind == "application" else "module_main"),
         args=tuple(as_int32(check.integer(a, "args")) for a in args),
         depends=check.string_list(data, "depends"), exports=_exports(check, data),
         abi=check.string(data, "abi", choices=ABIS),

@@ -194,9 +194,11 @@ def build_problem(error: BuildError, prefix: str = "") -> BuildProblem:
 def module_job(module: Module, board: Board, image: ModuleImage,
                deps: list[ModuleImage] | tuple[()] = ()) -> Job:
     """The job that runs a built module on a board, after its resident libraries."""
+    application = module.kind == "application"
     return Job(module.name, "module", str(image.file), module.args,
-               module.expectation(board.name, board.capabilities), entry=module.entry,
-               abi=module.abi,
+               module.expectation(board.name, board.capabilities),
+               entry=None if application else module.entry, abi=module.abi,
+               application=application,
                deps=tuple(str(d.file) for d in deps), budget=budget_ticks(module, board),
                elf=image.elf, sizes=_sizes(image, deps))
 

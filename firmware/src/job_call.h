@@ -32,6 +32,12 @@ void job_call_new_budget(uint64_t ticks);
  * is its return value. The code comes back through an SVC, which restores privilege. */
 job_call_status job_call(job_fn fn, const int32_t args[4], int privileged, int32_t *result);
 
+/* job_call on another stack, stack_top 8-byte aligned, in memory the code may write (an
+ * application image's own, app_image.h): where its sp starts, where it must come back with, and
+ * where a fault's way back is written. The job stack's guard does not cover it. */
+job_call_status job_call_on_stack(job_fn fn, const int32_t args[4], int privileged,
+                                  uint32_t stack_top, int32_t *result);
+
 /* For the SysTick handler: whether the job code's budget window is open (armed, not yet come
  * back or aborted), so that running out of it stops the code. */
 int job_call_budget_live(void);

@@ -155,7 +155,7 @@ static void run_job(const job *j)
     timing_begin_job();
     if (strcmp(j->kind, "diag") == 0) {
         run_diag_job(j);
-    } else if (strcmp(j->kind, "module") == 0) {
+    } else if (strcmp(j->kind, "module") == 0 || strcmp(j->kind, "app") == 0) {
         module_job_run(j);
     } else {
         rec_begin("end");

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "app_image.h"
 #include "armv7m.h"
 #include "board_config.h"
 #include "cache.h"
@@ -96,6 +97,13 @@ static void field_dep(int dep)
     }
 }
 
+/* A rejected job's error name: the loader's, or an application image check's. */
+static const char *error_name(int status)
+{
+    const char *name = app_image_strerror(status);
+    return name != NULL ? name : loader_strerror(status);
+}
+
 static void report_end(const job *j, int status, int dep, int32_t result, const phase_times *t)
 {
     rec_begin("end");
@@ -109,7 +117,7 @@ static void report_end(const job *j, int status, int dep, int32_t result, const 
         rec_u64("run", t->run);
         rec_u64("unload", t->unload);
     } else if (status < 0) {
-        rec_word("error", loader_strerror(status));
+        rec_word("error", error_name(status));
     }
     if (status != LOADER_OK) {
         field_dep(dep);
@@ -358,16 +366,44 @@ static int run_destructors(void)
 
 /* Only the code of the job's own modules is executable, and only while the job runs; its
  * code may use its modules' data and the free arena above them. Returns where that starts. */
-static uint8_t *allow_job_memory(unsigned loaded)
+static uint8_t *allow_job_memory(unsigned loaded, mpu_code_access access)
 {
     for (unsigned k = 0; k < loaded; k++) {
         const loaded_module *module = &job_modules.modules[k];
         /* Its data region runs to its block's end: data, bss, the loader's tables, padding. */
         const uint8_t *end = k + 1u < loaded ? job_modules.modules[k + 1u].block_start : arena.top;
         mpu_allow_module(module->base, module->header.text_size, module->data,
-                         (uint32_t)(end - module->data));
+                         (uint32_t)(end - module->data), access);
     }
     return mpu_allow_free_arena(arena.top);
+}
+
+/* The bootloader's part (app_image.h): its vector table checked and made the firmware's for the
+ * system exceptions (the init figure), then the reset handler on the table's stack with VTOR at
+ * the image (the run figure). Nothing else of the image runs: no constructors, no entry. */
+static int check_and_start(const job *j, const loaded_module *module, phase_times *t,
+                           int32_t *result)
+{
+    app_image_start start;
+    timing_stamp began = timing_mark();
+    int status = app_image_check(module, &start);
+    if (status == LOADER_OK) {
+        app_image_keep_system_exceptions(module);
+        if (env.sync_code != NULL) { /* the core reads vectors on the data side: clean it */
+            env.sync_code(env.context, module->base, APP_VECTOR_BYTES);
+        }
+    }
+    t->init = timing_since(&began);
+    if (status != LOADER_OK) {
+        return status;
+    }
+    /* Its code read-only, its table with it (VTOR points at it); the free arena above it is
+     * the heap and the console buffer the firmware's exports use when it calls them. */
+    heap_reset(allow_job_memory(j->dep_count + 1u, MPU_CODE_READ_ONLY));
+    began = timing_mark();
+    status = app_image_start_it(module, &start, result);
+    t->run = timing_since(&began);
+    return status;
 }
 
 void module_job_run(const job *j)
@@ -382,15 +418,22 @@ void module_job_run(const job *j)
     int dep = MAIN_MODULE;
     loader_mark mark = loader_arena_mark(&arena);
     int status = load_all(j, &t, &dep);
-    if (status == LOADER_OK) {
+    int application = strcmp(j->kind, "app") == 0;
+    if (status == LOADER_OK && application) {
+        status = check_and_start(j, &job_modules.modules[j->dep_count], &t, &result);
+    } else if (status == LOADER_OK) {
         const loaded_module *module = &job_modules.modules[j->dep_count];
-        uint8_t *free_start = allow_job_memory(j->dep_count + 1u); /* above every module of the job */
+        /* above every module of the job */
+        uint8_t *free_start = allow_job_memory(j->dep_count + 1u, MPU_CODE_WRITABLE);
         heap_reset(free_start);
         status = j->abi_tems ? tems_init_and_run(j, module, free_start, &t, &result)
                              : init_and_run(j, module, &t, &result);
     }
+    /* A job that faulted or was refused runs none, as abort(); nor does an application image,
+     * which has no unload: the firmware only takes back the memory it was given. */
+    int destructors_due = status == LOADER_OK && !application;
     timing_stamp unload_start = timing_mark();
-    if (status == LOADER_OK) { /* a job that faulted or was refused runs none, as abort() */
+    if (destructors_due) {
         status = run_destructors();
     }
     mpu_forbid_code();

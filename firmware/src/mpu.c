@@ -23,9 +23,9 @@ uint32_t mpu_segment_bytes(void)
 }
 
 void mpu_allow_module(const uint8_t *code, uint32_t code_bytes, const uint8_t *data,
-                      uint32_t data_bytes)
+                      uint32_t data_bytes, mpu_code_access access)
 {
-    (void)code, (void)code_bytes, (void)data, (void)data_bytes;
+    (void)code, (void)code_bytes, (void)data, (void)data_bytes, (void)access;
 }
 
 void mpu_forbid_code(void)
@@ -84,12 +84,13 @@ uint32_t mpu_segment_bytes(void)
     return span(__module_arena_start, __module_arena_end) / SUBREGIONS;
 }
 
-static void write_code_region(void)
+/* access: the code subregions' access permissions (mpu_allow_module's) */
+static void write_code_region(uint32_t access)
 {
     uint32_t disabled = ALL_SUBREGIONS_DISABLED & ~code_subregions;
     set_region(REGION_ARENA_CODE, __module_arena_start,
                span(__module_arena_start, __module_arena_end),
-               NORMAL_MEMORY | MPU_RASR_AP_FULL | (disabled << MPU_RASR_SRD_Pos));
+               NORMAL_MEMORY | access | (disabled << MPU_RASR_SRD_Pos));
     dsb();
     isb();
 }
@@ -104,7 +105,7 @@ void mpu_init(void)
     set_region(REGION_ARENA_DATA, __module_arena_start,
                span(__module_arena_start, __module_arena_end), NORMAL_MEMORY | MPU_RASR_AP_FULL | xn);
     code_subregions = 0;
-    write_code_region();
+    write_code_region(MPU_RASR_AP_FULL);
     set_region(REGION_JOB_STACK, __job_stack_bottom, span(__job_stack_bottom, __job_stack_top),
                NORMAL_MEMORY | MPU_RASR_AP_FULL | xn);
     set_region(REGION_STACK_GUARD,
@@ -117,22 +118,23 @@ void mpu_init(void)
 
 /* Whole subregions; the module's data is in region 2 already. */
 void mpu_allow_module(const uint8_t *start, uint32_t bytes, const uint8_t *data,
-                      uint32_t data_bytes)
+                      uint32_t data_bytes, mpu_code_access access)
 {
     (void)data, (void)data_bytes;
+
     uint32_t segment = mpu_segment_bytes();
     uint32_t first = span(__module_arena_start, start) / segment;
     uint32_t count = (bytes + segment - 1u) / segment;
     for (uint32_t n = first; n < first + count && n < SUBREGIONS; n++) {
         code_subregions |= 1u << n;
     }
-    write_code_region();
+    write_code_region(access == MPU_CODE_READ_ONLY ? MPU_RASR_AP_READ_ONLY : MPU_RASR_AP_FULL);
 }
 
 void mpu_forbid_code(void)
 {
     code_subregions = 0;
-    write_code_region();
+    write_code_region(MPU_RASR_AP_FULL); /* no subregion enabled: the access is moot */
 }
 
 #endif /* ARCH_V6M */

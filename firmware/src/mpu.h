@@ -8,7 +8,7 @@
  *   2  the module arena      read/write, execute-never: module data, bss, heap, and the job's
  *                            runtime block (job_runtime.h: heap and console state)
  *   3  the module arena      read/write and executable, only in the subregions holding the
- *                            running job's module code
+ *                            running job's module code (read-only for an application image)
  *   4  the job stack         read/write, execute-never
  *   5  the 32 bytes below the job stack: no access, so an overflow faults
  *   A later region wins where they overlap.
@@ -20,7 +20,8 @@
  *   1  the job stack         read/write, execute-never
  *   2  the 32 bytes below the job stack: privileged read-only, so any write there faults
  *   3  the free arena        read/write, execute-never: heap and the job's runtime block
- *   4+ per module of the job its code, to the next 32 bytes (read/write, executable), and
+ *   4+ per module of the job its code, to the next 32 bytes (read/write, executable;
+ *                            read-only for an application image), and
  *                            the rest of its block: data, bss, the loader's tables and the
  *                            padding to the block's end (read/write, execute-never;
  *                            module_jobs.c says why blocks end on 1 KiB)
@@ -49,9 +50,13 @@ void mpu_init(void);
 uint32_t mpu_segment_bytes(void);
 
 /* While the job runs, its code may execute [code, code + code_bytes) and read and write
- * [data, data + data_bytes): one call per module of the job, after it was loaded. */
+ * [data, data + data_bytes): one call per module of the job, after it was loaded. Its code is
+ * writable too, except with MPU_CODE_READ_ONLY: an application image's, whose vector table
+ * VTOR points at while it runs (app_image.h), where a write would give it the firmware's
+ * handler mode. */
+typedef enum { MPU_CODE_WRITABLE = 0, MPU_CODE_READ_ONLY = 1 } mpu_code_access;
 void mpu_allow_module(const uint8_t *code, uint32_t code_bytes, const uint8_t *data,
-                      uint32_t data_bytes);
+                      uint32_t data_bytes, mpu_code_access access);
 
 /* While the job runs, its code may read and write the arena from `from` (the top after its
  * modules) to the arena's end. Returns the first byte it may use: `from`, rounded up to the

@@ -76,12 +76,13 @@ void mpu_init(void)
 /* A module beyond the regions the core has gets none: its code faults, contained. The loader
  * places each module's code and data on granule boundaries, so its regions touch no other. */
 void mpu_allow_module(const uint8_t *code, uint32_t code_bytes, const uint8_t *data,
-                      uint32_t data_bytes)
+                      uint32_t data_bytes, mpu_code_access access)
 {
     if (next_region + 2u > region_count || code_bytes == 0u) {
         return;
     }
-    set_region(next_region++, (uintptr_t)code, round_up(code_bytes), MPU_RBAR_AP_FULL);
+    uint32_t code_ap = access == MPU_CODE_READ_ONLY ? MPU_RBAR_AP_READ_ONLY : MPU_RBAR_AP_FULL;
+    set_region(next_region++, (uintptr_t)code, round_up(code_bytes), code_ap);
     if (data_bytes != 0u) {
         set_region(next_region++, (uintptr_t)data, round_up(data_bytes),
                    MPU_RBAR_AP_FULL | MPU_RBAR_XN_Msk);

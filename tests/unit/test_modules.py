@@ -162,6 +162,16 @@ def test_budget_range_is_inclusive(tmp_path: Path, budget: int) -> None:
     assert load_module(folder, BOARDS).budget == budget
 
 
+def test_an_application_starts_at_reset_handler_unless_named(tmp_path: Path) -> None:
+    """kind = "application": the entry (the gc root the packer keeps, as CMSIS names it) is
+    Reset_Handler by default; a module's stays module_main."""
+    assert load_module(_module(tmp_path, ""), BOARDS).kind == "module"
+    application = load_module(_module(tmp_path, 'kind = "application"\n'), BOARDS)
+    assert (application.kind, application.entry) == ("application", "Reset_Handler")
+    named = load_module(_module(tmp_path, 'kind = "application"\nentry = "start"\n'), BOARDS)
+    assert named.entry == "start"
+
+
 def _module(tmp_path: Path, toml: str) -> Path:
     folder = tmp_path / "probe"
     folder.mkdir(exist_ok=True)
@@ -202,6 +212,12 @@ def _module(tmp_path: Path, toml: str) -> Path:
     ('entry = "two words"\n', "entry", "expected a C function name, got 'two words'"),
     ('exports = "frame"\n', "exports", "expected a list of strings"),
     ('exports = ["frame", "not-a-name"]\n', "exports", "expected symbol names, got 'not-a-name'"),
+    ('kind = "bootloader"\n', "kind", "expected one of module, application"),
+    ('kind = "application"\nargs = [1]\n', "args", 'not for kind = "application"'),
+    ('kind = "application"\ndepends = ["lib"]\n', "depends", 'not for kind = "application"'),
+    ('kind = "application"\nabi = "tems"\n', "abi", 'not for kind = "application"'),
+    ('[expect]\nstatus = "rejected"\nerror = "app_bad_stack"\n', "expect.error",
+     "app_no_vtor, app_too_small, app_misaligned, app_bad_sp, app_bad_reset"),
 ])
 def test_bad_key_is_named(tmp_path: Path, toml: str, key: str, problem: str) -> None:
     folder = _module(tmp_path, toml)
