@@ -58,13 +58,13 @@ def run_batch(target: Target, jobs: list[Job], log_dir: Path,
     job, in order; boot 0 for a module that did not build and so never ran. When the run is
     stopped (settings.sessions), only the jobs that finished have a result."""
     present: dict[str, bool] = {}
-    problems = {job_id: _unrunnable(job, present) for job_id, job in enumerate_ids(jobs)}
+    by_id = dict(enumerate_ids(jobs))
+    problems = {job_id: _unrunnable(job, present) for job_id, job in by_id.items()}
     settled = {i: (0, error_result(job, target, problems[i]))
-               for i, job in enumerate_ids(jobs) if problems[i] is not None}
-    pending = [(i, job) for i, job in enumerate_ids(jobs) if problems[i] is None]
+               for i, job in by_id.items() if problems[i] is not None}
+    pending = [(i, job) for i, job in by_id.items() if problems[i] is None]
     boot = 0
     staged: Staged = {}
-    by_id = dict(enumerate_ids(jobs))
     while pending:
         boot += 1
         boot_dir = log_dir / f"boot{boot}"
@@ -86,7 +86,7 @@ def run_batch(target: Target, jobs: list[Job], log_dir: Path,
         pending = [(job_id, job) for job_id, job in pending if job_id not in results]
         if stopped:
             break
-    return [settled[job_id] for job_id, _ in enumerate_ids(jobs) if job_id in settled]
+    return [settled[job_id] for job_id in by_id if job_id in settled]
 
 
 def _batches(targets: list[Target], jobs_for: dict[str, list[Job]],
