@@ -80,6 +80,13 @@ BROKEN = [
 ]
 
 
+def _skip_unless_started(catalogue: dict[str, Module], target: Target, why: str = "") -> None:
+    """Skip on a board whose module.toml expectation says it starts no application image."""
+    board = target.board
+    if catalogue[APPLICATION].expectation(board.name, board.capabilities).status != "ok":
+        pytest.skip(f"{board.name} starts no application image (module.toml){why}")
+
+
 def _variant(catalogue: dict[str, Module], folder: Path, sp: str = GOOD_SP,
              reset: str = GOOD_RESET, body: str = GOOD_BODY) -> Module:
     """The catalogue application with its vector table (and reset handler's body) replaced."""
@@ -96,9 +103,8 @@ def test_a_broken_vector_table_is_refused_by_name(board: str, targets: dict[str,
                                                   catalogue: dict[str, Module],
                                                   build_dir: Path, tmp_path: Path) -> None:
     target = targets[board]
-    if catalogue[APPLICATION].expectation(board, target.board.capabilities).status != "ok":
-        pytest.skip(f"{board} starts no application image (module.toml), so refuses every "
-                    "table alike; the test above checks that refusal")
+    _skip_unless_started(catalogue, target, ", so refuses every table alike; the test above "
+                                            "checks that refusal")
     jobs = []
     for case, sp, reset, error in BROKEN:
         module = _variant(catalogue, tmp_path / "modules" / f"app_{case}", sp, reset)
@@ -133,8 +139,7 @@ def test_an_application_is_contained_like_module_code(board: str, targets: dict[
                                                       catalogue: dict[str, Module],
                                                       build_dir: Path, tmp_path: Path) -> None:
     target = targets[board]
-    if catalogue[APPLICATION].expectation(board, target.board.capabilities).status != "ok":
-        pytest.skip(f"{board} starts no application image (module.toml)")
+    _skip_unless_started(catalogue, target)
     cases = [*CONTAINED, *([WRITES_ITS_TABLE] if target.board.capabilities["mpu"] != "none" else [])]
     jobs = []
     for case, body, status in cases:
