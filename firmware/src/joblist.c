@@ -141,8 +141,8 @@ static int parse_args(const char *text, job *out)
     return 0;
 }
 
-/* An unsigned 64-bit decimal, at least 1, nothing after it. */
-static int parse_budget(const char *text, uint64_t *out)
+/* An unsigned 64-bit decimal, at least 1, nothing after it (budgets, the timing directive). */
+static int parse_positive_u64(const char *text, uint64_t *out)
 {
     uint64_t value = 0;
     if (*text == '\0') {
@@ -181,7 +181,7 @@ static int parse_option(const char *token, job *out, const char **error)
         return 0;
     }
     if (strncmp(token, "budget=", 7) == 0) {
-        if (parse_budget(token + 7, &out->budget) < 0) {
+        if (parse_positive_u64(token + 7, &out->budget) < 0) {
             *error = "bad budget (ticks for the whole job: a decimal number from 1 to 2^64 - 1)";
             return -1;
         }
@@ -225,15 +225,18 @@ static int parse_job(job *out, const char **error)
 }
 
 #define TIMING_DIRECTIVE "#!timing "
+#define NS_PER_INSTRUCTION_KEY "ns_per_instruction="
 #define NS_PER_SECOND 1000000000u
 
 /* "#!timing ns_per_instruction=N": the host's instruction time, N dividing 10^9. */
 static int parse_timing(const char *line, uint32_t *ns, const char **error)
 {
-    const char *value = line + sizeof TIMING_DIRECTIVE - 1u;
+    const char *field = line + sizeof TIMING_DIRECTIVE - 1u;
+    const size_t key_len = sizeof NS_PER_INSTRUCTION_KEY - 1u;
     uint64_t n = 0;
-    if (strncmp(value, "ns_per_instruction=", 19) != 0 || parse_budget(value + 19, &n) < 0 ||
-        n > NS_PER_SECOND || NS_PER_SECOND % n != 0u) {
+    if (strncmp(field, NS_PER_INSTRUCTION_KEY, key_len) != 0 ||
+        parse_positive_u64(field + key_len, &n) < 0 || n > NS_PER_SECOND ||
+        NS_PER_SECOND % n != 0u) {
         *error = "bad timing directive (#!timing ns_per_instruction=N, N dividing 10^9)";
         return -1;
     }
