@@ -85,6 +85,10 @@ class BootOutcome:
             name = signal.Signals(self.exit.signal).name
             return "error", f"QEMU was killed by {name} during the job (stderr: " \
                             f"{_last_line(stderr) or 'empty'})"
+        if self.transcript.restarted:
+            return "reset", ("the job reset the system and the firmware started its job list "
+                             "over instead of resuming it (firmware/src/PROTOCOL.md, "
+                             "\"Resets\"), so the host ended the boot")
         fault = self.transcript.firmware_fault
         if fault is not None:
             return "error", (f"the firmware itself faulted (exception {fault.text('exc')}, "
@@ -92,8 +96,6 @@ class BootOutcome:
                              "console")
         if self.transcript.exit is not None:
             return "error", f"firmware exited with status {self.transcript.exit.text('status')}"
-        if self.exit.status == 0:
-            return "reset", "the job reset the system (QEMU ran with -no-reboot, so it exited)"
         return "error", f"QEMU ended with status {self.exit.status}: {_last_line(stderr)}"
 
 
@@ -192,6 +194,9 @@ def _boot_once(target: Target, jobs: list[tuple[str, Job]], log_dir: Path,
                 console.flush()
                 for line in chunk:
                     transcript.feed(line)
+                    if transcript.restarted:   # nothing more of this boot can be placed
+                        session.end()
+                        break
                     if not identified and transcript.boot is not None:
                         check_identity(transcript.boot, target.board, target.image)
                         identified = True

@@ -26,8 +26,8 @@ SOURCE_SUFFIXES = C_SUFFIXES + CXX_SUFFIXES
 # Which [expect] keys a run of each status can show (README.md, "Adding a module"). stdout is
 # the module's own output, checked only when the job ended with its own @end after running the
 # module's code to an end: a rejected module's output is not checked (the loader refused it;
-# only a TEMS start-up refusal runs any of its code), and a lockup or reset ends the boot
-# before the job's last output reaches the host. "error" only a diagnostic may expect
+# only a TEMS start-up refusal runs any of its code), and a lockup or reset ends the job
+# before its last output reaches the host. "error" only a diagnostic may expect
 # (firmware/src/diagnostics.toml: a fault in the firmware's own code); a module never: its
 # error run is a build problem or the firmware's failure.
 KEYS_FOR_STATUS = {"ok": ("return", "stdout"), "rejected": ("error",),

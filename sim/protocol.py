@@ -102,6 +102,7 @@ class JobTranscript:
     noise: list[str] = field(default_factory=list)   # non-record or broken lines while it ran
     tampering: list[str] = field(default_factory=list)   # records out of place while it ran
     counts_instructions: bool = False   # its @end's phase figures are instructions (@timing)
+    reset: Record | None = None      # @resume naming it: the system reset while it ran
 
     def link(self, record: Record) -> LinkTranscript:
         """The module file a @load/@bind/@linked record is about (its `dep` field, if any)."""
@@ -126,7 +127,13 @@ class BootTranscript:
     its @end, or a job that starts out of order cannot have come from the firmware's record
     writer. Such a record changes nobody's result; it is noted as tampering against the job
     that was running (or had just ended) when it appeared, whose run becomes an error.
-    expected_ids, when given, is the order of the job list's ids."""
+    expected_ids, when given, is the order of the job list's ids.
+
+    A system reset shows as a second @boot, the same as the first, then @resume naming the job
+    the reset ended (or "-" between jobs): the firmware resumes the job list after it. A second
+    @boot followed by anything else is a firmware that started its job list over (it does not
+    resume): `restarted` is then set and nothing after it is read, since the host must end
+    such a boot (sim/boot.py)."""
     expected_ids: list[str] | None = None
     boot: Record | None = None
     exit: Record | None = None
@@ -137,12 +144,17 @@ class BootTranscript:
     malformed: list[str] = field(default_factory=list)
     started_now: str | None = None          # the job the line just fed started, if it did
     instruction_ns: int | None = None       # from @timing: the figures count instructions
+    resets: list[Record] = field(default_factory=list)   # each @resume the firmware printed
+    restarted: bool = False                 # after a reset, the job list started over
+    _rebooted: Record | None = None         # a second @boot, waiting for its @resume
     _current: JobTranscript | None = None   # the job between its @job and its @end
     _last: JobTranscript | None = None      # the job that started last (running or ended)
     _started_count: int = 0                 # jobs started so far: the next expected id's index
 
     def feed(self, line: str) -> None:
         self.started_now = None
+        if self.restarted:
+            return
         if not is_record(line):
             self._noise(self.stray, line)
             return
@@ -150,6 +162,9 @@ class BootTranscript:
             record = parse_record(line)
         except ProtocolError:
             self._noise(self.malformed, line)
+            return
+        if self._rebooted is not None and record.tag != "resume":
+            self.restarted = True
             return
         handler = getattr(self, f"_on_{record.tag}", None)
         if handler is None:
@@ -200,10 +215,36 @@ class BootTranscript:
         if record.int("proto") != SUPPORTED_PROTOCOL:
             raise ProtocolError(f"firmware speaks record protocol {record.text('proto')}, "
                                 f"this suite {SUPPORTED_PROTOCOL}: {record.line}")
-        if self.boot is not None or self.jobs:
-            self._tampered(record, "a second @boot")
+        if self.boot is None and not self.jobs:
+            self.boot = record
+        elif self.boot is not None and record.fields == self.boot.fields:
+            self._rebooted = record   # a reset: the firmware came up again (_on_resume)
+        else:
+            self._tampered(record, "a second @boot, unlike the first")
+
+    def _on_resume(self, record: Record) -> None:
+        """After a reset's @boot: the job the reset ended, and the job list goes on after it.
+        Whatever ran is over, and the firmware says its timing unit again."""
+        if self._rebooted is None:
+            self._tampered(record, "@resume with no reset before it")
             return
-        self.boot = record
+        self._rebooted = None
+        running, self._current = self._current, None
+        self.instruction_ns = None
+        named = record.text("job")
+        if running is not None and named == running.job_id:
+            running.reset = record
+        elif running is not None:
+            said = "as if no job ran" if named == "-" else f"after job {named}"
+            # (no id for the job that ran: the evidence is its own, and ids depend on the batch)
+            self._tampered(record, f"a reset while this job ran, which the firmware resumed "
+                                   f"{said}")
+            return
+        elif named != "-":
+            self._tampered(record, f"a reset between jobs, which the firmware resumed after "
+                                   f"job {named}")
+            return
+        self.resets.append(record)
 
     def _next_expected_id(self) -> str | None:
         if self.expected_ids is None:

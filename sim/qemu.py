@@ -53,11 +53,12 @@ def qemu_argv(machine: str, kernel: Path, semihosting_args: Sequence[str],
     """The qemu-system-arm command line for one boot.
 
     The semihosting console goes to stdout through a chardev; without one QEMU writes it to
-    stderr, mixed with its own messages. -no-reboot turns a guest reset into an exit, so the
-    harness sees it instead of the job list starting over.
+    stderr, mixed with its own messages. No -no-reboot: a guest reset restarts the firmware in
+    the same process, RAM kept, and the firmware resumes its job list from the record it keeps
+    in .noinit RAM (firmware/src/resume.h), the way a bootloader's flag survives a reset.
     """
     return [
-        QEMU, "-M", machine, "-nodefaults", "-display", "none", "-no-reboot",
+        QEMU, "-M", machine, "-nodefaults", "-display", "none",
         "-chardev", f"stdio,id={CONSOLE_CHARDEV}",
         "-semihosting-config", _semihosting_config(semihosting_args),
         "-icount", icount,
@@ -85,6 +86,7 @@ class QemuSession:
         self.deadline_hit = False
         self.exit: BootExit | None = None
         self.stopped = False      # kill() ended it: the run is stopping, not the guest's doing
+        self.ended = False        # end() ended it: the host had read all it needed
         self._child: subprocess.Popen | None = None
         self._deadline = 0.0
 
@@ -104,6 +106,13 @@ class QemuSession:
         self.stopped = True
         # Not once close() has reaped it (its pid could then be another process's, though not
         # within the instant between the reaping and close() setting exit).
+        if self._child is not None and self.exit is None:
+            self._signal_group(signal.SIGKILL)
+
+    def end(self) -> None:
+        """End QEMU now because the host has read all it needs from this boot (the firmware
+        started its job list over after a reset). chunks() then ends."""
+        self.ended = True
         if self._child is not None and self.exit is None:
             self._signal_group(signal.SIGKILL)
 
@@ -157,8 +166,8 @@ class QemuSession:
             return self.exit
         child = self._child
         teardown = "exited"
-        if child is not None and self.stopped:
-            teardown = "stopped"
+        if child is not None and (self.stopped or self.ended):
+            teardown = "stopped" if self.stopped else "ended"
             self._wait_exit(child, self.TERM_S)
         elif child is not None:
             if not self._wait_exit(child, self.GRACE_S if not self.deadline_hit else 0.0):
@@ -196,7 +205,7 @@ class QemuSession:
 
 class QemuTransport:
     """A transport.Transport: every boot a qemu-system-arm of the board's machine, with
-    -icount (exact instruction counts), -no-reboot and the semihosting console on stdout."""
+    -icount (exact instruction counts) and the semihosting console on stdout."""
 
     def session(self, target: "Target", workdir: Path, args: Sequence[str],
                 deadline_s: float) -> QemuSession:

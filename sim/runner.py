@@ -1,8 +1,9 @@
 """Runs jobs on QEMU: batches of jobs per boot, boots in parallel, one result per job.
 
-Faults in job code are contained by the firmware, so a boot normally runs its whole batch. A
-boot that ends early (a lockup, a reset, a hang, a fault in the firmware's own code, firmware
-state a job damaged) is followed by a new boot that resumes at the next job, so every job in
+Faults in job code are contained by the firmware, and it resumes its job list after a system
+reset, so a boot normally runs its whole batch. A boot that ends early (a lockup, a hang, a
+fault in the firmware's own code, firmware state a job damaged, a reset loop, or a reset in a
+firmware that does not resume) is followed by a new boot that resumes at the next job, so every job in
 gives exactly one result out. Each boot keeps its job list, console, QEMU stderr and a command
 to rerun it by hand in its log folder. Every boot's @boot record is checked against the board
 and firmware the run asked for (sim/identity.py). A stop signal or a harness error ends every

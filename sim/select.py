@@ -111,9 +111,10 @@ def shard_option(text: str) -> Shard:
 # The deterministic cost of a run, in instructions, from what a previous results.json records
 # (the same on every machine, unlike wall time): the instructions its phases counted, plus
 # QEMU's fixed costs per job and per boot in the same unit, as the runner's batching counts
-# them (sim/schedule.py); a run that ends its boot (lockup, reset, hang, error) costs a new
-# boot besides.
-BOOT_ENDING = ("lockup", "reset", "hang", "error")
+# them (sim/schedule.py); a run that ends its boot (lockup, hang, error) costs a new boot
+# besides. A reset does not: the firmware resumes after it in the same boot for a fraction of a
+# millisecond (firmware/src/PROTOCOL.md, "Resets").
+BOOT_ENDING = ("lockup", "hang", "error")
 
 
 def run_cost(run: dict[str, Any]) -> int:

@@ -205,6 +205,10 @@ def _settle(job: Job, seen: JobTranscript, outcome: BootOutcome | None,
                         "firmware ended the boot")
     elif seen.end is not None:
         _from_end(result, seen, job, target)
+    elif seen.reset is not None:
+        result.status = "reset"
+        result.error = ("the job reset the system; the firmware came up again in the same "
+                        "boot and resumed the job list after it")
     else:
         assert outcome is not None, "a job that never ended is settled with its boot's outcome"
         result.status, why = outcome.ending()
@@ -235,7 +239,7 @@ def settle_final(job: Job, seen: JobTranscript, target: Target, log_dir: Path,
                  settings: RunSettings) -> RunResult | None:
     """The result of a job whose records are complete while its boot still runs (boot.py,
     JobFinal), or None when it needs to know how the boot ends (it never ended)."""
-    if seen.end is None and not seen.tampering and seen.integrity is None:
+    if seen.end is None and seen.reset is None and not seen.tampering and seen.integrity is None:
         return None
     return _judge(_settle(job, seen, None, target), job, log_dir, settings.out_dir)
 

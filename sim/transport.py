@@ -23,14 +23,13 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class BootExit:
     """How a boot ended, as the transport saw it (the firmware's own @exit record is read from
-    the console, not here). A system reset ends the boot too, as status 0 with no @exit record
-    on the console (QEMU's -no-reboot; a probe would halt at the reset vector): sim/boot.py's
-    BootOutcome.ending() reads it so."""
+    the console, not here). A system reset does not end a boot: the target runs on through it
+    and the firmware resumes its job list (firmware/src/resume.h)."""
     status: int | None        # the target's exit status, if it ended by itself
     signal: int | None        # the signal that ended the process running it, if any
     deadline_hit: bool        # the host-side deadline ran out first
     teardown: str             # "exited" | "terminated" | "killed" | "stopped" (the run was)
-    #                           | "not started"
+    #                           | "ended" (by end()) | "not started"
     stderr: str               # what the transport said besides the console
     lockup: bool = False      # the core locked up (a fault it could not escalate)
 
@@ -54,6 +53,10 @@ class TargetSession(Protocol):
 
     def kill(self) -> None:
         """End the boot now: the run is stopping. Safe from another thread; chunks() then ends."""
+
+    def end(self) -> None:
+        """End the boot now: the host has read all it needs from it (the firmware started its
+        job list over after a reset). chunks() then ends; close() says teardown "ended"."""
 
     def close(self) -> BootExit:
         """Let the boot end, by force if it does not, and say how it ended. Idempotent."""

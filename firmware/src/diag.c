@@ -10,6 +10,7 @@
 #include "board_config.h" /* BOARD_UNMAPPED_ADDRESS, from the board file's [addresses] */
 #include "semihost.h"
 #include "memory_map.h"
+#include "resume.h"
 
 /* A clean run: the job path without a fault. Returns the sum of the arguments. */
 __attribute__((noinline)) static int32_t diag_add(int32_t a, int32_t b, int32_t c, int32_t d)
@@ -97,13 +98,32 @@ __attribute__((noinline)) static int32_t diag_lockup(int32_t a, int32_t b, int32
     return 0;
 }
 
-/* A system reset request: QEMU (run with -no-reboot) exits; the host reports a reset. */
+__attribute__((noreturn)) static void request_reset(void)
+{
+    SCB_AIRCR = SCB_AIRCR_VECTKEY | SCB_AIRCR_SYSRESETREQ_Msk;
+    dsb();
+    for (;;) {
+        /* the reset takes effect within a few cycles: nothing after the request may run */
+    }
+}
+
+/* A system reset request: the firmware comes up again in the same QEMU, reports the reset as
+ * this job's outcome and resumes the job list after it (resume.h). */
 __attribute__((noinline)) static int32_t diag_reset(int32_t a, int32_t b, int32_t c, int32_t d)
 {
     (void)a, (void)b, (void)c, (void)d;
-    SCB_AIRCR = SCB_AIRCR_VECTKEY | SCB_AIRCR_SYSRESETREQ_Msk;
-    dsb();
-    return 0; /* the reset takes effect before this */
+    request_reset();
+}
+
+/* Stands for a reset in the firmware's own code that recurs at the same place (a watchdog
+ * that bites before the next job, say): the running job is forgotten first, so each reset
+ * finds the job list no further on and the firmware runs this diagnostic again, until it
+ * catches the loop and ends the boot (@error in=resume, exit status 5). */
+__attribute__((noinline)) static int32_t diag_reset_loop(int32_t a, int32_t b, int32_t c, int32_t d)
+{
+    (void)a, (void)b, (void)c, (void)d;
+    resume_job_forgotten();
+    request_reset();
 }
 
 /* Interrupts off, then a loop: SysTick cannot stop it, only the host's deadline can (a hang).
@@ -197,6 +217,7 @@ static const struct {
     {"console_garbage", diag_console_garbage},
     {"truncated_record", diag_truncated_record},
     {"reset", diag_reset},
+    {"reset_loop", diag_reset_loop},
 #ifdef BOARD_UNMAPPED_ADDRESS
     /* Run in the firmware's own context (main.c): proves such a fault ends the boot as the
      * firmware's failure and is never blamed on a job. */

@@ -20,6 +20,7 @@
 #include "module_jobs.h"
 #include "mpu.h"
 #include "records.h"
+#include "resume.h"
 #include "semihost.h"
 #include "timing.h"
 #include "memory_map.h"
@@ -54,6 +55,7 @@ static void report_boot(timer_source timer, int exports_status)
 
 __attribute__((noreturn)) static void finish(enum firmware_exit_status status)
 {
+    resume_clear();
     rec_begin("exit");
     rec_u32("status", (uint32_t)status);
     rec_end();
@@ -61,14 +63,20 @@ __attribute__((noreturn)) static void finish(enum firmware_exit_status status)
     sh_exit((uint32_t)status);
 }
 
-__attribute__((noreturn)) static void joblist_failed(const char *what, unsigned line)
+__attribute__((noreturn)) static void failed(const char *in, const char *what, unsigned line,
+                                             enum firmware_exit_status status)
 {
     rec_begin("error");
-    rec_word("in", "joblist");
+    rec_word("in", in);
     rec_u32("line", line);
     rec_str("msg", what, strlen(what));
     rec_end();
-    finish(FW_EXIT_BAD_JOBLIST);
+    finish(status);
+}
+
+__attribute__((noreturn)) static void joblist_failed(const char *what, unsigned line)
+{
+    failed("joblist", what, line, FW_EXIT_BAD_JOBLIST);
 }
 
 /* The job list path: everything after the first word (argv[0]) of the command line. */
@@ -140,8 +148,9 @@ static void take_timing_directive(const joblist_reader *list)
     rec_end();
 }
 
-static void run_job(const job *j)
+static void run_job(const job *j, uint32_t ordinal)
 {
+    resume_job_started(ordinal, j->id); /* a reset from here on is this job's outcome */
     clean_slate(); /* nothing an earlier job left may reach this one */
     job_call_new_budget(job_budget(j));
     rec_begin("job");
@@ -165,6 +174,37 @@ static void run_job(const job *j)
     }
     check_integrity(j);
     faults_set_job(0);
+    resume_job_ended();
+}
+
+/* After a reset part-way through the job list (resume.h): skip the jobs that had started,
+ * name the one the reset ended (@resume), and go on. Returns the ordinal of the next job. */
+static uint32_t resume_batch(const resume_point *point)
+{
+    if (point->stalls >= RESUME_LOOP_LIMIT) {
+        failed("resume", "reset loop: the system reset again and again without the job list "
+               "moving on", reader.line_number, FW_EXIT_RESET_LOOP);
+    }
+    const char *error = 0;
+    for (uint32_t ordinal = 0; ordinal < point->next; ordinal++) {
+        int got = joblist_next(&reader, &current, &error);
+        if (got < 0) {
+            joblist_failed(error, reader.line_number);
+        }
+        if (got == 0) {
+            failed("resume", "the reset record names a job past the job list's end",
+                   reader.line_number, FW_EXIT_RESET_LOOP);
+        }
+    }
+    int reset_job = point->job_was_running;
+    if (reset_job && !resume_is_job(point, current.id)) {
+        failed("resume", "the reset record does not fit the job list", reader.line_number,
+               FW_EXIT_RESET_LOOP);
+    }
+    rec_begin("resume");
+    rec_word("job", reset_job ? current.id : "-");
+    rec_end();
+    return point->next;
 }
 
 int main(void)
@@ -175,6 +215,7 @@ int main(void)
     timer_source timer = timing_init();
     __asm__ volatile("cpsie i" ::: "memory");
     clean_slate(); /* RAM is not zero at reset on silicon: the console state must be */
+    resume_point resume = resume_take();
     report_boot(timer, module_jobs_init());
 
     static char cmdline[CMDLINE_BYTES];
@@ -182,14 +223,19 @@ int main(void)
     if (path == 0) {
         joblist_failed("no job list path on the semihosting command line", 0);
     }
+    if (resume.joblist_handle >= 0) {
+        sh_close(resume.joblist_handle); /* the handle from before the reset, still open */
+    }
     if (joblist_open(&reader, path) < 0) {
         joblist_failed("cannot open the job list", 0);
     }
+    resume_joblist_opened(reader.handle);
+    uint32_t ordinal = resume.resumed ? resume_batch(&resume) : 0u;
     const char *error = 0;
     int got;
     while ((got = joblist_next(&reader, &current, &error)) == 1) {
         take_timing_directive(&reader);
-        run_job(&current);
+        run_job(&current, ordinal++);
     }
     if (got < 0) {
         joblist_failed(error, reader.line_number);

@@ -1,6 +1,7 @@
 """Containment: faulting jobs leave the boot running; a job that damages the firmware's own
-state is caught by the checks after it; lockups and resets cost one boot and the batch goes
-on; every job in gives exactly one result."""
+state is caught by the checks after it; a lockup costs one boot and the batch goes on; a reset
+costs none (the firmware resumes after it), and a reset loop is caught; every job in gives
+exactly one result."""
 
 from __future__ import annotations
 
@@ -46,18 +47,53 @@ def test_one_boot_survives_every_contained_fault(board: str, targets: dict[str, 
     assert [(r.module, r.ok) for _, r in results if not r.ok] == []
 
 
-def test_lockup_and_reset_cost_one_boot_each(board: str, targets: dict[str, Target],
-                                             catalogue: dict[str, Module], build_dir: Path,
-                                             tmp_path: Path) -> None:
-    """Only privileged code can lock the core up or reset it: the firmware's diagnostics."""
+def _diagnostics(target: Target) -> dict[str, Job]:
     from sim.diagnostics import diagnostic_jobs
+    return {j.module: j for j in diagnostic_jobs(target.board)}
+
+
+def test_a_lockup_costs_one_boot_and_a_reset_none(board: str, targets: dict[str, Target],
+                                                 catalogue: dict[str, Module], build_dir: Path,
+                                                 tmp_path: Path) -> None:
+    """Only privileged code can lock the core up or reset it: the firmware's diagnostics. After
+    a reset the firmware comes up in the same QEMU and resumes the job list after the job that
+    reset (its .noinit record), and the jobs after it give the same figures as without it."""
     target = targets[board]
-    diagnostics = {j.module: j for j in diagnostic_jobs(target.board)}
+    diagnostics = _diagnostics(target)
     good = _job(target, catalogue["entry_not_first"], build_dir)
-    jobs = [good, diagnostics["diag:lockup"], good, diagnostics["diag:reset"], good]
+    jobs = [good, diagnostics["diag:lockup"], good, diagnostics["diag:reset"], good,
+            diagnostics["diag:reset"], diagnostics["diag:reset"], good]
     results = run_batch(target, jobs, tmp_path / "logs", RunSettings(out_dir=tmp_path))
     assert [(boot, r.status) for boot, r in results] == [
-        (1, "ok"), (1, "lockup"), (2, "ok"), (2, "reset"), (3, "ok")]
+        (1, "ok"), (1, "lockup"), (2, "ok"), (2, "reset"), (2, "ok"), (2, "reset"), (2, "reset"),
+        (2, "ok")]
+    assert all(r.ok for _, r in results), [r.mismatches for _, r in results]
+    figures = {repr(r.timing) for _, r in results if r.status == "ok"}
+    assert len(figures) == 1, figures   # the same job, the same figures, reset or not before it
+
+
+def test_a_reset_loop_is_caught(board: str, targets: dict[str, Target],
+                                catalogue: dict[str, Module], build_dir: Path,
+                                tmp_path: Path) -> None:
+    """A reset that recurs before the job list moves on (diag:reset_loop stands for one in the
+    firmware's own code): the firmware stops after a few, with an error naming the loop, instead
+    of resetting until the host's deadline; the job is an error and the batch goes on. Where
+    it falls in its boot changes nothing."""
+    target = targets[board]
+    diagnostics = _diagnostics(target)
+    good = _job(target, catalogue["entry_not_first"], build_dir)
+    settings = RunSettings(out_dir=tmp_path, job_deadline_s=60.0)
+    results = run_batch(target, [good, diagnostics["diag:reset_loop"], good],
+                        tmp_path / "logs", settings)
+    assert [(boot, r.status) for boot, r in results] == [(1, "ok"), (1, "error"), (2, "ok")]
+    assert "resumed as if no job ran" in results[1][1].error
+    console = (tmp_path / "logs" / "boot1" / "console.log").read_text().splitlines()
+    assert console[-2:] == ['@error in=resume line=0 msg="reset loop: the system reset again and '
+                            'again without the job list moving on"', "@exit status=5"]
+    assert 2 < sum(line.startswith("@boot ") for line in console) < 10
+    first = run_batch(target, [diagnostics["diag:reset_loop"], good], tmp_path / "first",
+                      settings)
+    assert [r.error for _, r in first] == [r.error for _, r in results[1:]]
 
 
 def _diagnostic(target: Target, name: str, args: tuple[int, ...] = ()) -> Job:

@@ -72,12 +72,14 @@ def test_unmapped_read_reports_the_address(diagnostics_run) -> None:
 
 def test_faults_are_contained_and_the_boot_goes_on(diagnostics_run) -> None:
     """Every diagnostic, faulting or not, ran in the same boot, up to the lockup, which ends it
-    (as the reset after it ends the next one)."""
+    (as the reset loop after it ends the next one; a reset alone does not)."""
     _, jobs, results = diagnostics_run
     names = [job.module for job in jobs]
     before_lockup = names[:names.index("diag:lockup") + 1]
     assert {results[name][0] for name in before_lockup} == {1}
-    assert results["diag:reset"][0] == 2 and results["diag:firmware_unmapped_read"][0] == 3
+    assert results["diag:reset"][0] == results["diag:reset_loop"][0] == 2
+    if "diag:firmware_unmapped_read" in results:   # only where the board names an address
+        assert results["diag:firmware_unmapped_read"][0] == 3
 
 
 def test_timing_is_the_same_on_every_run(board: str, targets: dict[str, Target],

@@ -128,3 +128,27 @@ def test_a_module_importing_what_it_lacks_is_unresolved(
     assert (run["status"], run["error"], sorted(run["unresolved"])) == \
         ("rejected", "unresolved", lacking)
     assert all(i["ok"] for i in run["imports"]), run["imports"]
+
+
+def test_a_firmware_that_does_not_resume_after_a_reset_costs_one_boot(
+        boards: dict[str, Board], catalogue: dict[str, Module], build: str,
+        tmp_path: Path) -> None:
+    """The minimal firmware runs module code privileged and keeps no reset record, so a
+    module's reset request restarts its job list from the top. The host sees the second @boot
+    without a @resume after it, ends that boot at once, reports the job as reset, and runs the
+    rest of the batch in a new boot (PROTOCOL.md, "Resets")."""
+    board = next((boards[name] for name in SEED_BOARDS if name in boards), None)
+    if board is None:
+        pytest.skip(f"boards/ has none of {SEED_BOARDS}")
+    resets, after = "cannot_reset_system", "entry_not_first"   # it writes AIRCR; a clean run
+    if not {resets, after} <= set(catalogue):
+        pytest.skip(f"the catalogue lacks {resets} or {after}")
+    elf = _build_example(board.name, build, tmp_path / "minimal.elf")
+    out = tmp_path / "out"
+    done = run_sim("run", "--board", board.name, "--only", resets, "--only", after, "-j", "1",
+                   "--out", str(out), "--build-dir", build, "--firmware", f"{board.name}={elf}",
+                   "--baseline", str(tmp_path / "no-baseline.json"))
+    runs = {run["module"]: run for run in json.loads((out / "results.json").read_text())["runs"]}
+    assert (runs[resets]["status"], runs[resets]["boot"]) == ("reset", 1), done.stdout
+    assert "started its job list over" in runs[resets]["error"]
+    assert (runs[after]["status"], runs[after]["boot"]) == ("ok", 2), done.stdout

@@ -172,3 +172,58 @@ def test_timing_in_another_unit_than_the_job_list_gave_is_refused() -> None:
     transcript = BootTranscript()
     transcript.feed("@timing unit=instructions ns_per_instruction=32")
     assert transcript.instruction_ns is None and transcript.malformed
+
+
+BOOT_LINE = BOOT.splitlines()[0]
+RESET_BATCH = [BOOT_LINE, "@timing unit=instructions ns_per_instruction=64",
+               "@job id=0 kind=diag target=add", "@end id=0 status=ok ret=7 run=5",
+               "@job id=1 kind=diag target=reset"]
+
+
+def test_a_reset_the_firmware_resumes_after_is_the_running_jobs_outcome() -> None:
+    """The second @boot, then @resume naming the job that ran: it was reset, the list goes on,
+    and the firmware may say its timing unit again."""
+    seen = _transcript([*RESET_BATCH, BOOT_LINE, "@resume job=1",
+                        "@timing unit=instructions ns_per_instruction=64",
+                        "@job id=2 kind=diag target=add", "@end id=2 status=ok ret=9 run=5"],
+                       ["0", "1", "2"])
+    assert seen.jobs["1"].reset is not None and seen.jobs["1"].end is None
+    assert seen.jobs["2"].end.int("ret") == 9 and seen.jobs["2"].counts_instructions
+    assert not seen.restarted and [r.text("job") for r in seen.resets] == ["1"]
+    assert not any(job.tampering for job in seen.jobs.values()) and not seen.malformed
+
+
+def test_a_reset_between_jobs_resumes_with_no_job_named() -> None:
+    seen = _transcript([*RESET_BATCH[:4], BOOT_LINE, "@resume job=-",
+                        "@job id=1 kind=diag target=add"], ["0", "1"])
+    assert seen.jobs["0"].reset is None and not seen.jobs["0"].tampering
+    assert seen.jobs["1"].started and not seen.malformed
+
+
+def test_a_resume_that_does_not_fit_the_running_job_is_tampering() -> None:
+    """After job 1 ran, a resume naming job 0 (or none) would make the firmware's place in the
+    list another than the host's: evidence against job 1, and no reset result for it."""
+    for named in ("0", "-"):
+        seen = _transcript([*RESET_BATCH, BOOT_LINE, f"@resume job={named}"], ["0", "1", "2"])
+        assert seen.jobs["1"].reset is None
+        assert "a reset while this job ran" in seen.jobs["1"].tampering[0]
+
+
+def test_a_resume_without_a_reset_or_a_boot_unlike_the_first_is_tampering() -> None:
+    seen = _transcript([*RESET_BATCH, "@resume job=1"], ["0", "1"])
+    assert seen.jobs["1"].reset is None and "no reset before it" in seen.jobs["1"].tampering[0]
+    other = BOOT_LINE.replace("board=stm32vldiscovery", "board=other")
+    seen = _transcript([*RESET_BATCH, other, "@resume job=1"], ["0", "1"])
+    assert seen.jobs["1"].reset is None
+    assert [t.split(":")[0] for t in seen.jobs["1"].tampering] == [
+        "a second @boot, unlike the first", "@resume with no reset before it"]
+
+
+def test_a_firmware_that_starts_its_list_over_after_a_reset_is_noted_and_not_read_on() -> None:
+    """A firmware without the resume record: after its second @boot comes the first job again.
+    The host must end that boot; nothing after the second @boot is read."""
+    seen = _transcript([*RESET_BATCH, BOOT_LINE, "@job id=0 kind=diag target=add",
+                        "@end id=0 status=ok ret=8 run=5"], ["0", "1"])
+    assert seen.restarted
+    assert seen.jobs["0"].end.int("ret") == 7 and not seen.jobs["0"].tampering
+    assert seen.jobs["1"].reset is None and not seen.jobs["1"].tampering
