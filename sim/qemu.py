@@ -101,18 +101,21 @@ class QemuSession:
         self.close()
 
     def kill(self) -> None:
-        """End QEMU now (SIGKILL to its process group: it leads a session of its own). Safe
-        from another thread; chunks() then ends as QEMU's console closes."""
+        """End QEMU now: the run is stopping. Safe from another thread; chunks() then ends as
+        QEMU's console closes."""
         self.stopped = True
-        # Not once close() has reaped it (its pid could then be another process's, though not
-        # within the instant between the reaping and close() setting exit).
-        if self._child is not None and self.exit is None:
-            self._signal_group(signal.SIGKILL)
+        self._kill_now()
 
     def end(self) -> None:
         """End QEMU now because the host has read all it needs from this boot (the firmware
         started its job list over after a reset). chunks() then ends."""
         self.ended = True
+        self._kill_now()
+
+    def _kill_now(self) -> None:
+        """SIGKILL to QEMU's process group (it leads a session of its own); not once close()
+        has reaped it (its pid could then be another process's, though not within the instant
+        between the reaping and close() setting exit)."""
         if self._child is not None and self.exit is None:
             self._signal_group(signal.SIGKILL)
 
