@@ -18,8 +18,14 @@ SUPPORTED_PROTOCOL = 1
 # Sample: @out text="hello\n"
 # A bare value is a word: letters, digits and _ . : + - (no '@', so a record that a cut-off
 # one ran into cannot pass for one).
-_RECORD = re.compile(r'@(?P<tag>[a-z]+)(?P<fields>(?: [a-z0-9_]+=(?:"(?:\\.|[^"\\])*"|[\w.:+-]*))*)')
-_FIELD = re.compile(r' (?P<key>[a-z0-9_]+)=(?:"(?P<quoted>(?:\\.|[^"\\])*)"|(?P<bare>[\w.:+-]*))')
+# A quoted value is written [^"\\]*(?:\\.[^"\\]*)*, the same strings as (?:\\.|[^"\\])* (no
+# quote but an escaped one) matched a run at a time rather than a character at a time.
+_QUOTED = r'"(?P<quoted>[^"\\]*(?:\\.[^"\\]*)*)"'
+_RECORD = re.compile(r'@(?P<tag>[a-z]+)(?P<fields>(?: [a-z0-9_]+=(?:'
+                     + _QUOTED.replace("?P<quoted>", "?:") + r'|[\w.:+-]*))*)')
+_FIELD = re.compile(r' (?P<key>[a-z0-9_]+)=(?:' + _QUOTED + r'|(?P<bare>[\w.:+-]*))')
+# The fields of a record _RECORD matched that has no quote: each is key=word, no space in it.
+_BARE_FIELD = re.compile(r' ([a-z0-9_]+)=([^ ]*)')
 # Escapes the firmware writes inside quotes: \" \\ \n \r \t \xHH
 _ESCAPE = re.compile(r'\\(x[0-9a-fA-F]{2}|["\\nrt])')
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
@@ -64,13 +70,25 @@ def parse_record(line: str) -> Record:
     match = _RECORD.fullmatch(line)
     if match is None:
         raise ProtocolError(f"malformed record: {line!r}")
-    fields: dict[str, str] = {}
-    for item in _FIELD.finditer(match["fields"]):
-        if item["key"] in fields:
-            raise ProtocolError(f"malformed record (field {item['key']} twice): {line!r}")
-        quoted = item["quoted"]
-        fields[item["key"]] = unescape(quoted) if quoted is not None else item["bare"]
-    return Record(match["tag"], fields, line)
+    tag, text = match.groups()
+    pairs = _field_pairs(text)
+    fields = dict(pairs)
+    if len(fields) != len(pairs):
+        twice = next(key for index, (key, _) in enumerate(pairs)
+                     if key in dict(pairs[:index]))
+        raise ProtocolError(f"malformed record (field {twice} twice): {line!r}")
+    return Record(tag, fields, line)
+
+
+def _field_pairs(text: str) -> list[tuple[str, str]]:
+    """(key, value) of each field of a record's field text that _RECORD matched. Without a
+    quote every field is key=word, so a simpler pattern is exact and costs half as much; a
+    quoted value is unescaped only where it holds a backslash (most records have none)."""
+    if '"' not in text:
+        return _BARE_FIELD.findall(text)
+    # findall: an empty quoted value and an empty bare one both come back as '', the same value
+    return [(key, (unescape(quoted) if "\\" in quoted else quoted) if quoted else bare)
+            for key, quoted, bare in _FIELD.findall(text)]
 
 
 @dataclass
@@ -108,7 +126,10 @@ class JobTranscript:
         """The module file a @load/@bind/@linked record is about (its `dep` field, if any)."""
         if "dep" not in record.fields:
             return self.module
-        return self.deps.setdefault(record.int("dep"), LinkTranscript())
+        dep = record.int("dep")
+        if dep not in self.deps:
+            self.deps[dep] = LinkTranscript()
+        return self.deps[dep]
 
 
 # Records about a job, and the field that names it. Each may appear only while that job runs
@@ -209,7 +230,10 @@ class BootTranscript:
         return False
 
     def job(self, job_id: str) -> JobTranscript:
-        return self.jobs.setdefault(job_id, JobTranscript(job_id))
+        found = self.jobs.get(job_id)   # (setdefault would build a transcript per record)
+        if found is None:
+            found = self.jobs[job_id] = JobTranscript(job_id)
+        return found
 
     def _on_boot(self, record: Record) -> None:
         if record.int("proto") != SUPPORTED_PROTOCOL:

@@ -23,6 +23,35 @@ def test_escapes_match_the_firmware() -> None:
     assert record.fields == {"text": 'say "@end id=1"\n'}
 
 
+@pytest.mark.parametrize("line, fields", [
+    ("@end", {}),
+    ("@end id=", {"id": ""}),
+    ('@end id=""', {"id": ""}),
+    ("@end id=1 ret= run=2", {"id": "1", "ret": "", "run": "2"}),
+    ('@bind id=1 name="memcmp" addr=0x1', {"id": "1", "name": "memcmp", "addr": "0x1"}),
+    (r'@out text="a\" b=1" c=2', {"text": 'a" b=1', "c": "2"}),
+    (r'@out text="\\" b=""', {"text": "\\", "b": ""}),
+    ('@out text="é @end id=1"', {"text": "é @end id=1"}),
+])
+def test_fields_with_and_without_quotes(line: str, fields: dict[str, str]) -> None:
+    """Records without a quote take a quicker path than quoted ones: both read the same."""
+    assert parse_record(line).fields == fields
+
+
+@pytest.mark.parametrize("line", ["@end id=1 id=2", '@out id=1 text="x" id=1',
+                                  '@out text="a" text=""'])
+def test_a_field_twice_is_refused_either_way(line: str) -> None:
+    with pytest.raises(ProtocolError, match=r"field (id|text) twice"):
+        parse_record(line)
+
+
+@pytest.mark.parametrize("line", ['@out text="a"b', r'@out text="a\"', '@out text="a" b="',
+                                  "@end id=a@b", "@end id=1\t", '@out text=""""'])
+def test_broken_quotes_and_words_are_refused(line: str) -> None:
+    with pytest.raises(ProtocolError, match="malformed record"):
+        parse_record(line)
+
+
 @pytest.mark.parametrize("line", ["@", "@end id", '@out text="open', "@END x=1", "@end  id=1",
                                   "@end id=1 trailing"])
 def test_malformed_records_are_refused(line: str) -> None:
