@@ -187,13 +187,13 @@ class BootTranscript:
         if self._rebooted is not None and record.tag != "resume":
             self.restarted = True
             return
-        handler = getattr(self, f"_on_{record.tag}", None)
+        handler = _HANDLERS.get(record.tag)
         if handler is None:
             self._noise(self.malformed, f"{line}  (unknown record tag)")
             return
         try:
             if self._belongs(record):
-                handler(record)
+                handler(self, record)
         except ProtocolError as error:
             self._noise(self.malformed, f"{line}  ({error})")
 
@@ -352,3 +352,8 @@ class BootTranscript:
 
     def _on_exit(self, record: Record) -> None:
         self.exit = record
+
+
+# Each record tag's handler, BootTranscript._on_<tag>: looked up once here, not per line.
+_HANDLERS = {name.removeprefix("_on_"): handler for name, handler in vars(BootTranscript).items()
+             if name.startswith("_on_")}
