@@ -12,6 +12,7 @@ more than either, and a board runs one boot at a time (sim/PROBE.md)."""
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -32,10 +33,22 @@ class Timing:
     seconds: float
     met: int
     boots: int
+    # CPU time of this Python process (user + system, every thread; not QEMU's): the host's
+    # own cost, which the machine's load moves far less than the wall-clock seconds.
+    host_cpu_seconds: float = 0.0
 
     @property
     def per_second(self) -> float:
         return self.runs / self.seconds
+
+    @property
+    def host_cpu_us_per_run(self) -> float:
+        return 1e6 * self.host_cpu_seconds / self.runs
+
+
+def _host_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def benchmark_jobs(jobs_for: dict[str, list[Job]], runs_per_board: int) -> dict[str, list[Job]]:
@@ -49,12 +62,12 @@ def benchmark_jobs(jobs_for: dict[str, list[Job]], runs_per_board: int) -> dict[
 
 def timed_matrix(targets: list[Target], jobs_for: dict[str, list[Job]], out: Path, batch: int,
                  parallel: int, measured: Mapping[str, int]) -> Timing:
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), _host_cpu_seconds()
     results = run_matrix(targets, jobs_for, RunSettings(out, batch, parallel, measured=measured),
                          print_progress)
-    seconds = time.perf_counter() - start
+    seconds, host_cpu = time.perf_counter() - start, _host_cpu_seconds() - start_cpu
     boots = len({(r.board, r.boot) for r in results})
-    return Timing(len(results), seconds, sum(r.ok for r in results), boots)
+    return Timing(len(results), seconds, sum(r.ok for r in results), boots, host_cpu)
 
 
 def replay_boots(folder: Path, parallel: int) -> float:

@@ -262,7 +262,8 @@ def command_bench(args: argparse.Namespace) -> int:
     core_us = 1e6 * args.jobs / batched.runs   # µs of the machine's cores per job
     print(f"per job: suite {batched.seconds * core_us:.0f} µs, QEMU alone "
           f"{qemu_alone * core_us:.0f} µs; host overhead "
-          f"{100 * (batched.seconds / qemu_alone - 1):.0f}% of QEMU")
+          f"{100 * (batched.seconds / qemu_alone - 1):.0f}% of QEMU; the suite's own "
+          f"process {batched.host_cpu_us_per_run:.0f} µs of CPU per job")
     _print_distinct_modules(distinct_modules(targets, lambda: plan(args)[2], out_dir, args.batch,
                                              args.jobs, measured), args.jobs)
     all_met = per_run.met == per_run.runs and batched.met == batched.runs

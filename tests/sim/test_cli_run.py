@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -280,6 +281,7 @@ def test_bench_prints_throughput_both_ways(board: str, build: str, tmp_path: Pat
     assert "| one QEMU boot per run (--batch 1) |             6 |" in done.stdout
     assert "| batched (--batch 6: 1 boots)      |             6 |" in done.stdout
     assert "ratio: " in done.stdout and "6/6 runs" in done.stderr
+    assert re.search(r"the suite's own process [1-9]\d* µs of CPU per job", done.stdout)
 
 
 def test_parallelism_changes_nothing(board: str, build: str, tmp_path: Path) -> None:
