@@ -35,7 +35,7 @@ class Timing:
     boots: int
     # CPU time of this Python process (user + system, every thread; not QEMU's): the host's
     # own cost, which the machine's load moves far less than the wall-clock seconds.
-    host_cpu_seconds: float = 0.0
+    host_cpu_seconds: float
 
     @property
     def per_second(self) -> float:

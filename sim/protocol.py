@@ -165,9 +165,8 @@ class BootTranscript:
     malformed: list[str] = field(default_factory=list)
     started_now: str | None = None          # the job the line just fed started, if it did
     instruction_ns: int | None = None       # from @timing: the figures count instructions
-    resets: list[Record] = field(default_factory=list)   # each @resume the firmware printed
     restarted: bool = False                 # after a reset, the job list started over
-    _rebooted: Record | None = None         # a second @boot, waiting for its @resume
+    _rebooted: bool = False                 # a second @boot came: its @resume must follow
     _current: JobTranscript | None = None   # the job between its @job and its @end
     _last: JobTranscript | None = None      # the job that started last (running or ended)
     _started_count: int = 0                 # jobs started so far: the next expected id's index
@@ -184,7 +183,7 @@ class BootTranscript:
         except ProtocolError:
             self._noise(self.malformed, line)
             return
-        if self._rebooted is not None and record.tag != "resume":
+        if self._rebooted and record.tag != "resume":
             self.restarted = True
             return
         handler = _HANDLERS.get(record.tag)
@@ -242,17 +241,17 @@ class BootTranscript:
         if self.boot is None and not self.jobs:
             self.boot = record
         elif self.boot is not None and record.fields == self.boot.fields:
-            self._rebooted = record   # a reset: the firmware came up again (_on_resume)
+            self._rebooted = True   # a reset: the firmware came up again (_on_resume)
         else:
             self._tampered(record, "a second @boot, unlike the first")
 
     def _on_resume(self, record: Record) -> None:
         """After a reset's @boot: the job the reset ended, and the job list goes on after it.
         Whatever ran is over, and the firmware says its timing unit again."""
-        if self._rebooted is None:
+        if not self._rebooted:
             self._tampered(record, "@resume with no reset before it")
             return
-        self._rebooted = None
+        self._rebooted = False
         running, self._current = self._current, None
         self.instruction_ns = None
         named = record.text("job")
@@ -263,12 +262,9 @@ class BootTranscript:
             # (no id for the job that ran: the evidence is its own, and ids depend on the batch)
             self._tampered(record, f"a reset while this job ran, which the firmware resumed "
                                    f"{said}")
-            return
         elif named != "-":
             self._tampered(record, f"a reset between jobs, which the firmware resumed after "
                                    f"job {named}")
-            return
-        self.resets.append(record)
 
     def _next_expected_id(self) -> str | None:
         if self.expected_ids is None:

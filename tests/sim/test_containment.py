@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sim.boards import Board, board_names
+from sim.diagnostics import diagnostic_jobs
 from sim.jobs import Expectation, Job
 from sim.plan import module_job
 from sim.modbuild import build_module
@@ -48,7 +49,6 @@ def test_one_boot_survives_every_contained_fault(board: str, targets: dict[str, 
 
 
 def _diagnostics(target: Target) -> dict[str, Job]:
-    from sim.diagnostics import diagnostic_jobs
     return {j.module: j for j in diagnostic_jobs(target.board)}
 
 
@@ -134,9 +134,8 @@ def test_damage_to_the_firmware_is_caught_after_the_job(board: str, targets: dic
 
 def test_firmware_faults_are_not_blamed_on_the_job(board: str, targets: dict[str, Target],
                                                    tmp_path: Path) -> None:
-    from sim.diagnostics import diagnostic_jobs
     target = targets[board]
-    jobs = {j.module: j for j in diagnostic_jobs(target.board)}
+    jobs = _diagnostics(target)
     if jobs["diag:firmware_unmapped_read"].expect.status != "error":
         pytest.skip(f"{board} has memory where the diagnostic reads (nothing faults)")
     [(_, result)] = run_batch(target, [jobs["diag:firmware_unmapped_read"]], tmp_path / "logs",
