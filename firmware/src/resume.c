@@ -14,8 +14,7 @@ typedef struct {
     uint32_t next;          /* jobs started so far: the ordinal of the next one */
     uint32_t running;       /* 1 from job next - 1's start to its end */
     uint32_t job_id_crc;    /* CRC-32 of that job's id */
-    uint32_t resets;        /* resets since the cold boot */
-    uint32_t last_next;     /* next at the last reset: whether the list moved on since */
+    uint32_t last_next;     /* next at the last reset (0 before one): whether the list moved on */
     uint32_t stalls;        /* stalls in a row (resume_take) */
     int32_t joblist_handle; /* the job list's semihosting handle, -1 before it is open */
     uint32_t check;         /* CRC-32 of the words above */
@@ -55,10 +54,10 @@ resume_point resume_take(void)
     point.job_id_crc = record.job_id_crc;
     /* A stall: a reset while no job ran (in the firmware's own code), or one that finds the
      * list no further on than the last reset did (a job cannot reset twice: its record was
-     * rewritten). A job that ends clears the count. */
-    int stalled = !record.running || (record.resets > 0u && record.next <= record.last_next);
+     * rewritten; before any reset last_next is 0, and a running job's next is at least 1). A
+     * job that ends clears the count. */
+    int stalled = !record.running || record.next <= record.last_next;
     point.stalls = stalled ? record.stalls + 1u : 0u;
-    record.resets++;
     point.joblist_handle = record.joblist_handle;
     record.joblist_handle = -1;
     record.running = 0u;
